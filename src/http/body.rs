@@ -1,0 +1,134 @@
+//! Request bodies as re-openable recipes: a retry must be able to send the same bytes again,
+//! and files are streamed from disk, never read whole into memory.
+
+use bytes::Bytes;
+use std::path::PathBuf;
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    Bytes {
+        data: Bytes,
+        content_type: String,
+    },
+    /// A file streamed from disk.
+    File {
+        path: PathBuf,
+        content_type: String,
+    },
+    /// multipart/form-data; file parts are streamed.
+    Multipart(Vec<Part>),
+}
+
+/// One multipart field.
+#[derive(Debug, Clone)]
+pub enum Part {
+    Text {
+        name: String,
+        value: String,
+    },
+    File {
+        name: String,
+        filename: String,
+        path: PathBuf,
+        content_type: String,
+    },
+}
+
+impl Body {
+    pub fn json(v: &serde_json::Value) -> Body {
+        Body::Bytes {
+            data: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            content_type: "application/json".into(),
+        }
+    }
+    pub fn bytes(data: impl Into<Bytes>, content_type: &str) -> Body {
+        Body::Bytes {
+            data: data.into(),
+            content_type: content_type.into(),
+        }
+    }
+    pub fn file(path: impl Into<PathBuf>, content_type: &str) -> Body {
+        Body::File {
+            path: path.into(),
+            content_type: content_type.into(),
+        }
+    }
+
+    /// A one-line description for the dry-run report: never the content.
+    pub fn summary(&self) -> Option<String> {
+        match self {
+            Body::Empty => None,
+            Body::Bytes { data, content_type } => {
+                Some(format!("{content_type}, {} bytes", data.len()))
+            }
+            Body::File { path, content_type } => Some(format!(
+                "{content_type}, file {}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            )),
+            Body::Multipart(parts) => {
+                let files: Vec<String> = parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        Part::File { filename, .. } => Some(filename.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Some(format!("multipart/form-data, files: {}", files.join(", ")))
+            }
+        }
+    }
+
+    pub(crate) async fn apply(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Body::Empty => rb,
+            Body::Bytes { data, content_type } => rb
+                .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                .body(data.clone()),
+            Body::File { path, content_type } => match stream_file(path).await {
+                Ok((body, len)) => rb
+                    .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                    .header(reqwest::header::CONTENT_LENGTH, len)
+                    .body(body),
+                // The error surfaces when reqwest builds the request.
+                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
+                    async move { Err::<Bytes, std::io::Error>(e) },
+                ))),
+            },
+            Body::Multipart(parts) => {
+                let mut form = reqwest::multipart::Form::new();
+                for p in parts {
+                    form = match p {
+                        Part::Text { name, value } => form.text(name.clone(), value.clone()),
+                        Part::File {
+                            name,
+                            filename,
+                            path,
+                            content_type,
+                        } => match stream_file(path).await {
+                            Ok((body, len)) => {
+                                let part = reqwest::multipart::Part::stream_with_length(body, len)
+                                    .file_name(filename.clone())
+                                    .mime_str(content_type)
+                                    .unwrap_or_else(
+                                        |_| reqwest::multipart::Part::bytes(Vec::new()),
+                                    );
+                                form.part(name.clone(), part)
+                            }
+                            Err(_) => form,
+                        },
+                    };
+                }
+                rb.multipart(form)
+            }
+        }
+    }
+}
+
+async fn stream_file(path: &std::path::Path) -> std::io::Result<(reqwest::Body, u64)> {
+    let f = tokio::fs::File::open(path).await?;
+    let len = f.metadata().await?.len();
+    let stream = tokio_util::io::ReaderStream::new(f);
+    Ok((reqwest::Body::wrap_stream(stream), len))
+}

@@ -1,0 +1,375 @@
+//! The only network path for platform adapters. It owns, once for every platform:
+//! timeouts, retry with backoff + jitter (connect errors, resets, 5xx, 429, honouring
+//! `Retry-After`), the rule that a non-idempotent request whose outcome is unknown is not
+//! retried blindly (it fails with `OutcomeUnknown` and the engine re-checks live state),
+//! the dry-run guard (mutating requests are recorded in the ledger, not sent), redaction,
+//! and the User-Agent. Adapters build a [`Request`], call [`Http::send`], and read the
+//! [`Response`]; they never see the dry-run flag.
+
+mod body;
+mod retry;
+
+pub use body::{Body, Part};
+pub use retry::RetryPolicy;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::guard::{Ledger, Withheld};
+use crate::redact::{self, Secret};
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use std::time::Duration;
+
+/// How a request authenticates. The secret goes on the wire only inside `send`.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    Bearer(Secret),
+    Basic(String, Secret),
+    /// `Authorization: <token>` with no scheme (crates.io).
+    Raw(Secret),
+    /// A custom header carrying a secret (e.g. `X-NuGet-ApiKey`).
+    Header(&'static str, Secret),
+}
+
+/// A request recipe. It can be sent several times (retries), so bodies are re-openable.
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    pub url: url::Url,
+    headers: Vec<(HeaderName, String)>,
+    auth: Vec<Auth>,
+    body: Body,
+    idempotent: Option<bool>,
+    predicted: Option<serde_json::Value>,
+}
+
+impl Request {
+    pub fn new(method: Method, url: &str) -> Result<Self> {
+        let url =
+            url::Url::parse(url).map_err(|e| Error::config(format!("invalid URL `{url}`: {e}")))?;
+        Ok(Request {
+            method,
+            url,
+            headers: Vec::new(),
+            auth: Vec::new(),
+            body: Body::Empty,
+            idempotent: None,
+            predicted: None,
+        })
+    }
+    pub fn get(url: &str) -> Result<Self> {
+        Self::new(Method::GET, url)
+    }
+    pub fn head(url: &str) -> Result<Self> {
+        Self::new(Method::HEAD, url)
+    }
+    pub fn post(url: &str) -> Result<Self> {
+        Self::new(Method::POST, url)
+    }
+    pub fn put(url: &str) -> Result<Self> {
+        Self::new(Method::PUT, url)
+    }
+    pub fn patch(url: &str) -> Result<Self> {
+        Self::new(Method::PATCH, url)
+    }
+    pub fn delete(url: &str) -> Result<Self> {
+        Self::new(Method::DELETE, url)
+    }
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers
+            .push((HeaderName::from_static(name), value.into()));
+        self
+    }
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth.push(auth);
+        self
+    }
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+    pub fn json(self, v: &serde_json::Value) -> Self {
+        self.body(Body::json(v))
+    }
+    /// Overrides the method's default idempotency (GET/HEAD/PUT/DELETE are idempotent).
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = Some(yes);
+        self
+    }
+    /// Under `--dry-run` a mutating request is not sent. If the adapter can say what the
+    /// server would answer (e.g. a created release with a placeholder id), the guard
+    /// returns that as a 200 so the adapter can go on and the report lists every request
+    /// a real run would make. Without a prediction the guard ends the publish with
+    /// `ErrorKind::Withheld` after recording the request.
+    pub fn predict(mut self, v: serde_json::Value) -> Self {
+        self.predicted = Some(v);
+        self
+    }
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+    fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or(matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        ))
+    }
+    /// The URL without userinfo, for logs and the report.
+    pub fn display_url(&self) -> String {
+        display_url(&self.url)
+    }
+}
+
+fn display_url(u: &url::Url) -> String {
+    let mut u = u.clone();
+    let _ = u.set_password(None);
+    let _ = u.set_username("");
+    redact::redact(u.as_str())
+}
+
+/// A fully read response. Non-2xx statuses are returned, not errors: adapters decide what a
+/// 404 or a 409 means. Use [`Response::error`] to turn an unexpected status into an `Error`.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub url: String,
+    /// True when this response was predicted by the dry-run guard, not received.
+    pub predicted: bool,
+}
+
+impl Response {
+    pub fn ok(&self) -> bool {
+        self.status.is_success()
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::protocol(format!(
+                "unexpected response from {} ({}): {e}",
+                self.url, self.status
+            ))
+        })
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Maps a status to an error with a kind the report understands. `what` describes the
+    /// operation ("uploading hello.tar.gz").
+    pub fn error(&self, what: &str) -> Error {
+        let kind = match self.status.as_u16() {
+            401 | 403 => ErrorKind::Auth,
+            404 | 410 => ErrorKind::NotFound,
+            409 | 422 => ErrorKind::Conflict,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Protocol,
+        };
+        let mut body = self.text();
+        if body.len() > 300 {
+            let cut = (0..=300)
+                .rev()
+                .find(|i| body.is_char_boundary(*i))
+                .unwrap_or(0);
+            body.truncate(cut);
+            body.push('…');
+        }
+        let e = Error::new(
+            kind,
+            format!(
+                "{what}: HTTP {} from {}: {}",
+                self.status,
+                self.url,
+                body.trim()
+            ),
+        );
+        match kind {
+            ErrorKind::Server => e.with_hint("the server kept failing after retries; re-run later: tagship only publishes what is missing"),
+            ErrorKind::RateLimited => e.with_hint("rate limited; re-run after the limit resets: tagship only publishes what is missing"),
+            _ => e,
+        }
+    }
+}
+
+/// Settings for the shared client.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub dry_run: bool,
+    pub connect_timeout: Duration,
+    /// Longest silence while reading a response; uploads are not capped by total time.
+    pub read_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub user_agent: String,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            dry_run: false,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::from_env(),
+            user_agent: format!(
+                "tagship/{} (+https://github.com/tagship/tagship)",
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
+    }
+}
+
+/// The shared client, tagged with the platform it serves. Cheap to clone.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    opts: std::sync::Arc<HttpOptions>,
+    ledger: Ledger,
+    platform: String,
+}
+
+impl Http {
+    pub fn new(opts: HttpOptions, ledger: Ledger) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(opts.connect_timeout)
+            .read_timeout(opts.read_timeout)
+            .user_agent(opts.user_agent.clone())
+            // Redirects are followed only for reads; a redirected upload is an error (twine does the same).
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Other, "building the HTTP client").with_source(e))?;
+        Ok(Http {
+            client,
+            opts: std::sync::Arc::new(opts),
+            ledger,
+            platform: String::new(),
+        })
+    }
+    /// A handle whose ledger entries are attributed to `platform`.
+    pub fn for_platform(&self, platform: &str) -> Http {
+        let mut h = self.clone();
+        h.platform = platform.to_string();
+        h
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Sends a request through the guard and the retry loop.
+    pub async fn send(&self, req: Request) -> Result<Response> {
+        if self.opts.dry_run && req.is_mutating() {
+            return self.withhold(req);
+        }
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = self.send_once(&req).await;
+            let decision = self.opts.retry.decide(&req, &outcome, attempt);
+            match decision {
+                retry::Decision::Done => {
+                    return outcome.map_err(|e| self.transport_error(&req, e, false));
+                }
+                retry::Decision::Unknown => {
+                    let e = outcome.err().expect("unknown outcome is a transport error");
+                    return Err(self.transport_error(&req, e, true));
+                }
+                retry::Decision::GiveUp(resp) => return Ok(resp),
+                retry::Decision::RetryAfter(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    fn withhold(&self, req: Request) -> Result<Response> {
+        self.ledger.withhold(Withheld {
+            platform: self.platform.clone(),
+            method: req.method.to_string(),
+            target: req.display_url(),
+            body: req.body.summary(),
+        });
+        match &req.predicted {
+            Some(v) => Ok(Response {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+                url: req.display_url(),
+                predicted: true,
+            }),
+            None => Err(Error::new(
+                ErrorKind::Withheld,
+                format!("dry run: withheld {} {}", req.method, req.display_url()),
+            )),
+        }
+    }
+
+    async fn send_once(&self, req: &Request) -> std::result::Result<Response, reqwest::Error> {
+        let mut rb = self.client.request(req.method.clone(), req.url.clone());
+        for (k, v) in &req.headers {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                rb = rb.header(k.clone(), v);
+            }
+        }
+        for a in &req.auth {
+            rb = match a {
+                Auth::Bearer(s) => rb.bearer_auth(s.expose()),
+                Auth::Basic(u, s) => {
+                    // The encoded form is a secret as well.
+                    use base64::Engine;
+                    let enc = base64::engine::general_purpose::STANDARD
+                        .encode(format!("{u}:{}", s.expose()));
+                    redact::register(&enc);
+                    rb.header(reqwest::header::AUTHORIZATION, format!("Basic {enc}"))
+                }
+                Auth::Raw(s) => rb.header(reqwest::header::AUTHORIZATION, s.expose()),
+                Auth::Header(n, s) => rb.header(*n, s.expose()),
+            };
+        }
+        rb = req.body.apply(rb).await;
+        self.ledger.note_sent(req.is_mutating());
+        let resp = rb.send().await?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let url = display_url(resp.url());
+        let body = resp.bytes().await?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+            url,
+            predicted: false,
+        })
+    }
+
+    fn transport_error(&self, req: &Request, e: reqwest::Error, unknown: bool) -> Error {
+        let what = format!("{} {}", req.method, req.display_url());
+        // reqwest's Display omits the cause; walk the chain for "connection refused" etc.
+        let mut detail = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            src = s.source();
+        }
+        if unknown {
+            return Error::new(
+                ErrorKind::OutcomeUnknown,
+                format!("{what}: outcome unknown ({detail})"),
+            )
+            .with_hint(
+                "the request may have landed; tagship re-checks the platform before trying again",
+            );
+        }
+        if e.is_connect() || (e.is_request() && !e.is_body()) {
+            Error::new(
+                ErrorKind::Unreachable,
+                format!("{what}: unreachable ({detail})"),
+            )
+            .with_hint("check the URL in pipeline.yaml and your network; nothing was published")
+        } else if e.is_timeout() {
+            Error::new(ErrorKind::Server, format!("{what}: timed out ({detail})"))
+                .with_hint("the server did not answer in time; re-run later")
+        } else {
+            Error::new(ErrorKind::Server, format!("{what}: {detail}"))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Retry decisions. Retryable: connect errors, resets and timeouts (idempotent requests
+//! only), 5xx and 429. `Retry-After` (seconds or HTTP date) and GitHub's `x-ratelimit-reset`
+//! are honoured up to `max_wait`. A non-idempotent request is retried only when the server
+//! provably did not act on it (connect error, 429, 503); any other transport failure after
+//! sending is an unknown outcome, reported as such so the engine re-checks live state first.
+
+use super::{Request, Response};
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Total attempts, including the first.
+    pub attempts: u32,
+    pub base: Duration,
+    pub max_backoff: Duration,
+    /// Longest server-requested wait we accept before giving up.
+    pub max_wait: Duration,
+}
+
+impl RetryPolicy {
+    /// Defaults, overridable by `TAGSHIP_HTTP_ATTEMPTS`, `TAGSHIP_HTTP_BACKOFF_MS` and
+    /// `TAGSHIP_HTTP_MAX_WAIT_SECS` (tests use short backoffs).
+    pub fn from_env() -> Self {
+        let num = |k: &str, d: u64| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        RetryPolicy {
+            attempts: num("TAGSHIP_HTTP_ATTEMPTS", 4) as u32,
+            base: Duration::from_millis(num("TAGSHIP_HTTP_BACKOFF_MS", 500)),
+            max_backoff: Duration::from_secs(30),
+            max_wait: Duration::from_secs(num("TAGSHIP_HTTP_MAX_WAIT_SECS", 120)),
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
+        let capped = exp.min(self.max_backoff);
+        // Full jitter on the upper half keeps concurrent platforms from retrying in lockstep.
+        let half = capped / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+
+    pub(super) fn decide(
+        &self,
+        req: &Request,
+        outcome: &Result<Response, reqwest::Error>,
+        attempt: u32,
+    ) -> Decision {
+        let last = attempt >= self.attempts;
+        match outcome {
+            Ok(resp) => {
+                let s = resp.status.as_u16();
+                let retryable = s == 429 || (500..=599).contains(&s) || secondary_limit(resp);
+                if !retryable {
+                    return Decision::Done;
+                }
+                // A non-idempotent request that got a 500/502/504 may have been acted on.
+                let safe = req.is_idempotent() || s == 429 || s == 503 || secondary_limit(resp);
+                if !safe || last {
+                    return Decision::GiveUp(resp.clone());
+                }
+                match server_wait(resp) {
+                    Some(w) if w > self.max_wait => Decision::GiveUp(resp.clone()),
+                    Some(w) => Decision::RetryAfter(w),
+                    None => Decision::RetryAfter(self.backoff(attempt)),
+                }
+            }
+            Err(e) => {
+                let not_sent = e.is_connect();
+                if last {
+                    return if not_sent || req.is_idempotent() {
+                        Decision::Done
+                    } else {
+                        Decision::Unknown
+                    };
+                }
+                if not_sent || req.is_idempotent() {
+                    Decision::RetryAfter(self.backoff(attempt))
+                } else {
+                    Decision::Unknown
+                }
+            }
+        }
+    }
+}
+
+pub(super) enum Decision {
+    /// Return the outcome as it is.
+    Done,
+    /// A transport error after sending a non-idempotent request.
+    Unknown,
+    /// Retries exhausted or not allowed; return this (error-status) response.
+    GiveUp(Response),
+    RetryAfter(Duration),
+}
+
+/// GitHub's secondary rate limit answers 403 with `retry-after` or `x-ratelimit-remaining: 0`.
+fn secondary_limit(r: &Response) -> bool {
+    r.status.as_u16() == 403
+        && (r.header("retry-after").is_some() || r.header("x-ratelimit-remaining") == Some("0"))
+}
+
+fn server_wait(r: &Response) -> Option<Duration> {
+    if let Some(v) = r.header("retry-after") {
+        if let Ok(secs) = v.trim().parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(t) = httpdate(v) {
+            return Some(t.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    if r.header("x-ratelimit-remaining") == Some("0") {
+        if let Some(reset) = r
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
+            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    None
+}
+
+fn httpdate(s: &str) -> Result<SystemTime, ()> {
+    let fmt = time::format_description::well_known::Rfc2822;
+    let t = time::OffsetDateTime::parse(s.trim().replace("GMT", "+0000").as_str(), &fmt)
+        .map_err(|_| ())?;
+    Ok(SystemTime::UNIX_EPOCH + Duration::from_secs(t.unix_timestamp().max(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn parses_http_date() {
+        let t = httpdate("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        assert_eq!(
+            t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
+            1445412480
+        );
+    }
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            attempts: 5,
+            base: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+            max_wait: Duration::from_secs(1),
+        };
+        assert!(p.backoff(1) <= Duration::from_millis(100));
+        assert!(p.backoff(10) <= Duration::from_millis(300));
+        assert!(p.backoff(10) >= Duration::from_millis(150));
+    }
+}

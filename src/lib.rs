@@ -1,0 +1,19 @@
+//! tagship: one tag in, every platform published, one report out.
+//!
+//! Layout: `config` parses pipeline.yaml, `version` resolves the tag, `build` produces
+//! archives, `engine` fans out over `platforms` through the shared `http`/`exec` layers, and
+//! `report` renders the outcome. See ../shared/STYLE.md for the architecture.
+
+pub mod creds;
+pub mod error;
+pub mod exec;
+pub mod guard;
+pub mod http;
+pub mod plan;
+pub mod platform;
+pub mod redact;
+
+#[path = "../platforms/mod.rs"]
+pub mod platforms;
+
+pub use error::{Error, ErrorKind, Result};
