@@ -194,3 +194,16 @@ pub struct Project {
     #[serde(default)]
     pub repository: Option<String>,
 }
+
+impl schemars::JsonSchema for Target {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Target".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "os-arch (linux-amd64, linux-arm64, darwin-amd64, darwin-arm64, windows-amd64) or a Rust target triple",
+            "examples": ["linux-amd64", "darwin-arm64", "windows-amd64", "x86_64-unknown-linux-gnu"]
+        })
+    }
+}
