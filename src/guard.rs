@@ -3,12 +3,12 @@
 //! the report lists them per platform. It also counts what was really sent, so tests and the
 //! report can prove "0 mutating requests".
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One request or command that the dry-run guard withheld.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Withheld {
     pub platform: String,
     /// `POST`, `PUT`, ... or `exec`.

@@ -1,0 +1,177 @@
+//! `exec`: user-defined check and publish commands, for any registry tagship does not know
+//! (a private company registry, an internal mirror). The contract:
+//! - `check` exits 0 when this version is present, 10 when absent, anything else is an error;
+//! - `publish` exits 0 on success;
+//! - both get TAGSHIP_VERSION, TAGSHIP_TAG, TAGSHIP_NAME, TAGSHIP_DIST, TAGSHIP_ARTIFACTS
+//!   (newline-separated absolute paths of the archives and SHA256SUMS), and the declared
+//!   credentials as environment variables of the same name.
+//!
+//! `check` is read-only and runs under `--dry-run`; `publish` is side-effecting and is withheld
+//! by the exec layer under `--dry-run`.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::exec::{Cmd, Effect};
+use crate::plan::{Artifact, Project};
+use crate::platform::{section, Cx, Factory, Live, Platform, Published, Requirement};
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `platforms.exec` in pipeline.yaml.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecConfig {
+    /// argv run to ask whether this version is present: exit 0 = present, 10 = absent.
+    pub check: Vec<String>,
+    /// argv run to publish: exit 0 = success.
+    pub publish: Vec<String>,
+    /// Working directory, relative to pipeline.yaml.
+    #[serde(default)]
+    pub dir: Option<String>,
+    /// Extra environment for both commands.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Credential variables passed through to both commands (required in a real run).
+    #[serde(default)]
+    pub credentials: Vec<String>,
+    /// URL shown in the report after a publish.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+pub const FACTORY: Factory = Factory {
+    id: "exec",
+    about: "custom check/publish commands for any other registry",
+    schema: || schemars::schema_for!(ExecConfig),
+    build: |v, _p: &Project| {
+        let cfg: ExecConfig = section("exec", v)?;
+        if cfg.check.is_empty() || cfg.publish.is_empty() {
+            return Err(Error::config(
+                "platforms.exec: `check` and `publish` must be non-empty argv lists",
+            ));
+        }
+        Ok(Box::new(Exec { cfg }))
+    },
+};
+
+pub struct Exec {
+    cfg: ExecConfig,
+}
+
+/// Exit code meaning "absent" in the check contract.
+pub const ABSENT: i32 = 10;
+
+impl Exec {
+    fn cmd(&self, cx: &Cx, argv: &[String], effect: Effect) -> Result<Cmd> {
+        let r = &cx.release;
+        let dir = match &self.cfg.dir {
+            Some(d) => r.root.join(d),
+            None => r.root.clone(),
+        };
+        let artifacts: Vec<String> = r
+            .uploadables()
+            .iter()
+            .map(|a| r.path(a).display().to_string())
+            .collect();
+        let mut cmd = Cmd::argv(argv, effect)?
+            .cwd(dir)
+            .env("TAGSHIP_VERSION", r.version.to_string())
+            .env("TAGSHIP_TAG", r.tag.clone())
+            .env("TAGSHIP_NAME", r.project.name.clone())
+            .env("TAGSHIP_DIST", r.dist.display().to_string())
+            .env("TAGSHIP_ARTIFACTS", artifacts.join("\n"));
+        for (k, v) in &self.cfg.env {
+            cmd = cmd.env(k.clone(), v.clone());
+        }
+        for var in &self.cfg.credentials {
+            if let Some(s) = cx.secret(var) {
+                cmd = cmd.secret_env(var.clone(), s.clone());
+            }
+        }
+        Ok(cmd)
+    }
+}
+
+#[async_trait]
+impl Platform for Exec {
+    fn id(&self) -> &str {
+        "exec"
+    }
+
+    fn requirements(&self) -> Vec<Requirement> {
+        let mut r: Vec<Requirement> = self
+            .cfg
+            .credentials
+            .iter()
+            .map(|v| Requirement::Credential {
+                var: v.clone(),
+                optional: false,
+            })
+            .collect();
+        for argv in [&self.cfg.check, &self.cfg.publish] {
+            if let Some(p) = argv.first().filter(|p| !p.contains('/')) {
+                r.push(Requirement::Tool { program: p.clone() });
+            }
+        }
+        r
+    }
+
+    async fn check(&self, cx: &Cx, _: &[Artifact]) -> Result<Live> {
+        let cmd = self.cmd(cx, &self.cfg.check, Effect::Local)?;
+        let out = cx.exec.run(&cmd).await?;
+        match out.code {
+            Some(0) => Ok(Live::Present),
+            Some(ABSENT) => Ok(Live::Absent),
+            code => Err(Error::new(
+                ErrorKind::Other,
+                format!(
+                    "check command `{}` exited with {} (expected 0 = present or 10 = absent): {}",
+                    cmd.display(),
+                    code.map_or("a signal".into(), |c| c.to_string()),
+                    out.tail()
+                ),
+            )
+            .with_hint("make the check command exit 0 when the version is present and 10 when it is absent")),
+        }
+    }
+
+    async fn publish(&self, cx: &Cx, _: &Live, _: &[Artifact]) -> Result<Published> {
+        let cmd = self.cmd(cx, &self.cfg.publish, Effect::SideEffect)?;
+        let out = cx.exec.run(&cmd).await?;
+        if !out.success() {
+            return Err(Error::new(
+                ErrorKind::Other,
+                format!(
+                    "publish command `{}` exited with {}: {}",
+                    cmd.display(),
+                    out.code.map_or("a signal".into(), |c| c.to_string()),
+                    out.tail()
+                ),
+            )
+            .with_hint(
+                "fix the publish command; a re-run only publishes what the check says is missing",
+            ));
+        }
+        Ok(Published {
+            urls: self.cfg.url.iter().cloned().collect(),
+            uploaded: cx
+                .release
+                .uploadables()
+                .iter()
+                .map(|a| a.name.clone())
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    async fn verify(&self, cx: &Cx, _: &Published) -> Result<()> {
+        match self.check(cx, &[]).await? {
+            Live::Present => Ok(()),
+            _ => Err(Error::new(
+                ErrorKind::Other,
+                "publish succeeded but check still says absent",
+            )),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Turning pipeline.yaml's `platforms:` plus `--only`/`--skip` into adapters, and the preflight
+//! that checks every credential and tool up front (all problems at once; exit 2 in a real run).
+
+use crate::config::Pipeline;
+use crate::engine::Selected;
+use crate::error::{Error, ErrorKind};
+use crate::platform::{Platform, Requirement};
+use crate::platforms;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Builds the adapters selected by `only`/`skip`, in registry order.
+pub fn select(
+    p: &Pipeline,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<Arc<dyn Platform>>, Vec<Error>> {
+    let mut problems = Vec::new();
+    let configured: Vec<&String> = p.platforms.keys().collect();
+    for id in only.iter().chain(skip) {
+        if !p.platforms.contains_key(id) {
+            let known = if platforms::find(id).is_some() {
+                format!("platform `{id}` is not configured in pipeline.yaml")
+            } else {
+                format!("unknown platform `{id}`")
+            };
+            problems.push(Error::input(known).with_hint(format!(
+                "configured platforms: {}",
+                configured.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for f in platforms::ALL {
+        let Some(section) = p.platforms.get(f.id) else {
+            continue;
+        };
+        if (!only.is_empty() && !only.iter().any(|o| o == f.id)) || skip.iter().any(|s| s == f.id) {
+            continue;
+        }
+        match (f.build)(section, &p.project) {
+            Ok(b) => out.push(Arc::from(b)),
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Resolves credentials and looks for tools. In a real run every problem is fatal; in a dry
+/// run they become warnings on the platform and it probes anonymously.
+pub fn preflight(platforms: Vec<Arc<dyn Platform>>, dry_run: bool) -> (Vec<Selected>, Vec<Error>) {
+    let mut problems = Vec::new();
+    let mut selected = Vec::new();
+    for p in platforms {
+        let mut secrets = BTreeMap::new();
+        let mut warnings = Vec::new();
+        for req in p.requirements() {
+            let err = match req {
+                Requirement::Credential { var, optional } => {
+                    match crate::creds::lookup(&var, p.id()) {
+                        Ok(s) => {
+                            secrets.insert(var, s);
+                            None
+                        }
+                        Err(_) if optional => None,
+                        Err(e) => Some(e),
+                    }
+                }
+                Requirement::Tool { program } => crate::exec::resolve_program(&program, None).err(),
+            };
+            if let Some(e) = err {
+                if dry_run {
+                    warnings.push(format!("{e} — a real run would stop here with exit code 2"));
+                } else {
+                    problems.push(e.context(p.id()));
+                }
+            }
+        }
+        selected.push(Selected {
+            platform: p,
+            secrets,
+            warnings,
+        });
+    }
+    (selected, problems)
+}
+
+/// Checks that every build command's program is installed.
+pub fn build_tools(p: &Pipeline, root: &std::path::Path) -> Vec<Error> {
+    let mut problems = Vec::new();
+    for b in &p.builds {
+        if let Some(prog) = b.command.first() {
+            let dir = b.dir.as_ref().map_or(root.to_path_buf(), |d| root.join(d));
+            if let Err(e) = crate::exec::resolve_program(prog, Some(&dir)) {
+                problems.push(e);
+            }
+        }
+    }
+    problems
+}
+
+/// True when every problem is an input problem (exit 2).
+pub fn all_input(problems: &[Error]) -> bool {
+    problems
+        .iter()
+        .all(|e| e.kind.is_input() || e.kind == ErrorKind::Credentials)
+}

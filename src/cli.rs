@@ -1,0 +1,91 @@
+//! Command-line surface (clap derive only; no logic here).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tagship",
+    version,
+    about = "One tag in, every platform published, one report out"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More detail (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors; no progress and no table.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build, package and publish this version everywhere it is missing.
+    Release(ReleaseArgs),
+    /// Publish the artifacts already in dist/ (no rebuild), e.g. `publish --only pypi`.
+    Publish(RunArgs),
+    /// Validate pipeline.yaml and preflight the selected platforms; exit 2 on any problem.
+    Check(CheckArgs),
+    /// Print the JSON Schema of pipeline.yaml.
+    Schema,
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The tag to release (default: CI ref, then `git describe --exact-match`, then VERSION).
+    pub tag: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Read only: build and package locally, probe auth and existence, send no mutation.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only these platforms (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these platforms (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Maximum platforms (and build commands) running at once (default: core count).
+    #[arg(long)]
+    pub parallelism: Option<usize>,
+    /// Cancel the other platforms as soon as one fails.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Path of pipeline.yaml.
+    #[arg(long, default_value = "pipeline.yaml")]
+    pub config: PathBuf,
+    /// Output directory (default: `dist` next to pipeline.yaml, or `dist:` in it).
+    #[arg(long)]
+    pub dist: Option<PathBuf>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Apply the named profile from pipeline.yaml (e.g. `staging`).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Tag to validate as well.
+    pub tag: Option<String>,
+    #[arg(long, default_value = "pipeline.yaml")]
+    pub config: PathBuf,
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+}

@@ -1,0 +1,193 @@
+//! The fan-out: every selected platform runs `package → check → publish → verify` at the same
+//! time, bounded by `parallelism`. A platform that `needs` another waits for exactly that one
+//! and gets its `Published`. One failure does not cancel the others unless `--fail-fast`.
+//! Each platform ends in exactly one `PlatformReport`.
+
+mod drive;
+
+use crate::exec::Exec;
+use crate::http::Http;
+use crate::platform::{Cx, Platform, Published, Release};
+use crate::progress::Reporter;
+use crate::redact::Secret;
+use crate::report::{OutcomeKind, PlatformReport};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::{watch, Semaphore};
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub dry_run: bool,
+    pub fail_fast: bool,
+    pub parallelism: usize,
+}
+
+/// A platform selected for this run, with its resolved credentials.
+pub struct Selected {
+    pub platform: Arc<dyn Platform>,
+    pub secrets: BTreeMap<String, Secret>,
+    /// Preflight notes (a dry run with a missing credential, ...), copied into the report.
+    pub warnings: Vec<String>,
+}
+
+/// What dependents see of a finished platform: its `Published` or nothing (it did not succeed).
+type DoneTx = watch::Sender<Option<Option<Published>>>;
+type DoneRx = watch::Receiver<Option<Option<Published>>>;
+
+/// Runs all selected platforms and returns one report per platform, in the input order.
+pub async fn run(
+    selected: Vec<Selected>,
+    release: Arc<Release>,
+    http: Http,
+    exec: Exec,
+    opts: &EngineOptions,
+    progress: Arc<dyn Reporter>,
+) -> Vec<PlatformReport> {
+    let order: Vec<String> = selected
+        .iter()
+        .map(|s| s.platform.id().to_string())
+        .collect();
+    let mut txs: BTreeMap<String, DoneTx> = BTreeMap::new();
+    let mut rxs: BTreeMap<String, DoneRx> = BTreeMap::new();
+    for id in &order {
+        let (tx, rx) = watch::channel(None);
+        txs.insert(id.clone(), tx);
+        rxs.insert(id.clone(), rx);
+    }
+    let sem = Arc::new(Semaphore::new(opts.parallelism.max(1)));
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let mut set = tokio::task::JoinSet::new();
+    let mut task_ids = BTreeMap::new();
+    for s in selected {
+        let id = s.platform.id().to_string();
+        let needs: Vec<(String, DoneRx)> = s
+            .platform
+            .needs()
+            .into_iter()
+            .filter_map(|n| rxs.get(&n).map(|rx| (n, rx.clone())))
+            .collect();
+        let task = Task {
+            cx: Cx {
+                platform: id.clone(),
+                http: http.for_platform(&id),
+                exec: exec.for_platform(&id),
+                release: release.clone(),
+                secrets: s.secrets,
+                deps: BTreeMap::new(),
+            },
+            platform: s.platform,
+            warnings: s.warnings,
+            needs,
+            done: txs.remove(&id).expect("one sender per platform"),
+            sem: sem.clone(),
+            cancelled: cancelled.clone(),
+            dry_run: opts.dry_run,
+            progress: progress.clone(),
+        };
+        let h = set.spawn(task.run());
+        task_ids.insert(h.id(), id);
+    }
+    let mut reports: BTreeMap<String, PlatformReport> = BTreeMap::new();
+    while let Some(joined) = set.join_next_with_id().await {
+        let report = match joined {
+            Ok((_, (_, r))) => r,
+            Err(e) => {
+                let id = task_ids.get(&e.id()).cloned().unwrap_or_default();
+                let r = if e.is_cancelled() {
+                    PlatformReport::new(&id, OutcomeKind::Skipped)
+                        .reason("cancelled by --fail-fast")
+                } else {
+                    let mut r = PlatformReport::new(&id, OutcomeKind::Failed).reason(format!(
+                        "internal error: {}",
+                        crate::redact::redact(&e.to_string())
+                    ));
+                    r.hint = Some("this is a tagship bug; please report it with the log".into());
+                    r
+                };
+                progress.finish(&id, r.outcome.as_str(), r.reason.as_deref().unwrap_or(""));
+                r
+            }
+        };
+        if opts.fail_fast && report.outcome == OutcomeKind::Failed {
+            cancelled.store(true, Ordering::SeqCst);
+            set.abort_all();
+        }
+        reports.insert(report.id.clone(), report);
+    }
+    order
+        .iter()
+        .map(|id| {
+            reports.remove(id).unwrap_or_else(|| {
+                PlatformReport::new(id, OutcomeKind::Skipped).reason("cancelled by --fail-fast")
+            })
+        })
+        .collect()
+}
+
+struct Task {
+    cx: Cx,
+    platform: Arc<dyn Platform>,
+    warnings: Vec<String>,
+    needs: Vec<(String, DoneRx)>,
+    done: DoneTx,
+    sem: Arc<Semaphore>,
+    cancelled: Arc<AtomicBool>,
+    dry_run: bool,
+    progress: Arc<dyn Reporter>,
+}
+
+impl Task {
+    async fn run(mut self) -> (tokio::task::Id, PlatformReport) {
+        let tid = tokio::task::id();
+        let id = self.cx.platform.clone();
+        let (mut report, out) = match self.wait_for_needs().await {
+            Err(r) => (r, None),
+            Ok(()) => {
+                let _permit = self.sem.clone().acquire_owned().await;
+                if self.cancelled.load(Ordering::SeqCst) {
+                    let r = PlatformReport::new(&id, OutcomeKind::Skipped)
+                        .reason("cancelled by --fail-fast");
+                    (r, None)
+                } else {
+                    drive::drive(&*self.platform, &self.cx, self.dry_run, &*self.progress).await
+                }
+            }
+        };
+        report.warnings.extend(self.warnings);
+        let published = matches!(
+            report.outcome,
+            OutcomeKind::Published | OutcomeKind::AlreadyPublished | OutcomeKind::WouldPublish
+        )
+        .then(|| out.unwrap_or_else(|| drive::published_of(&report)));
+        let _ = self.done.send(Some(published));
+        self.progress.finish(
+            &id,
+            report.outcome.as_str(),
+            report.reason.as_deref().unwrap_or(""),
+        );
+        (tid, report)
+    }
+
+    /// Waits for every needed platform; a needed platform that did not succeed skips this one.
+    async fn wait_for_needs(&mut self) -> Result<(), PlatformReport> {
+        for (need, rx) in &mut self.needs {
+            self.progress
+                .stage(&self.cx.platform, &format!("waiting for {need}"));
+            let got = rx.wait_for(|v| v.is_some()).await.map(|v| v.clone());
+            match got {
+                Ok(Some(Some(p))) => {
+                    self.cx.deps.insert(need.clone(), p);
+                }
+                _ => {
+                    return Err(PlatformReport::new(&self.cx.platform, OutcomeKind::Skipped)
+                        .reason(format!(
+                            "{need} did not publish, and this platform needs it"
+                        )));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! The consolidated status report: one `Outcome` per platform, the artifacts with their
+//! sha256, timings, and for a dry run the exact mutating requests that were withheld.
+//! `report.json` carries `schema_version`; fields are only ever added.
+
+mod render;
+
+pub use render::{annotations, markdown, terminal_table};
+
+use crate::guard::Withheld;
+use crate::plan::Artifact;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Bumped only for incompatible changes; additions keep the number.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How one platform ended. Exactly one per configured (and selected) platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutcomeKind {
+    Published,
+    AlreadyPublished,
+    Pending,
+    Skipped,
+    WouldPublish,
+    /// Dry run only: the platform could not be reached, so what a real run would do is unknown.
+    Unreachable,
+    Failed,
+}
+
+impl OutcomeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Published => "published",
+            OutcomeKind::AlreadyPublished => "already-published",
+            OutcomeKind::Pending => "pending",
+            OutcomeKind::Skipped => "skipped",
+            OutcomeKind::WouldPublish => "would-publish",
+            OutcomeKind::Unreachable => "unreachable",
+            OutcomeKind::Failed => "failed",
+        }
+    }
+}
+
+/// One platform's line in the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlatformReport {
+    pub id: String,
+    pub outcome: OutcomeKind,
+    /// Why (for skipped, failed, pending, unreachable) or what (for published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploaded: Vec<String>,
+    /// Platform packages built for this platform (wheels, tarballs, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<Artifact>,
+    /// Dry run: the mutating requests and commands a real run would have sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<Withheld>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    pub duration_ms: u64,
+}
+
+impl PlatformReport {
+    pub fn new(id: &str, outcome: OutcomeKind) -> Self {
+        PlatformReport {
+            id: id.to_string(),
+            outcome,
+            reason: None,
+            hint: None,
+            error_kind: None,
+            urls: Vec::new(),
+            uploaded: Vec::new(),
+            packages: Vec::new(),
+            withheld: Vec::new(),
+            warnings: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+    pub fn reason(mut self, r: impl Into<String>) -> Self {
+        self.reason = Some(r.into());
+        self
+    }
+}
+
+/// Request counts, proving what a run did on the wire.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Requests {
+    pub sent: u64,
+    pub mutating_sent: u64,
+    pub withheld: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub project: String,
+    pub version: String,
+    pub tag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    pub dry_run: bool,
+    /// RFC 3339.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub exit_code: i32,
+    pub artifacts: Vec<Artifact>,
+    pub platforms: Vec<PlatformReport>,
+    pub requests: Requests,
+}
+
+impl Report {
+    /// 0 when every platform is published/already there/pending/skipped/would-publish;
+    /// 1 when any failed.
+    pub fn compute_exit_code(platforms: &[PlatformReport]) -> i32 {
+        if platforms.iter().any(|p| p.outcome == OutcomeKind::Failed) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Writes report.json and report.md into `dist`.
+    pub fn write(&self, dist: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dist)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(
+            dist.join("report.json"),
+            crate::redact::redact(&json) + "\n",
+        )?;
+        std::fs::write(
+            dist.join("report.md"),
+            crate::redact::redact(&markdown(self)),
+        )?;
+        Ok(())
+    }
+
+    pub fn read(dist: &Path) -> std::io::Result<Report> {
+        let text = std::fs::read_to_string(dist.join("report.json"))?;
+        serde_json::from_str(&text).map_err(std::io::Error::other)
+    }
+
+    /// Appends the Markdown report to `$GITHUB_STEP_SUMMARY` when it is set.
+    pub fn write_step_summary(&self) -> std::io::Result<()> {
+        let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+            return Ok(());
+        };
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        f.write_all(crate::redact::redact(&markdown(self)).as_bytes())
+    }
+}

@@ -1,0 +1,243 @@
+//! Tag → version. Sources, in order: the CLI argument, the CI ref (`GITHUB_REF` when it is a
+//! tag, `CI_COMMIT_TAG`), `git describe --exact-match --tags`, a `VERSION` file. The tag prefix
+//! is stripped, the rest must be valid semver, and project files (Cargo.toml, package.json,
+//! pyproject.toml) that state a different version make tagship refuse before building.
+
+use crate::config::{PrereleasePolicy, VersionConfig};
+use crate::error::{Error, ErrorKind, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where the version came from, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Argument,
+    CiRef(String),
+    GitTag,
+    VersionFile,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub tag: String,
+    pub version: semver::Version,
+    pub source: Source,
+}
+
+/// Resolves and validates the version.
+pub fn resolve(
+    arg: Option<&str>,
+    cfg: &VersionConfig,
+    root: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<Resolved> {
+    let (tag, source) = find_tag(arg, root, env)?;
+    let version = parse_tag(&tag, &cfg.tag_prefix)?;
+    if cfg.prerelease == PrereleasePolicy::Deny && !version.pre.is_empty() {
+        return Err(Error::input(format!(
+            "tag `{tag}` is a prerelease ({version}) and version.prerelease is `deny`"
+        ))
+        .with_hint(
+            "set `version: { prerelease: allow }` in pipeline.yaml or tag a final version",
+        ));
+    }
+    if cfg.check_project_files {
+        check_project_files(root, &version)?;
+    }
+    Ok(Resolved {
+        tag,
+        version,
+        source,
+    })
+}
+
+fn find_tag(
+    arg: Option<&str>,
+    root: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<(String, Source)> {
+    if let Some(a) = arg {
+        return Ok((a.trim().to_string(), Source::Argument));
+    }
+    if let Some(r) = env.get("GITHUB_REF") {
+        if let Some(t) = r.strip_prefix("refs/tags/") {
+            return Ok((t.to_string(), Source::CiRef("GITHUB_REF".into())));
+        }
+    }
+    if let Some(t) = env.get("CI_COMMIT_TAG").filter(|t| !t.is_empty()) {
+        return Ok((t.clone(), Source::CiRef("CI_COMMIT_TAG".into())));
+    }
+    if let Some(t) = git_exact_tag(root) {
+        return Ok((t, Source::GitTag));
+    }
+    let vf = root.join("VERSION");
+    if let Ok(s) = std::fs::read_to_string(&vf) {
+        let s = s.trim();
+        if !s.is_empty() {
+            return Ok((s.to_string(), Source::VersionFile));
+        }
+    }
+    Err(Error::input("no version: no tag argument, no CI tag ref, HEAD is not tagged, and there is no VERSION file")
+        .with_hint("pass the tag: `tagship release v1.2.3`, or tag HEAD with `git tag v1.2.3`"))
+}
+
+fn git_exact_tag(root: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["describe", "--exact-match", "--tags", "HEAD"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Strips the prefix (and a plain `v`) and parses semver.
+pub fn parse_tag(tag: &str, prefix: &str) -> Result<semver::Version> {
+    let bad = |why: String| {
+        Error::new(ErrorKind::Input, format!("bad tag `{tag}`: {why}"))
+            .with_hint("tags look like v1.2.3 or v1.2.3-rc.1 (semver, optional `v` prefix)")
+    };
+    if tag.is_empty() {
+        return Err(bad("it is empty".into()));
+    }
+    if tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it contains whitespace or control characters".into()));
+    }
+    let rest = tag.strip_prefix(prefix).unwrap_or(tag);
+    let rest = rest.strip_prefix('v').unwrap_or(rest);
+    semver::Version::parse(rest)
+        .map_err(|e| bad(format!("`{rest}` is not a valid semver version ({e})")))
+}
+
+/// The commit HEAD points at, if this is a git checkout.
+pub fn head_commit(root: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn check_project_files(root: &Path, v: &semver::Version) -> Result<()> {
+    let found = [
+        (
+            "Cargo.toml",
+            toml_version(&root.join("Cargo.toml"), "package"),
+        ),
+        (
+            "pyproject.toml",
+            toml_version(&root.join("pyproject.toml"), "project"),
+        ),
+        ("package.json", json_version(&root.join("package.json"))),
+    ];
+    for (file, ver) in found {
+        let Some((ver, line)) = ver else { continue };
+        if ver != v.to_string() {
+            return Err(Error::input(format!(
+                "{}:{line}: version `{ver}` does not match the tag's version `{v}`",
+                root.join(file).display()
+            ))
+            .with_hint(format!("bump {file} to {v} and re-tag, or tag v{ver}")));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `version = "x"` in a TOML `[section]` with a line scan (enough for the version key;
+/// `version.workspace = true` and dynamic versions are skipped).
+fn toml_version(path: &Path, section: &str) -> Option<(String, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut in_section = false;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_section = l == format!("[{section}]");
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some(rest) = l.strip_prefix("version") {
+            let rest = rest.trim_start();
+            if let Some(val) = rest.strip_prefix('=') {
+                let val = val.trim().trim_matches('"').trim_matches('\'');
+                return Some((val.to_string(), i + 1));
+            }
+        }
+    }
+    None
+}
+
+fn json_version(path: &Path) -> Option<(String, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let ver = v.get("version")?.as_str()?.to_string();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"version\""))
+        .map_or(1, |i| i + 1);
+    Some((ver, line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn tags() {
+        assert_eq!(parse_tag("v1.4.0", "v").unwrap().to_string(), "1.4.0");
+        assert_eq!(
+            parse_tag("1.4.0-rc.1", "v").unwrap().to_string(),
+            "1.4.0-rc.1"
+        );
+        assert_eq!(
+            parse_tag("release-2.0.0", "release-").unwrap().to_string(),
+            "2.0.0"
+        );
+        for bad in ["v1.4", "", "v1.4.0; rm -rf /", "latest", "v01.2.3"] {
+            let e = parse_tag(bad, "v").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Input, "{bad}");
+        }
+    }
+    #[test]
+    fn project_file_mismatch() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\nversion = \"0.9.0\"\n",
+        )
+        .unwrap();
+        let cfg = VersionConfig::default();
+        let e = resolve(Some("v1.0.0"), &cfg, d.path(), &BTreeMap::new()).unwrap_err();
+        assert!(e.message().contains("Cargo.toml:3"), "{}", e.message());
+        assert!(resolve(Some("v0.9.0"), &cfg, d.path(), &BTreeMap::new()).is_ok());
+    }
+    #[test]
+    fn ci_ref_wins_over_version_file() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("VERSION"), "0.1.0\n").unwrap();
+        let mut env = BTreeMap::new();
+        let cfg = VersionConfig {
+            check_project_files: false,
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(None, &cfg, d.path(), &env).unwrap().source,
+            Source::VersionFile
+        );
+        env.insert("GITHUB_REF".into(), "refs/tags/v2.0.0".into());
+        let r = resolve(None, &cfg, d.path(), &env).unwrap();
+        assert_eq!(
+            (r.version.to_string(), r.source),
+            ("2.0.0".into(), Source::CiRef("GITHUB_REF".into()))
+        );
+    }
+}
