@@ -1,0 +1,256 @@
+//! The shared HTTP layer proves the promises adapters rely on: retries on 503/429/resets
+//! with Retry-After honoured, no blind re-send of a non-idempotent request, the dry-run guard
+//! (mutations recorded, never sent), streaming file bodies, and redaction.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::any, Router};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tagship::guard::Ledger;
+use tagship::http::{Auth, Body, Http, HttpOptions, Request, RetryPolicy};
+use tagship::redact::Secret;
+use tagship::ErrorKind;
+
+#[derive(Default)]
+struct Script {
+    /// Statuses to answer, in order; then 200.
+    statuses: Vec<u16>,
+    retry_after: Option<&'static str>,
+    seen: Vec<(String, usize)>,
+}
+
+type Shared = Arc<Mutex<Script>>;
+
+async fn handler(State(s): State<Shared>, req: axum::extract::Request) -> impl IntoResponse {
+    let method = req.method().to_string();
+    let body = axum::body::to_bytes(req.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let mut s = s.lock().unwrap();
+    s.seen.push((method, body.len()));
+    let status = if s.statuses.is_empty() {
+        200
+    } else {
+        s.statuses.remove(0)
+    };
+    let mut resp = (
+        StatusCode::from_u16(status).unwrap(),
+        format!("{{\"status\":{status}}}"),
+    )
+        .into_response();
+    if status != 200 {
+        if let Some(ra) = s.retry_after {
+            resp.headers_mut()
+                .insert("retry-after", ra.parse().unwrap());
+        }
+    }
+    resp
+}
+
+async fn server(script: Script) -> (String, Shared) {
+    let shared: Shared = Arc::new(Mutex::new(script));
+    let app = Router::new()
+        .route("/{*p}", any(handler))
+        .with_state(shared.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (url, shared)
+}
+
+fn http(dry_run: bool) -> (Http, Ledger) {
+    let ledger = Ledger::default();
+    let opts = HttpOptions {
+        dry_run,
+        retry: RetryPolicy {
+            attempts: 4,
+            base: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            max_wait: Duration::from_secs(5),
+        },
+        ..Default::default()
+    };
+    (Http::new(opts, ledger.clone()).unwrap(), ledger)
+}
+
+#[tokio::test]
+async fn retries_503_then_succeeds() {
+    let (url, s) = server(Script {
+        statuses: vec![503, 503],
+        ..Default::default()
+    })
+    .await;
+    let (h, ledger) = http(false);
+    let r = h
+        .send(
+            Request::post(&format!("{url}/x"))
+                .unwrap()
+                .json(&serde_json::json!({"a":1})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(s.lock().unwrap().seen.len(), 3);
+    assert_eq!(ledger.mutating_sent(), 3);
+}
+
+#[tokio::test]
+async fn honours_retry_after_on_429() {
+    let (url, s) = server(Script {
+        statuses: vec![429],
+        retry_after: Some("1"),
+        ..Default::default()
+    })
+    .await;
+    let (h, _) = http(false);
+    let t = Instant::now();
+    let r = h
+        .send(Request::get(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        t.elapsed()
+    );
+    assert_eq!(s.lock().unwrap().seen.len(), 2);
+}
+
+#[tokio::test]
+async fn gives_up_when_retry_after_is_too_long() {
+    let (url, s) = server(Script {
+        statuses: vec![429],
+        retry_after: Some("3600"),
+        ..Default::default()
+    })
+    .await;
+    let (h, _) = http(false);
+    let r = h
+        .send(Request::get(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 429);
+    assert_eq!(r.error("probing").kind, ErrorKind::RateLimited);
+    assert_eq!(s.lock().unwrap().seen.len(), 1);
+}
+
+#[tokio::test]
+async fn a_post_that_got_500_is_not_resent() {
+    let (url, s) = server(Script {
+        statuses: vec![500, 500],
+        ..Default::default()
+    })
+    .await;
+    let (h, _) = http(false);
+    let r = h
+        .send(Request::post(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 500);
+    assert_eq!(
+        s.lock().unwrap().seen.len(),
+        1,
+        "the POST may have landed: no blind retry"
+    );
+    // An idempotent GET is retried.
+    let r = h
+        .send(Request::get(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn permanent_500_is_a_server_error_with_a_hint() {
+    let (url, s) = server(Script {
+        statuses: vec![500; 10],
+        ..Default::default()
+    })
+    .await;
+    let (h, _) = http(false);
+    let r = h
+        .send(Request::get(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.lock().unwrap().seen.len(), 4);
+    let e = r.error("listing releases");
+    assert_eq!(e.kind, ErrorKind::Server);
+    assert!(e.hint().is_some());
+}
+
+#[tokio::test]
+async fn dry_run_records_mutations_and_sends_none() {
+    let (url, s) = server(Script::default()).await;
+    let (h, ledger) = http(true);
+    let h = h.for_platform("demo");
+    let got = h
+        .send(Request::get(&format!("{url}/probe")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(got.status.as_u16(), 200, "reads still go out");
+    let predicted = h
+        .send(
+            Request::post(&format!("{url}/create"))
+                .unwrap()
+                .predict(serde_json::json!({"id": 0})),
+        )
+        .await
+        .unwrap();
+    assert!(predicted.predicted);
+    let e = h
+        .send(Request::put(&format!("{url}/upload")).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Withheld);
+    assert_eq!(
+        s.lock().unwrap().seen.len(),
+        1,
+        "only the GET reached the server"
+    );
+    let w = ledger.withheld_for("demo");
+    assert_eq!(w.len(), 2);
+    assert_eq!(
+        (w[0].method.as_str(), w[1].method.as_str()),
+        ("POST", "PUT")
+    );
+    assert_eq!(ledger.mutating_sent(), 0);
+}
+
+#[tokio::test]
+async fn streams_files_and_keeps_secrets_out_of_errors() {
+    let (url, s) = server(Script {
+        statuses: vec![401],
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.bin");
+    std::fs::write(&f, vec![7u8; 3 * 1024 * 1024]).unwrap();
+    let (h, _) = http(false);
+    let secret = Secret::new("s3cr3t-token-value-xyz");
+    let r = h
+        .send(
+            Request::post(&format!("{url}/up?token=s3cr3t-token-value-xyz"))
+                .unwrap()
+                .auth(Auth::Bearer(secret))
+                .body(Body::file(&f, "application/octet-stream")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.lock().unwrap().seen[0].1, 3 * 1024 * 1024);
+    let e = r.error("uploading");
+    assert_eq!(e.kind, ErrorKind::Auth);
+    assert!(!format!("{e} {e:?} {}", e.chain()).contains("s3cr3t-token-value-xyz"));
+}
+
+#[tokio::test]
+async fn unreachable_is_its_own_kind() {
+    let (h, _) = http(false);
+    // Port 9 on loopback: nothing listens, the connection is refused at once.
+    let e = h
+        .send(Request::get("http://127.0.0.1:9/").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
+    assert!(e.hint().is_some());
+}
