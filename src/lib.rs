@@ -4,6 +4,7 @@
 //! archives, `engine` fans out over `platforms` through the shared `http`/`exec` layers, and
 //! `report` renders the outcome. See ../shared/STYLE.md for the architecture.
 
+pub mod build;
 pub mod config;
 pub mod creds;
 pub mod error;
