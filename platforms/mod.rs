@@ -1,9 +1,13 @@
 //! The platform registry: the only shared file a new platform touches (one line below).
 
+pub mod github;
+
 use crate::platform::Factory;
 
 /// Every platform tagship knows, in report order.
-pub const ALL: &[&Factory] = &[];
+pub const ALL: &[&Factory] = &[
+    &github::FACTORY,
+];
 
 /// Looks a factory up by id.
 pub fn find(id: &str) -> Option<&'static Factory> {

@@ -1,0 +1,380 @@
+//! GitHub Releases: one release per tag carrying the archives and SHA256SUMS.
+//!
+//! The safe order, required on repositories with immutable releases: find or create a
+//! *draft*, delete half-finished ("starter") assets, stream every missing asset, then publish
+//! the draft with one PATCH. A same-name asset with a different size or digest is a conflict
+//! and is never overwritten. `check` reports a draft that has every asset as
+//! `Partial { missing: [] }`: nothing to upload, only the publishing PATCH is left.
+//! See README.md for users' documentation.
+
+pub mod api;
+pub mod config;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Auth;
+use crate::plan::{Artifact, Project};
+use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use api::{Api, Created, GhAsset, GhRelease, Upload, Uploaded};
+use async_trait::async_trait;
+use config::GithubConfig;
+use serde_json::json;
+use std::time::Duration;
+
+/// Registry entry.
+pub const FACTORY: Factory = Factory {
+    id: "github",
+    about: "GitHub Releases: a release per tag with the archives and SHA256SUMS as assets",
+    schema: config::schema,
+    build,
+};
+
+fn build(v: &serde_json::Value, project: &Project) -> Result<Box<dyn Platform>> {
+    let cfg: GithubConfig = section("github", v)?;
+    cfg.validate()?;
+    Ok(Box::new(Github::new(cfg, project.clone())))
+}
+
+/// The adapter.
+pub struct Github {
+    cfg: GithubConfig,
+    project: Project,
+}
+
+/// What is on GitHub for this tag, compared with the local uploadables.
+struct Survey {
+    release: Option<GhRelease>,
+    /// Uploaded assets whose content matches, in release order.
+    present: Vec<(String, GhAsset)>,
+    /// Local uploadables not (fully) on GitHub, in release order.
+    missing: Vec<Artifact>,
+    /// Half-finished uploads blocking a name; deleted before re-uploading.
+    starters: Vec<GhAsset>,
+}
+
+impl Github {
+    pub fn new(cfg: GithubConfig, project: Project) -> Github {
+        Github { cfg, project }
+    }
+
+    fn api(&self, cx: &Cx) -> Api {
+        let auth = cx
+            .secret(&self.cfg.token_env)
+            .map(|s| Auth::Bearer(s.clone()));
+        Api::new(
+            cx.http.clone(),
+            &self.cfg.api_base(),
+            &self.cfg.owner,
+            &self.cfg.repo,
+        )
+        .auth(auth)
+        .token_env(&self.cfg.token_env)
+    }
+
+    /// Finds the release (published, else a draft) and compares its assets.
+    async fn survey(&self, cx: &Cx, api: &Api) -> Result<Survey> {
+        match api.find_release(&cx.release.tag).await? {
+            Some(r) => self.compare(cx, api, r).await,
+            None => Ok(Survey {
+                release: None,
+                present: Vec::new(),
+                missing: cx.release.uploadables().into_iter().cloned().collect(),
+                starters: Vec::new(),
+            }),
+        }
+    }
+
+    /// Lists the release's assets and sorts every uploadable into present / missing.
+    async fn compare(&self, cx: &Cx, api: &Api, release: GhRelease) -> Result<Survey> {
+        let remote = api.list_assets(release.id).await?;
+        let mut s = Survey {
+            release: Some(release),
+            present: Vec::new(),
+            missing: Vec::new(),
+            starters: Vec::new(),
+        };
+        for art in cx.release.uploadables() {
+            match remote.iter().find(|a| a.name == art.name) {
+                None => s.missing.push(art.clone()),
+                Some(a) if a.state != "uploaded" => {
+                    s.starters.push(a.clone());
+                    s.missing.push(art.clone());
+                }
+                Some(a) => {
+                    same_content(a, art)?;
+                    s.present.push((art.name.clone(), a.clone()));
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    fn live(&self, s: &Survey) -> Live {
+        let Some(release) = &s.release else {
+            return Live::Absent;
+        };
+        let unpublished = release.draft && !self.cfg.draft;
+        if s.missing.is_empty() && !unpublished {
+            return Live::Present;
+        }
+        Live::Partial {
+            present: s.present.iter().map(|(n, _)| n.clone()).collect(),
+            missing: s.missing.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+
+    fn render(&self, cx: &Cx, template: &str) -> String {
+        let r = &cx.release;
+        GithubConfig::render(template, &r.tag, &r.version.to_string(), &self.project.name)
+    }
+
+    fn prerelease(&self, cx: &Cx) -> bool {
+        self.cfg.prerelease.resolve(cx.release.is_prerelease())
+    }
+
+    fn download_url(&self, cx: &Cx, name: &str) -> String {
+        let c = &self.cfg;
+        format!(
+            "{}/{}/{}/releases/download/{}/{}",
+            c.web_base(),
+            c.owner,
+            c.repo,
+            api::encode(&cx.release.tag),
+            api::encode(name)
+        )
+    }
+
+    /// Creates the draft, or reuses the release someone created meanwhile.
+    async fn create(&self, cx: &Cx, api: &Api) -> Result<Survey> {
+        let c = &self.cfg;
+        let mut body = json!({
+            "tag_name": cx.release.tag,
+            "name": self.render(cx, &c.name),
+            "draft": true,
+            "prerelease": self.prerelease(cx),
+            "make_latest": "false",
+        });
+        if let Some(b) = &c.body {
+            body["body"] = json!(self.render(cx, b));
+        }
+        if let Some(t) = c.target_commitish.as_ref().or(cx.release.commit.as_ref()) {
+            body["target_commitish"] = json!(t);
+        }
+        let predicted = json!({
+            "id": 0,
+            "tag_name": cx.release.tag,
+            "draft": true,
+            "html_url": format!("{}/{}/{}/releases/tag/{}", c.web_base(), c.owner, c.repo, api::encode(&cx.release.tag)),
+            "upload_url": format!("{}/repos/{}/{}/releases/0/assets{{?name,label}}", c.uploads_base(), c.owner, c.repo),
+        });
+        match api.create_release(&body, predicted).await? {
+            Created::Release(r) => Ok(Survey {
+                release: Some(r),
+                present: Vec::new(),
+                missing: cx.release.uploadables().into_iter().cloned().collect(),
+                starters: Vec::new(),
+            }),
+            Created::AlreadyExists => match api.find_release(&cx.release.tag).await? {
+                Some(r) => self.compare(cx, api, r).await,
+                None => Err(Error::conflict(format!(
+                    "GitHub says a release for {} already exists, but it cannot be found",
+                    cx.release.tag
+                ))
+                .with_hint(format!(
+                    "the token in {} needs push access to see draft releases",
+                    c.token_env
+                ))),
+            },
+        }
+    }
+
+    /// Where uploads go: the configured root, else the release's template, else derived.
+    fn upload_target(&self, release: &GhRelease) -> String {
+        let c = &self.cfg;
+        let derived = || {
+            format!(
+                "{}/repos/{}/{}/releases/{}/assets",
+                c.uploads_base(),
+                c.owner,
+                c.repo,
+                release.id
+            )
+        };
+        match (&c.upload_url, &release.upload_url) {
+            (None, Some(t)) if !t.is_empty() => t.clone(),
+            _ => derived(),
+        }
+    }
+
+    /// Uploads one file; a concurrent identical upload (422 already_exists) is accepted.
+    async fn upload(
+        &self,
+        cx: &Cx,
+        api: &Api,
+        release: &GhRelease,
+        art: &Artifact,
+    ) -> Result<GhAsset> {
+        let up = Upload {
+            name: art.name.clone(),
+            label: None,
+            path: cx.release.path(art),
+            content_type: "application/octet-stream".into(),
+            predicted: json!({
+                "id": 0, "name": art.name, "size": art.size, "state": "uploaded",
+                "digest": format!("sha256:{}", art.sha256),
+                "browser_download_url": self.download_url(cx, &art.name),
+            }),
+        };
+        match api.upload_asset(&self.upload_target(release), &up).await? {
+            Uploaded::Asset(a) => Ok(a),
+            Uploaded::AlreadyExists => {
+                let assets = api.list_assets(release.id).await?;
+                match assets.into_iter().find(|a| a.name == art.name) {
+                    Some(a) if a.state == "uploaded" => same_content(&a, art).map(|_| a),
+                    _ => Err(Error::conflict(format!(
+                        "uploading {}: GitHub says the asset exists but it is not complete",
+                        art.name
+                    ))
+                    .with_hint("another upload may be running; re-run: tagship deletes unfinished assets first")),
+                }
+            }
+        }
+    }
+
+    /// Publishes the draft (the last step, so an immutable release is complete).
+    async fn publish_draft(&self, cx: &Cx, api: &Api, release: GhRelease) -> Result<GhRelease> {
+        if !release.draft || self.cfg.draft {
+            return Ok(release);
+        }
+        let latest = if self.prerelease(cx) { "false" } else { "true" };
+        let mut predicted = serde_json::to_value(&release).unwrap_or_default();
+        predicted["draft"] = json!(false);
+        api.update_release(
+            release.id,
+            &json!({"draft": false, "make_latest": latest}),
+            predicted,
+        )
+        .await
+    }
+}
+
+/// An uploaded asset must have the local size and, when GitHub reports one, the same digest.
+fn same_content(remote: &GhAsset, local: &Artifact) -> Result<()> {
+    let size_ok = remote.size == local.size;
+    let digest_ok = match &remote.digest {
+        Some(d) => match d.strip_prefix("sha256:") {
+            Some(hex) => hex.eq_ignore_ascii_case(&local.sha256),
+            None => true, // another algorithm: nothing to compare
+        },
+        None => true,
+    };
+    if size_ok && digest_ok {
+        return Ok(());
+    }
+    Err(Error::conflict(format!(
+        "asset {} exists with different content (GitHub: {} bytes{}, local: {} bytes, sha256:{})",
+        local.name,
+        remote.size,
+        remote.digest.as_deref().map(|d| format!(", {d}")).unwrap_or_default(),
+        local.size,
+        local.sha256
+    ))
+    .with_hint("tagship never overwrites a published file; delete the asset on GitHub if it is wrong, or release a new version"))
+}
+
+#[async_trait]
+impl Platform for Github {
+    fn id(&self) -> &str {
+        "github"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            yank: false,
+            verify: true,
+        }
+    }
+
+    fn requirements(&self) -> Vec<Requirement> {
+        vec![Requirement::Credential {
+            var: self.cfg.token_env.clone(),
+            optional: false,
+        }]
+    }
+
+    async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Live> {
+        let api = self.api(cx);
+        let s = self.survey(cx, &api).await?;
+        Ok(self.live(&s))
+    }
+
+    async fn publish(&self, cx: &Cx, _live: &Live, _packages: &[Artifact]) -> Result<Published> {
+        let api = self.api(cx);
+        // Re-survey: the release id, asset ids and starters are needed, and state may have moved.
+        let mut s = self.survey(cx, &api).await?;
+        if s.release.is_none() {
+            s = self.create(cx, &api).await?;
+        }
+        let release = s
+            .release
+            .clone()
+            .expect("survey or create yields a release");
+        if release.immutable == Some(true) && !release.draft && !s.missing.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "the release for {} is published and immutable but lacks {}",
+                    cx.release.tag,
+                    s.missing
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_hint("assets cannot be added to an immutable release; release a new version"));
+        }
+        for a in &s.starters {
+            api.delete_asset(a.id, &a.name).await?;
+        }
+        let mut uploaded = Vec::new();
+        for art in &s.missing {
+            let asset = self.upload(cx, &api, &release, art).await?;
+            uploaded.push(art.name.clone());
+            s.present.push((art.name.clone(), asset));
+        }
+        let release = self.publish_draft(cx, &api, release).await?;
+        let data = s
+            .present
+            .iter()
+            .map(|(n, a)| (n.clone(), a.browser_download_url.clone()))
+            .collect();
+        Ok(Published {
+            urls: vec![release.html_url],
+            uploaded,
+            pending: None,
+            data,
+        })
+    }
+
+    async fn verify(&self, cx: &Cx, _published: &Published) -> Result<()> {
+        let api = self.api(cx);
+        let mut last = Live::Absent;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            last = self.live(&self.survey(cx, &api).await?);
+            if last == Live::Present {
+                return Ok(());
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Protocol,
+            format!(
+                "the GitHub release for {} is not complete after publishing: {last:?}",
+                cx.release.tag
+            ),
+        )
+        .with_hint("re-run tagship: it uploads what is missing and publishes the draft"))
+    }
+}
