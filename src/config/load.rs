@@ -1,0 +1,104 @@
+//! Loading pipeline.yaml: read → positioned tree (yaml-rust2 events) → `TAGSHIP__*` env
+//! overrides → validation pre-pass (schema walk, platform sections, profile merge, semantic
+//! checks; every problem collected) → typed `Pipeline`.
+//!
+//! The final typed deserialization uses serde_yaml_ng, a maintained, API-compatible fork of
+//! serde_yaml (which was archived upstream in 2024 and no longer receives fixes). serde stops at
+//! the first error and loses positions, hence the pre-pass; by the time serde runs, the
+//! pre-pass has found nothing, so its error path is a last resort.
+
+use super::diag::{finish, Diagnostics, Origin, Problem};
+use super::model::Pipeline;
+use super::tree::{self, Node};
+use super::validate::{self, Context};
+use crate::platform::Factory;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A loaded, validated config.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Typed, after profile and env overrides.
+    pub pipeline: Pipeline,
+    /// The config file as given.
+    pub path: PathBuf,
+    /// Its directory (absolute); relative paths in the config resolve against it.
+    pub root: PathBuf,
+}
+
+/// Loads and validates `path`, merging `profile` and the `TAGSHIP__*` variables of `env`
+/// (the process environment, passed in so tests control it). Every problem is reported at once.
+pub fn load(
+    path: &Path,
+    profile: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> Result<Loaded, Diagnostics> {
+    load_with(path, profile, env, crate::platforms::ALL)
+}
+
+/// JSON Schema of the whole file, with `platforms.<id>` filled from every registered platform.
+pub fn schema() -> serde_json::Value {
+    validate::schema_with(crate::platforms::ALL)
+}
+
+/// [`load`] against a given platform registry (tests use hand-made factories).
+pub(crate) fn load_with(
+    path: &Path,
+    profile: Option<&str>,
+    env: &BTreeMap<String, String>,
+    registry: &[&Factory],
+) -> Result<Loaded, Diagnostics> {
+    let text = read(path).map_err(|p| finish(path, vec![p]))?;
+    let cx = Context { profile, registry };
+    let pipeline = from_str(&text, &cx, env).map_err(|p| finish(path, p))?;
+    let absolute = std::fs::canonicalize(path).or_else(|_| std::path::absolute(path));
+    let root = absolute
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    Ok(Loaded {
+        pipeline,
+        path: path.to_path_buf(),
+        root,
+    })
+}
+
+fn read(path: &Path) -> Result<String, Problem> {
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let msg = "the config file does not exist";
+            let hint =
+                "create it with at least `project: { name: my-tool }` plus a `builds:` list \
+                        (`tagship schema` prints every key), or pass the right path with --config";
+            Problem::new(&Origin::Whole, msg).hint(hint)
+        } else {
+            Problem::new(&Origin::Whole, format!("cannot read the config file: {e}"))
+        }
+    })
+}
+
+/// Parses, overrides, validates and deserializes config text.
+pub(crate) fn from_str(
+    text: &str,
+    cx: &Context,
+    env: &BTreeMap<String, String>,
+) -> Result<Pipeline, Vec<Problem>> {
+    let Some(mut tree) = tree::parse(text)? else {
+        let p = Problem::new(&Origin::Whole, "the config file is empty");
+        return Err(vec![p.hint("start with `project: { name: my-tool }`")]);
+    };
+    let mut problems = Vec::new();
+    super::env::apply(&mut tree, env, &mut problems);
+    let effective = validate::validate(&mut tree, cx, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    typed(&effective)
+}
+
+/// The typed model via serde_yaml_ng, from the validated (and coerced) tree.
+fn typed(effective: &Node) -> Result<Pipeline, Vec<Problem>> {
+    let fail = |e: serde_yaml_ng::Error| vec![Problem::new(&Origin::Whole, e.to_string())];
+    let value = serde_yaml_ng::to_value(effective.to_json()).map_err(fail)?;
+    serde_yaml_ng::from_value(value).map_err(fail)
+}

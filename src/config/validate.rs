@@ -1,0 +1,228 @@
+//! The validation pre-pass: the positioned tree is walked against the schemars schema of
+//! `Pipeline`, each `platforms.<id>` section against its factory's schema, the selected profile
+//! is merged in, and the semantic checks run — all problems collected, none fatal on its own.
+
+use super::diag::{suggest, Origin, Problem};
+use super::model::Pipeline;
+use super::tree::{merge, Node, Val};
+use super::walk::Walker;
+use crate::platform::Factory;
+use serde_json::{json, Map, Value};
+
+/// The whole-file schema with one property per registered platform under `platforms`
+/// (unknown ids rejected) and the platforms' own `$defs` hoisted as `<id>.<Name>`.
+pub(crate) fn schema_with(registry: &[&Factory]) -> Value {
+    let mut root = Value::from(schemars::schema_for!(Pipeline));
+    let mut sections = Map::new();
+    let mut overrides = Map::new();
+    for f in registry {
+        let mut s = Value::from((f.schema)());
+        hoist(&mut root, f.id, &mut s);
+        sections.insert(f.id.to_string(), s);
+        let about = format!("Overrides for `platforms.{}`: {}", f.id, f.about);
+        overrides.insert(
+            f.id.to_string(),
+            json!({"type": "object", "description": about}),
+        );
+    }
+    if let Some(p) = root.pointer_mut("/properties/platforms") {
+        p["properties"] = Value::Object(sections);
+        p["additionalProperties"] = Value::Bool(false);
+    }
+    if let Some(p) = root.pointer_mut("/$defs/Profile/properties/platforms") {
+        p["properties"] = Value::Object(overrides);
+        p["additionalProperties"] = Value::Bool(false);
+    }
+    root
+}
+
+/// Moves a platform schema's `$defs` into the root under `<id>.<Name>` and rewrites its
+/// `$ref`s, so the section can live at `#/properties/platforms/properties/<id>`.
+fn hoist(root: &mut Value, id: &str, section: &mut Value) {
+    let Some(obj) = section.as_object_mut() else {
+        return;
+    };
+    obj.remove("$schema");
+    let defs = obj.remove("$defs").or_else(|| obj.remove("definitions"));
+    rewrite_refs(section, id);
+    let Some(Value::Object(defs)) = defs else {
+        return;
+    };
+    if !root["$defs"].is_object() {
+        root["$defs"] = json!({});
+    }
+    for (name, mut def) in defs {
+        rewrite_refs(&mut def, id);
+        root["$defs"][format!("{id}.{name}")] = def;
+    }
+}
+
+fn rewrite_refs(v: &mut Value, id: &str) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get_mut("$ref") {
+                let name = r
+                    .strip_prefix("#/$defs/")
+                    .or(r.strip_prefix("#/definitions/"));
+                *r = match name {
+                    Some(n) => format!("#/$defs/{id}.{n}"),
+                    None if r == "#" => format!("#/properties/platforms/properties/{id}"),
+                    None => r.clone(),
+                };
+            }
+            o.values_mut().for_each(|x| rewrite_refs(x, id));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rewrite_refs(x, id)),
+        _ => {}
+    }
+}
+
+/// What validation needs besides the tree.
+pub(crate) struct Context<'a> {
+    pub profile: Option<&'a str>,
+    pub registry: &'a [&'a Factory],
+}
+
+/// Validates `tree` (coercing plain scalars where strings are expected) and returns the
+/// effective tree: the file with the selected profile merged in.
+pub(crate) fn validate(tree: &mut Node, cx: &Context, problems: &mut Vec<Problem>) -> Node {
+    if !matches!(tree.val, Val::Map(_)) {
+        let msg = "expected a mapping at the top of the file (`project:`, `builds:`, ...)";
+        problems.push(Problem::new(&tree.at, msg));
+        return tree.clone();
+    }
+    let plain = Value::from(schemars::schema_for!(Pipeline));
+    let mut w = Walker::new(&plain, false);
+    w.walk(&plain, tree, "");
+    problems.append(&mut w.problems);
+
+    let full = schema_with(cx.registry);
+    let known: Vec<&str> = cx.registry.iter().map(|f| f.id).collect();
+    if let Some(p) = tree.get("platforms") {
+        check_ids(p, "", &known, problems);
+    }
+    let selected = select_profile(tree, cx.profile, problems);
+    check_profiles(tree, cx.profile, &full, &known, problems);
+    let mut effective = tree.clone();
+    if let Some(over) = selected {
+        apply_profile(&mut effective, &over, &known);
+    }
+    if let Some(p) = effective.get_mut("platforms") {
+        walk_sections(p, "platforms", &full, false, problems);
+    }
+    super::semantic::check(&effective, problems);
+    effective
+}
+
+/// Reports section keys that name no registered platform.
+fn check_ids(section: &Node, context: &str, known: &[&str], problems: &mut Vec<Problem>) {
+    for e in section.entries() {
+        if known.contains(&e.key.as_str()) {
+            continue;
+        }
+        let msg = format!("unknown platform `{}`{context}", e.key);
+        let hint = match known.is_empty() {
+            true => Some("no platforms are registered in this build of tagship".to_string()),
+            false => suggest(&e.key, known.iter().copied(), "known platforms"),
+        };
+        problems.push(Problem::new(&e.key_at, msg).hint_opt(hint));
+    }
+}
+
+/// Walks each known platform's section against its schema.
+fn walk_sections(
+    section: &mut Node,
+    path: &str,
+    full: &Value,
+    partial: bool,
+    out: &mut Vec<Problem>,
+) {
+    let Val::Map(entries) = &mut section.val else {
+        return;
+    };
+    for e in entries.iter_mut() {
+        let pointer = format!("/properties/platforms/properties/{}", escape(&e.key));
+        let Some(schema) = full.pointer(&pointer) else {
+            continue;
+        };
+        let mut w = Walker::new(full, partial);
+        w.walk(schema, &mut e.value, &format!("{path}.{}", e.key));
+        out.append(&mut w.problems);
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Profiles not selected are checked as partial overrides (no `required`); the selected one is
+/// checked after merging, as part of the effective file.
+fn check_profiles(
+    tree: &mut Node,
+    selected: Option<&str>,
+    full: &Value,
+    known: &[&str],
+    out: &mut Vec<Problem>,
+) {
+    let Some(Val::Map(profiles)) = tree.get_mut("profiles").map(|p| &mut p.val) else {
+        return;
+    };
+    for prof in profiles.iter_mut() {
+        let Some(section) = prof.value.get_mut("platforms") else {
+            continue;
+        };
+        check_ids(section, &format!(" in profile `{}`", prof.key), known, out);
+        if Some(prof.key.as_str()) != selected {
+            let path = format!("profiles.{}.platforms", prof.key);
+            walk_sections(section, &path, full, true, out);
+        }
+    }
+}
+
+/// The selected profile's `platforms` section, or a problem listing the known profiles.
+fn select_profile(tree: &Node, name: Option<&str>, problems: &mut Vec<Problem>) -> Option<Node> {
+    let name = name?;
+    let profiles = tree.get("profiles");
+    if let Some(p) = profiles.and_then(|p| p.get(name)) {
+        return p.get("platforms").cloned();
+    }
+    let names: Vec<&str> = profiles.map_or(Vec::new(), |p| {
+        p.entries().iter().map(|e| e.key.as_str()).collect()
+    });
+    let msg = match names.is_empty() {
+        true => format!("unknown profile `{name}`: the file defines no profiles"),
+        false => format!(
+            "unknown profile `{name}`; known profiles: {}",
+            super::diag::quoted_list(names.iter().copied())
+        ),
+    };
+    let hint = match names.is_empty() {
+        true => Some(format!(
+            "add `profiles: {{ {name}: {{ platforms: {{...}} }} }}` or drop --profile"
+        )),
+        false => super::diag::closest(name, names.iter().copied())
+            .map(|c| format!("did you mean `{c}`?")),
+    };
+    problems.push(Problem::new(&Origin::Whole, msg).hint_opt(hint));
+    None
+}
+
+/// Deep-merges the profile's known platform sections over `platforms:`.
+fn apply_profile(effective: &mut Node, over: &Node, known: &[&str]) {
+    let Val::Map(entries) = &over.val else { return };
+    if !matches!(
+        effective.get("platforms").map(|p| &p.val),
+        Some(Val::Map(_))
+    ) {
+        effective.set("platforms", over.at.clone(), Node::map(over.at.clone()));
+    }
+    let Some(base) = effective.get_mut("platforms") else {
+        return;
+    };
+    for e in entries.iter().filter(|e| known.contains(&e.key.as_str())) {
+        match base.get_mut(&e.key) {
+            Some(b) => merge(b, &e.value),
+            None => base.set(&e.key, e.key_at.clone(), e.value.clone()),
+        }
+    }
+}
