@@ -4,9 +4,12 @@ pub mod github;
 
 use crate::platform::Factory;
 
+pub mod npm;
+
 /// Every platform tagship knows, in report order.
 pub const ALL: &[&Factory] = &[
     &github::FACTORY,
+    &npm::FACTORY,
 ];
 
 /// Looks a factory up by id.

@@ -1,0 +1,140 @@
+//! The npm registry HTTP API, through `cx.http` only: the per-version document for checks
+//! and the single publish PUT. Status codes become results here (404 → absent, 403 "cannot
+//! publish over" / 409 "already present" → exists), everything else an `Error` whose kind the
+//! report understands.
+
+use super::manifest::escaped_name;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Auth, Http, Request};
+use crate::redact::Secret;
+use serde_json::{json, Value};
+
+/// The `dist` of a published version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dist {
+    pub shasum: Option<String>,
+    pub integrity: Option<String>,
+}
+
+/// How a PUT ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    Created,
+    /// The registry already has this version (403 "cannot publish over", 409 "already present").
+    Exists,
+}
+
+/// A registry client for one platform run.
+pub struct Api {
+    http: Http,
+    base: String,
+    token: Option<Secret>,
+    token_env: String,
+    otp: Option<Secret>,
+    otp_env: String,
+}
+
+/// Credentials and their variable names (for hints).
+pub struct Creds {
+    pub token: Option<Secret>,
+    pub token_env: String,
+    pub otp: Option<Secret>,
+    pub otp_env: String,
+}
+
+impl Api {
+    pub fn new(http: Http, registry_base: &str, c: Creds) -> Api {
+        Api {
+            http,
+            base: registry_base.to_string(),
+            token: c.token,
+            token_env: c.token_env,
+            otp: c.otp,
+            otp_env: c.otp_env,
+        }
+    }
+
+    fn authed(&self, mut r: Request) -> Request {
+        if let Some(t) = &self.token {
+            r = r.auth(Auth::Bearer(t.clone()));
+        }
+        r
+    }
+
+    /// `GET {registry}/{escapedName}/{version}`: the version's `dist`, or `None` on 404.
+    pub async fn version(&self, name: &str, version: &str) -> Result<Option<Dist>> {
+        let url = format!("{}{}/{version}", self.base, escaped_name(name));
+        let req = self.authed(Request::get(&url)?.header("accept", "application/json"));
+        let resp = self.http.send(req).await?;
+        match resp.status.as_u16() {
+            404 => Ok(None),
+            200 => {
+                let v: Value = resp.json()?;
+                if v.get("version").and_then(Value::as_str) != Some(version) {
+                    return Err(Error::protocol(format!(
+                        "{url}: the registry answered with version {} instead of {version}",
+                        v.get("version").unwrap_or(&Value::Null)
+                    )));
+                }
+                let s = |k: &str| v["dist"][k].as_str().map(String::from);
+                Ok(Some(Dist {
+                    shasum: s("shasum"),
+                    integrity: s("integrity"),
+                }))
+            }
+            _ => Err(self.hint(resp.error(&format!("checking {name}@{version}")))),
+        }
+    }
+
+    /// `PUT {registry}/{escapedName}` with the publish document.
+    pub async fn put(&self, name: &str, doc: &Value) -> Result<Put> {
+        let url = format!("{}{}", self.base, escaped_name(name));
+        let mut req = self
+            .authed(Request::put(&url)?)
+            .json(doc)
+            .predict(json!({"ok": true}));
+        if let Some(otp) = &self.otp {
+            req = req.auth(Auth::Header("npm-otp", otp.clone()));
+        }
+        let resp = self.http.send(req).await?;
+        if resp.ok() {
+            return Ok(Put::Created);
+        }
+        let body = resp.text().to_ascii_lowercase();
+        let code = resp.status.as_u16();
+        if (code == 403 && body.contains("cannot publish over"))
+            || (code == 409 && (body.contains("already present") || body.contains("exist")))
+        {
+            return Ok(Put::Exists);
+        }
+        let mut e = resp.error(&format!("publishing {name}"));
+        let otp_needed = code == 401
+            && (resp
+                .header("www-authenticate")
+                .is_some_and(|h| h.to_ascii_lowercase().contains("otp"))
+                || body.contains("one-time pass"));
+        if otp_needed {
+            e = e.with_hint(format!(
+                "the registry wants a one-time password: set {} (or use an automation/granular token that bypasses 2FA)",
+                self.otp_env
+            ));
+        }
+        Err(self.hint(e))
+    }
+
+    fn hint(&self, e: Error) -> Error {
+        if e.kind == ErrorKind::Auth {
+            let why = if self.token.is_some() {
+                format!(
+                    "the token in {} was rejected or may not publish this package",
+                    self.token_env
+                )
+            } else {
+                format!("set {} to an npm token with publish rights", self.token_env)
+            };
+            e.or_hint(why)
+        } else {
+            e
+        }
+    }
+}

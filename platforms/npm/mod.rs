@@ -1,0 +1,477 @@
+//! npm: the esbuild/biome binary-package pattern, published natively over the registry's
+//! HTTP API (no npm CLI needed).
+//!
+//! `package` writes one tarball per target (`{scope}/{name}-{os}-{cpu}`, only the binary and
+//! a package.json with exact `os`/`cpu`/`libc`) plus a root package whose `bin` is a small
+//! Node launcher and whose `optionalDependencies` pin every platform package to this exact
+//! version. `check` asks the registry for each `name@version` and compares its shasum and
+//! integrity with our tarball; `publish` PUTs what is missing, platform packages first and
+//! the root last, so the root never points at versions that do not exist yet.
+//! `mode: package_json` publishes an existing package directory instead. See README.md.
+
+pub mod api;
+pub mod config;
+pub mod elf;
+pub mod files;
+pub mod manifest;
+pub mod tarball;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::plan::{Artifact, ArtifactKind, Project, Target};
+use crate::platform::{
+    section, Capabilities, Cx, Factory, Live, Platform, Published, Release, Requirement,
+};
+use api::{Api, Creds, Put};
+use async_trait::async_trait;
+use config::{Access, Mode, NpmConfig};
+use manifest::PlatformPkg;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tarball::Entry;
+
+/// Registry entry.
+pub const FACTORY: Factory = Factory {
+    id: "npm",
+    about: "npm registry: per-target binary packages plus a root package with a Node launcher",
+    schema: config::schema,
+    build,
+};
+
+fn build(v: &serde_json::Value, project: &Project) -> Result<Box<dyn Platform>> {
+    let cfg: NpmConfig = section("npm", v)?;
+    cfg.validate(project)?;
+    Ok(Box::new(Npm::new(cfg, project.clone())))
+}
+
+/// The adapter.
+pub struct Npm {
+    cfg: NpmConfig,
+    project: Project,
+}
+
+/// A package built in memory, before it is written to dist/npm/.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub name: String,
+    pub target: Option<Target>,
+    pub tgz: Vec<u8>,
+}
+
+/// A package tarball read back from dist/ for check and publish.
+struct Loaded {
+    name: String,
+    version: String,
+    manifest: serde_json::Value,
+    tgz: Vec<u8>,
+}
+
+fn pretty(v: &serde_json::Value) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(v).expect("a JSON value serializes");
+    s.push('\n');
+    s.into_bytes()
+}
+
+impl Npm {
+    pub fn new(cfg: NpmConfig, project: Project) -> Npm {
+        Npm { cfg, project }
+    }
+
+    /// One binary per target: the release's `Binary` artifacts with a target. Several for
+    /// one target are disambiguated by the `bin` name.
+    fn binaries<'a>(&self, release: &'a Release) -> Result<BTreeMap<Target, &'a Artifact>> {
+        let bin = self.cfg.bin_name(&self.project);
+        let mut by: BTreeMap<Target, Vec<&Artifact>> = BTreeMap::new();
+        for a in &release.artifacts {
+            if let (ArtifactKind::Binary, Some(t)) = (&a.kind, a.target) {
+                by.entry(t).or_default().push(a);
+            }
+        }
+        if by.is_empty() {
+            return Err(Error::input(
+                "npm: the release has no binaries with a target to package",
+            )
+            .with_hint("add build targets, or use `mode: package_json` to publish a package.json directory"));
+        }
+        let mut out = BTreeMap::new();
+        for (t, list) in by {
+            let stem = |a: &Artifact| {
+                let f = a
+                    .path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                f.strip_suffix(".exe").map(String::from).unwrap_or(f)
+            };
+            let pick = match list.as_slice() {
+                [one] => *one,
+                many => *many.iter().find(|a| stem(a) == bin).ok_or_else(|| {
+                    Error::input(format!(
+                        "npm: {} binaries for {t} and none is named `{bin}`",
+                        many.len()
+                    ))
+                    .with_hint("set platforms.npm.bin to the binary's name")
+                })?,
+            };
+            out.insert(t, pick);
+        }
+        Ok(out)
+    }
+
+    /// Builds every tarball of `mode: binary`: platform packages, then the root.
+    pub fn build_binary(&self, release: &Release) -> Result<Vec<Built>> {
+        let version = release.version.to_string();
+        let root = self.cfg.root_name(&self.project);
+        let bin = self.cfg.bin_name(&self.project);
+        let prefix = self.cfg.platform_prefix(&self.project);
+        let mtime = tarball::mtime();
+        let mut out = Vec::new();
+        let mut pkgs = Vec::new();
+        for (target, art) in self.binaries(release)? {
+            let path = release.path(art);
+            let data = std::fs::read(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let libc = if target.os == crate::plan::Os::Linux {
+                elf::libc(&data)
+                    .map_err(|e| {
+                        Error::input(format!(
+                            "npm: {} (built for {target}) is not a Linux executable: {e}",
+                            path.display()
+                        ))
+                    })?
+                    .npm()
+            } else {
+                None
+            };
+            let pkg = PlatformPkg::new(&prefix, &bin, target, libc);
+            let pj = manifest::platform_manifest(&self.project, &version, &root, &pkg);
+            let tgz = tarball::build(
+                &[
+                    Entry::file("package.json", pretty(&pj)),
+                    Entry::exe(pkg.bin_path.clone(), data),
+                ],
+                mtime,
+            )?;
+            out.push(Built {
+                name: pkg.name.clone(),
+                target: Some(target),
+                tgz,
+            });
+            pkgs.push(pkg);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        let pj = manifest::root_manifest(&self.project, &version, &root, &bin, &pkgs);
+        let launcher = manifest::launcher(&root, &version, &bin, &pkgs);
+        let tgz = tarball::build(
+            &[
+                Entry::file("package.json", pretty(&pj)),
+                Entry::exe(manifest::launcher_path(&bin), launcher),
+            ],
+            mtime,
+        )?;
+        out.push(Built {
+            name: root,
+            target: None,
+            tgz,
+        });
+        Ok(out)
+    }
+
+    /// Builds the single tarball of `mode: package_json`.
+    pub fn build_package_json(&self, release: &Release) -> Result<Vec<Built>> {
+        let dir = release.root.join(self.cfg.path.as_deref().unwrap_or("."));
+        let pj_path = dir.join("package.json");
+        let text = std::fs::read_to_string(&pj_path)
+            .map_err(|e| Error::io(format!("reading {}", pj_path.display()), e))?;
+        let pj: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(format!("{}: {e}", pj_path.display())))?;
+        let name = pj["name"].as_str().unwrap_or_default().to_string();
+        if !config::valid_name(&name) {
+            return Err(Error::input(format!(
+                "{}: `name` {:?} is not a valid npm package name",
+                pj_path.display(),
+                pj["name"]
+            )));
+        }
+        if pj["private"] == serde_json::json!(true) {
+            return Err(Error::input(format!(
+                "{}: the package is `private: true`",
+                pj_path.display()
+            ))
+            .with_hint("remove `private: true` to publish it"));
+        }
+        if let Some(p) = &self.cfg.package {
+            if *p != name {
+                return Err(Error::config(format!(
+                    "platforms.npm.package is `{p}` but {} says `{name}`",
+                    pj_path.display()
+                )));
+            }
+        }
+        let version = release.version.to_string();
+        if pj["version"].as_str() != Some(version.as_str()) {
+            return Err(Error::input(format!(
+                "{}: version is {} but the release is {version}",
+                pj_path.display(),
+                pj["version"]
+            ))
+            .with_hint(format!("set \"version\": \"{version}\" in package.json (npm version {version} --no-git-tag-version)")));
+        }
+        let entries = files::collect(&dir, &pj, &release.dist)?;
+        Ok(vec![Built {
+            name,
+            target: None,
+            tgz: tarball::build(&entries, tarball::mtime())?,
+        }])
+    }
+
+    fn api(&self, cx: &Cx) -> Api {
+        Api::new(
+            cx.http.clone(),
+            &self.cfg.registry_base(),
+            Creds {
+                token: cx.secret(&self.cfg.token_env).cloned(),
+                token_env: self.cfg.token_env.clone(),
+                otp: cx.secret(&self.cfg.otp_env).cloned(),
+                otp_env: self.cfg.otp_env.clone(),
+            },
+        )
+    }
+
+    /// Reads our tarballs back, root package last.
+    async fn load(&self, cx: &Cx, packages: &[Artifact]) -> Result<Vec<Loaded>> {
+        let owned;
+        let packages = if packages.is_empty() {
+            owned = self.package(cx).await?;
+            &owned[..]
+        } else {
+            packages
+        };
+        let mut out = Vec::new();
+        for a in packages {
+            if !matches!(&a.kind, ArtifactKind::Package { platform } if platform == "npm") {
+                continue;
+            }
+            let path = cx.release.path(a);
+            let tgz = std::fs::read(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let manifest = tarball::read_manifest(&tgz)?;
+            let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
+            out.push(Loaded {
+                name: s("name"),
+                version: s("version"),
+                manifest,
+                tgz,
+            });
+        }
+        // Dependents last: a package with optionalDependencies (the root) after the rest.
+        out.sort_by_key(|l| l.manifest.get("optionalDependencies").is_some());
+        Ok(out)
+    }
+
+    /// Compares the registry's `dist` with our bytes; different content is a conflict.
+    fn same(&self, l: &Loaded, d: &api::Dist) -> Result<()> {
+        if d.shasum.is_none() && d.integrity.is_none() {
+            return Err(Error::protocol(format!(
+                "npm: {}@{} has no dist.shasum or dist.integrity to compare",
+                l.name, l.version
+            )));
+        }
+        let ours = tarball::shasum(&l.tgz);
+        let shasum_ok = d.shasum.as_ref().map_or(true, |s| *s == ours);
+        let integ_ok = d.integrity.as_ref().map_or(true, |i| {
+            !i.starts_with("sha512-") || *i == tarball::integrity(&l.tgz)
+        });
+        if shasum_ok && integ_ok {
+            return Ok(());
+        }
+        Err(Error::conflict(format!(
+            "npm: {}@{}: version exists with different content (registry shasum {}, ours {ours})",
+            l.name,
+            l.version,
+            d.shasum.as_deref().unwrap_or("?")
+        ))
+        .with_hint("an npm version can never be changed or reused: bump the version to publish these bytes"))
+    }
+
+    fn doc(&self, cx: &Cx, l: &Loaded) -> serde_json::Value {
+        let base = self.cfg.registry_base();
+        let tag = self.cfg.dist_tag(cx.release.is_prerelease());
+        let access = self
+            .cfg
+            .access
+            .or(l.name.starts_with('@').then_some(Access::Public));
+        manifest::publish_document(
+            &l.manifest,
+            &l.tgz,
+            &manifest::DocOptions {
+                registry_base: &base,
+                tag: &tag,
+                access: access.map(Access::as_str),
+            },
+        )
+    }
+}
+
+#[async_trait]
+impl Platform for Npm {
+    fn id(&self) -> &str {
+        "npm"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            yank: false,
+            verify: true,
+        }
+    }
+
+    fn requirements(&self) -> Vec<Requirement> {
+        vec![
+            Requirement::Credential {
+                var: self.cfg.token_env.clone(),
+                optional: false,
+            },
+            Requirement::Credential {
+                var: self.cfg.otp_env.clone(),
+                optional: true,
+            },
+        ]
+    }
+
+    async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
+        let built = match self.cfg.mode {
+            Mode::Binary => self.build_binary(&cx.release)?,
+            Mode::PackageJson => self.build_package_json(&cx.release)?,
+        };
+        let version = cx.release.version.to_string();
+        let mut out = Vec::new();
+        for b in built {
+            let file = manifest::tarball_file_name(&b.name, &version);
+            let rel = std::path::Path::new("npm").join(&file);
+            tarball::write_atomic(&cx.release.dist.join(&rel), &b.tgz)?;
+            out.push(Artifact {
+                name: file,
+                path: rel,
+                kind: ArtifactKind::Package {
+                    platform: "npm".into(),
+                },
+                target: b.target,
+                sha256: hex::encode(Sha256::digest(&b.tgz)),
+                size: b.tgz.len() as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
+        let api = self.api(cx);
+        let (mut present, mut missing, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
+        for l in self.load(cx, packages).await? {
+            match api.version(&l.name, &l.version).await? {
+                None => missing.push(l.name),
+                Some(d) => match self.same(&l, &d) {
+                    Ok(()) => present.push(l.name),
+                    Err(e) => conflicts.push(e),
+                },
+            }
+        }
+        if let Some(first) = conflicts.into_iter().next() {
+            return Err(first);
+        }
+        Ok(match (present.is_empty(), missing.is_empty()) {
+            (_, true) => Live::Present,
+            (true, false) => Live::Absent,
+            (false, false) => Live::Partial { present, missing },
+        })
+    }
+
+    async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
+        let api = self.api(cx);
+        let base = self.cfg.registry_base();
+        let mut p = Published::default();
+        for l in self.load(cx, packages).await? {
+            p.data.insert(l.name.clone(), tarball::shasum(&l.tgz));
+            let skip = match live {
+                Live::Present => true,
+                Live::Partial { present, .. } => present.contains(&l.name),
+                _ => false,
+            };
+            if skip {
+                continue;
+            }
+            match api.put(&l.name, &self.doc(cx, &l)).await? {
+                Put::Created => p.uploaded.push(manifest::tarball_file_name(&l.name, &l.version)),
+                // Someone (or an earlier run whose answer was lost) published it: same bytes
+                // are fine, different bytes are a conflict, never overwritten.
+                Put::Exists => match api.version(&l.name, &l.version).await? {
+                    Some(d) => self.same(&l, &d)?,
+                    None => {
+                        return Err(Error::conflict(format!(
+                            "npm: {}@{} was published before (perhaps unpublished) and can never be reused",
+                            l.name, l.version
+                        ))
+                        .with_hint("bump the version"))
+                    }
+                },
+            }
+        }
+        let root = self.cfg.root_name(&self.project);
+        let root = p
+            .data
+            .keys()
+            .find(|k| **k == root)
+            .cloned()
+            .or_else(|| p.data.keys().next().cloned());
+        if let Some(root) = root {
+            p.urls.push(if base.contains("registry.npmjs.org") {
+                format!(
+                    "https://www.npmjs.com/package/{root}/v/{}",
+                    cx.release.version
+                )
+            } else {
+                format!("{base}{root}/{}", cx.release.version)
+            });
+        }
+        Ok(p)
+    }
+
+    async fn verify(&self, cx: &Cx, published: &Published) -> Result<()> {
+        let api = self.api(cx);
+        let version = cx.release.version.to_string();
+        for (name, shasum) in &published.data {
+            let mut wait = Duration::from_millis(500);
+            let mut waited = Duration::ZERO;
+            loop {
+                match api.version(name, &version).await? {
+                    Some(d) if d.shasum.as_deref() == Some(shasum.as_str()) => break,
+                    Some(d) if d.shasum.is_some() => {
+                        return Err(Error::conflict(format!(
+                            "npm: {name}@{version} is live with shasum {} instead of {shasum}",
+                            d.shasum.unwrap_or_default()
+                        )))
+                    }
+                    _ if waited >= Duration::from_secs(60) => {
+                        return Err(Error::new(
+                            ErrorKind::NotFound,
+                            format!(
+                                "npm: {name}@{version} is not visible after {}s",
+                                waited.as_secs()
+                            ),
+                        )
+                        .with_hint(
+                            "the registry accepted the publish; re-run `tagship verify` later",
+                        ))
+                    }
+                    _ => {
+                        tokio::time::sleep(wait).await;
+                        waited += wait;
+                        wait = (wait * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
