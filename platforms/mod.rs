@@ -1,5 +1,6 @@
 //! The platform registry: the only shared file a new platform touches (one line below).
 
+pub mod exec;
 pub mod github;
 
 use crate::platform::Factory;
@@ -8,6 +9,7 @@ pub mod npm;
 
 /// Every platform tagship knows, in report order.
 pub const ALL: &[&Factory] = &[
+    &exec::FACTORY,
     &github::FACTORY,
     &npm::FACTORY,
 ];

@@ -4,16 +4,22 @@
 //! archives, `engine` fans out over `platforms` through the shared `http`/`exec` layers, and
 //! `report` renders the outcome. See ../shared/STYLE.md for the architecture.
 
+pub mod app;
 pub mod build;
+pub mod cli;
 pub mod config;
 pub mod creds;
+pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod guard;
 pub mod http;
 pub mod plan;
 pub mod platform;
+pub mod progress;
 pub mod redact;
+pub mod report;
+pub mod version;
 
 #[path = "../platforms/mod.rs"]
 pub mod platforms;

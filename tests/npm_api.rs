@@ -24,17 +24,18 @@ struct Seen {
     body: Bytes,
 }
 
+/// A scripted answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, String);
+
 /// Answers requests with a script, in order, and records them.
 #[derive(Clone, Default)]
 struct Double {
-    script: Arc<Mutex<VecDeque<(u16, Vec<(&'static str, &'static str)>, String)>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Double {
-    async fn start(
-        script: Vec<(u16, Vec<(&'static str, &'static str)>, String)>,
-    ) -> (Double, String) {
+    async fn start(script: Vec<Answer>) -> (Double, String) {
         let d = Double {
             script: Arc::new(Mutex::new(script.into())),
             ..Default::default()
