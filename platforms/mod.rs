@@ -6,12 +6,17 @@ pub mod github;
 use crate::platform::Factory;
 
 pub mod npm;
+pub mod pep503;
+pub mod pypi;
+pub mod wheel;
 
 /// Every platform tagship knows, in report order.
 pub const ALL: &[&Factory] = &[
     &exec::FACTORY,
     &github::FACTORY,
     &npm::FACTORY,
+    &pypi::FACTORY,
+    &pep503::FACTORY,
 ];
 
 /// Looks a factory up by id.

@@ -1,0 +1,53 @@
+//! `platforms.pep503` in pipeline.yaml: where the static index lives (a git branch, or a
+//! plain directory) and how its links are written.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// `platforms.pep503`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pep503Config {
+    /// Git URL or path of the repository holding the index (e.g. the GitHub Pages repo).
+    #[serde(default)]
+    pub repo: Option<String>,
+    /// Branch of `repo` holding the index; created (orphan) when missing.
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// A local directory holding the index instead of a git branch (relative to pipeline.yaml).
+    #[serde(default)]
+    pub dir: Option<String>,
+    /// Subdirectory of the branch/dir where `simple/`, `files/` and `packages.json` live.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// URL where the files of `files/` are served (wheels and their `.metadata`), e.g. a CDN;
+    /// default: relative links (`../../files/<wheel>`), which work wherever the index is hosted.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Distribution name; default: the project name.
+    #[serde(default)]
+    pub package: Option<String>,
+    /// `Requires-Python` for METADATA and `data-requires-python` (empty = omit).
+    #[serde(default)]
+    pub requires_python: Option<String>,
+    /// Env var with an HTTPS token for git (sent as an `Authorization: Basic` header with
+    /// user `x-access-token`); default: git's own credentials (ssh key, credential helper).
+    #[serde(default)]
+    pub token_env: Option<String>,
+}
+
+fn default_branch() -> String {
+    "gh-pages".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn defaults() {
+        let c: Pep503Config =
+            serde_json::from_value(serde_json::json!({"repo": "git@h:o/r.git"})).unwrap();
+        assert_eq!(c.branch, "gh-pages");
+        assert!(serde_json::from_value::<Pep503Config>(serde_json::json!({"dirr": "x"})).is_err());
+    }
+}

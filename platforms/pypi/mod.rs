@@ -1,0 +1,285 @@
+//! `pypi`: binary wheels (one per target, built by `platforms::wheel`) uploaded natively with
+//! the legacy forklift API to pypi.org, TestPyPI or any compatible index (pypiserver, devpi,
+//! Artifactory, GitLab). The check works **per file name**: a release can be live with only
+//! some of its wheels (uploads are one file per POST, not atomic; PEP 694), so a re-run after
+//! a partial release uploads exactly the missing files. The same file name with different
+//! bytes is a conflict and is never overwritten (PyPI burns file names forever).
+//! PyPI has no yank API (pypi/warehouse#12708), so `yank` stays Unsupported.
+
+pub mod api;
+pub mod config;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Auth;
+use crate::plan::{Artifact, ArtifactKind, Project};
+use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platforms::wheel::{self, WheelMeta};
+use api::{Listed, Upload, Uploaded};
+use async_trait::async_trait;
+pub use config::{CheckVia, PypiConfig};
+use std::time::{Duration, Instant};
+
+pub const FACTORY: Factory = Factory {
+    id: "pypi",
+    about: "binary wheels uploaded to PyPI or a compatible index (pypiserver, devpi, ...)",
+    schema: || schemars::schema_for!(PypiConfig),
+    build: |v, p: &Project| Ok(Box::new(Pypi::new(section("pypi", v)?, p)?)),
+};
+
+/// The pypi adapter.
+pub struct Pypi {
+    cfg: PypiConfig,
+    name: String,
+}
+
+impl Pypi {
+    pub fn new(cfg: PypiConfig, project: &Project) -> Result<Self> {
+        let name = cfg.package.clone().unwrap_or_else(|| project.name.clone());
+        wheel::check_name(&name).map_err(|e| e.context("platforms.pypi.package"))?;
+        for (k, u) in [
+            ("repository_url", &cfg.repository_url),
+            ("index_url", &cfg.index_url),
+        ] {
+            url::Url::parse(u)
+                .map_err(|e| Error::config(format!("platforms.pypi.{k}: `{u}`: {e}")))?;
+        }
+        Ok(Pypi { cfg, name })
+    }
+
+    fn meta(&self, cx: &Cx) -> Result<WheelMeta> {
+        WheelMeta::from_release(&cx.release, &self.name, self.cfg.requires_python.as_deref())
+    }
+
+    /// Every file the index lists for this version (or project, via the simple API).
+    async fn listed(&self, cx: &Cx, version: &str) -> Result<Vec<Listed>> {
+        if self.cfg.check_via == CheckVia::Json {
+            let index = config::with_slash(&self.cfg.index_url);
+            if let Some(v) = api::list_json(&cx.http, &index, &self.name, version).await? {
+                return Ok(v);
+            }
+        }
+        api::list_simple(&cx.http, &self.cfg.simple_root(), &self.name).await
+    }
+
+    /// Compares `wanted` (file name, sha256) with what is live.
+    async fn live(&self, cx: &Cx, wanted: &[(String, String)]) -> Result<Live> {
+        let version = wheel::pep440(&cx.release.version)?;
+        let listed = self.listed(cx, &version).await?;
+        let (mut present, mut missing) = (Vec::new(), Vec::new());
+        for (name, sha) in wanted {
+            let Some(l) = listed.iter().find(|l| &l.filename == name) else {
+                missing.push(name.clone());
+                continue;
+            };
+            let live_sha = match (&l.sha256, &l.url) {
+                (Some(s), _) => s.clone(),
+                (None, Some(u)) => api::digest_of(&cx.http, u).await?,
+                (None, None) => {
+                    return Err(Error::protocol(format!(
+                        "the index lists {name} with neither a sha256 nor a URL"
+                    )))
+                }
+            };
+            if !live_sha.eq_ignore_ascii_case(sha) {
+                return Err(conflict(name, &live_sha, sha));
+            }
+            present.push(name.clone());
+        }
+        Ok(match (present.is_empty(), missing.is_empty()) {
+            (_, true) => Live::Present,
+            (true, false) => Live::Absent,
+            (false, false) => Live::Partial { present, missing },
+        })
+    }
+
+    fn auth(&self, cx: &Cx) -> Option<Auth> {
+        cx.secret(&self.cfg.token_env)
+            .map(|s| Auth::Basic(self.cfg.username.clone(), s.clone()))
+    }
+
+    fn rejected(&self, cx: &Cx, resp: &crate::http::Response, file: &str) -> Error {
+        let var = &self.cfg.token_env;
+        let hint = if cx.secret(var).is_some() {
+            format!(
+                "{var} was rejected by {}: check the token, its scope (project or account) and `username` ({})",
+                self.cfg.repository_url, self.cfg.username
+            )
+        } else {
+            format!(
+                "{var} is not set; {} requires it for uploads",
+                self.cfg.repository_url
+            )
+        };
+        Error::new(
+            ErrorKind::Auth,
+            format!(
+                "uploading {file}: HTTP {} from {}",
+                resp.status, self.cfg.repository_url
+            ),
+        )
+        .with_hint(hint)
+    }
+
+    /// Uploads one wheel; a duplicate answer is fine only when the live bytes are ours.
+    async fn upload_one(&self, cx: &Cx, meta: &WheelMeta, a: &Artifact) -> Result<bool> {
+        let u = Upload {
+            repository_url: &self.cfg.repository_url,
+            auth: self.auth(cx),
+            path: cx.release.path(a),
+            filename: &a.name,
+            sha256: &a.sha256,
+            meta,
+        };
+        match api::upload(&cx.http, &u).await? {
+            Uploaded::Ok => Ok(true),
+            Uploaded::Rejected(resp) => Err(self.rejected(cx, &resp, &a.name)),
+            Uploaded::AlreadyExists(why) => {
+                match self.live(cx, &[(a.name.clone(), a.sha256.clone())]).await {
+                    Ok(Live::Present) => Ok(false),
+                    Err(e) if e.kind == ErrorKind::Conflict => Err(e),
+                    // Listed as existing but not visible yet (CDN lag), or not listed at all:
+                    // we cannot prove the bytes are ours, so do not claim success.
+                    _ => Err(Error::conflict(format!(
+                        "{} was refused as already existing ({}), but the index does not list it with our sha256",
+                        a.name,
+                        why.trim()
+                    ))
+                    .with_hint("a file name can never be reused on PyPI; bump the version")),
+                }
+            }
+        }
+    }
+
+    fn project_url(&self, version: &str) -> String {
+        match self.cfg.check_via {
+            CheckVia::Json => format!(
+                "{}project/{}/{version}/",
+                config::with_slash(&self.cfg.index_url),
+                wheel::normalize(&self.name)
+            ),
+            CheckVia::Simple => format!(
+                "{}{}/",
+                self.cfg.simple_root(),
+                wheel::normalize(&self.name)
+            ),
+        }
+    }
+}
+
+fn conflict(name: &str, live: &str, ours: &str) -> Error {
+    Error::conflict(format!(
+        "{name} is already on the index with different content (sha256 {live}, ours {ours})"
+    ))
+    .with_hint("file names can never be reused on PyPI; bump the version instead of overwriting")
+}
+
+/// Our wheels among `packages` (the engine passes what `package` returned).
+pub fn wheels(packages: &[Artifact]) -> Vec<&Artifact> {
+    packages
+        .iter()
+        .filter(|a| matches!(&a.kind, ArtifactKind::Package { .. }) && a.name.ends_with(".whl"))
+        .collect()
+}
+
+/// `(file name, sha256)` of our wheels; none is an input error.
+pub fn wanted(packages: &[Artifact]) -> Result<Vec<(String, String)>> {
+    let v: Vec<(String, String)> = wheels(packages)
+        .iter()
+        .map(|a| (a.name.clone(), a.sha256.clone()))
+        .collect();
+    if v.is_empty() {
+        return Err(Error::input("no wheels to check or publish"));
+    }
+    Ok(v)
+}
+
+/// Packages the release's binaries as wheels in dist/wheels/ (shared with pep503).
+pub async fn package_wheels(
+    cx: &Cx,
+    meta: WheelMeta,
+    platform: &'static str,
+) -> Result<Vec<Artifact>> {
+    let release = cx.release.clone();
+    let built = tokio::task::spawn_blocking(move || wheel::build_all(&release, &meta))
+        .await
+        .map_err(|e| Error::new(ErrorKind::Other, format!("wheel builder panicked: {e}")))??;
+    Ok(built.iter().map(|w| w.artifact(platform)).collect())
+}
+
+#[async_trait]
+impl Platform for Pypi {
+    fn id(&self) -> &str {
+        "pypi"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            yank: false,
+            verify: true,
+        }
+    }
+
+    fn requirements(&self) -> Vec<Requirement> {
+        vec![Requirement::Credential {
+            var: self.cfg.token_env.clone(),
+            optional: false,
+        }]
+    }
+
+    async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
+        package_wheels(cx, self.meta(cx)?, "pypi").await
+    }
+
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
+        self.live(cx, &wanted(packages)?).await
+    }
+
+    async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
+        let meta = self.meta(cx)?;
+        let mut out = Published {
+            urls: vec![self.project_url(&meta.version)],
+            ..Default::default()
+        };
+        for a in wheels(packages) {
+            let send = match live {
+                Live::Absent => true,
+                Live::Partial { missing, .. } => missing.contains(&a.name),
+                Live::Present | Live::Pending { .. } => false,
+            };
+            if send && self.upload_one(cx, &meta, a).await? {
+                out.uploaded.push(a.name.clone());
+            }
+            out.data.insert(a.name.clone(), a.sha256.clone());
+        }
+        Ok(out)
+    }
+
+    /// Polls the index until every wheel is listed with our sha256 (bounded).
+    async fn verify(&self, cx: &Cx, published: &Published) -> Result<()> {
+        let wanted: Vec<(String, String)> = published
+            .data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(self.cfg.verify_timeout_secs);
+        let mut wait = Duration::from_millis(500);
+        loop {
+            let live = self.live(cx, &wanted).await?;
+            if live == Live::Present {
+                return Ok(());
+            }
+            if Instant::now() + wait > deadline {
+                return Err(Error::new(
+                    ErrorKind::Other,
+                    format!(
+                        "after {}s the index still lists: {live:?}",
+                        self.cfg.verify_timeout_secs
+                    ),
+                )
+                .with_hint("PyPI's pages can lag behind uploads (CDN); re-run later to confirm"));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The pypi adapter against real local indexes (scripts/servers/pypiserver.sh, devpi.sh, and
+//! the fault proxy in front of pypiserver): dry run → publish → pip install from the index
+//! and run the program → re-check is a no-op → a deleted file is re-uploaded alone → other
+//! bytes under the same name are a conflict → a wrong token is an Auth error naming the
+//! variable → injected 503s are retried and leave exactly one copy.
+
+#[path = "pypi_support/mod.rs"]
+mod pypi_support;
+
+use pypi_support::*;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tagship::plan::Artifact;
+use tagship::platform::{Cx, Live, Platform};
+use tagship::ErrorKind;
+
+const VERSION: &str = "2.1.0-rc.2";
+const PEP440: &str = "2.1.0rc2";
+
+struct Bins {
+    amd64: PathBuf,
+    arm64: PathBuf,
+}
+
+fn bins(dir: &Path) -> Option<Bins> {
+    Some(Bins {
+        amd64: go_binary(dir, "shipdemo", VERSION, "amd64")?,
+        arm64: go_binary(dir, "shipdemo", VERSION, "arm64")?,
+    })
+}
+
+fn adapter(cfg: serde_json::Value, cx: &Cx) -> Box<dyn Platform> {
+    (tagship::platforms::pypi::FACTORY.build)(&cfg, &cx.release.project).unwrap()
+}
+
+/// A context + adapter + packaged wheels for one scenario.
+async fn setup(
+    root: &Path,
+    b: &Bins,
+    cfg: &serde_json::Value,
+    dry: bool,
+    token: &str,
+) -> (Cx, tagship::guard::Ledger, Box<dyn Platform>, Vec<Artifact>) {
+    let r = release(
+        root,
+        "shipdemo",
+        VERSION,
+        &[("linux-amd64", &b.amd64), ("linux-arm64", &b.arm64)],
+    );
+    let (cx, ledger) = cx("pypi", r, dry, &[("PYPI_TOKEN", token)]);
+    let p = adapter(cfg.clone(), &cx);
+    let pkgs = p.package(&cx).await.unwrap();
+    assert_eq!(pkgs.len(), 2);
+    (cx, ledger, p, pkgs)
+}
+
+fn names(p: &[Artifact]) -> Vec<String> {
+    p.iter().map(|a| a.name.clone()).collect()
+}
+
+async fn install_and_run(tmp: &Path, simple: &str) -> Option<()> {
+    let venv = fresh_venv(tmp);
+    pip_install(
+        &venv,
+        &["--index-url", simple, &format!("shipdemo=={PEP440}")],
+    )?;
+    let out = run(Command::new(venv.join("bin/shipdemo")).arg("--version"));
+    assert_eq!(out.trim(), format!("shipdemo {VERSION}"));
+    Some(())
+}
+
+/// Same file name, other bytes: the binary with a byte appended (still a valid ELF).
+async fn conflict_case(root: &Path, b: &Bins, cfg: &serde_json::Value, token: &str) {
+    let odd = root.join("odd");
+    std::fs::create_dir_all(&odd).unwrap();
+    let amd = odd.join("shipdemo");
+    let mut data = std::fs::read(&b.amd64).unwrap();
+    data.extend_from_slice(b"\0tampered");
+    std::fs::write(&amd, data).unwrap();
+    let other = Bins {
+        amd64: amd,
+        arm64: b.arm64.clone(),
+    };
+    let (cx, ledger, p, pkgs) = setup(&root.join("conflict"), &other, cfg, false, token).await;
+    let e = p.check(&cx, &pkgs).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
+    assert!(e.message().contains(&pkgs[0].name), "{e:?}");
+    // Publishing anyway is refused by the server and reported as a conflict, not overwritten.
+    let e = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
+    assert!(e.message().contains(&pkgs[0].name), "{e:?}");
+    assert_eq!(ledger.mutating_sent(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pypiserver_story() {
+    if venv_tool("pypi-server").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(b) = bins(tmp.path()) else { return };
+    let srv = Server::start("pypiserver.sh", &tmp.path().join("srv"), &[]);
+    let pkgdir = PathBuf::from(srv.s("packages"));
+    let token = srv.s("password");
+    let cfg = json!({
+        "repository_url": srv.s("upload_url"),
+        "index_url": srv.s("url"),
+        "check_via": "simple",
+        "simple_url": srv.s("simple_url"),
+        "username": srv.s("user"),
+    });
+
+    // Dry run: absent, every upload predicted and listed, nothing sent.
+    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("dry"), &b, &cfg, true, &token).await;
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Absent);
+    let pubd = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, names(&pkgs));
+    assert_eq!(ledger.mutating_sent(), 0);
+    let w = ledger.withheld_for("pypi");
+    assert_eq!(w.len(), 2, "{w:?}");
+    for (w, a) in w.iter().zip(&pkgs) {
+        assert_eq!(w.method, "POST");
+        assert!(w.body.as_deref().unwrap().contains(&a.name), "{w:?}");
+    }
+    assert_eq!(std::fs::read_dir(&pkgdir).unwrap().count(), 0);
+
+    // Real publish, verify, then pip installs it from the index and it runs.
+    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("real"), &b, &cfg, false, &token).await;
+    let live = p.check(&cx, &pkgs).await.unwrap();
+    assert_eq!(live, Live::Absent);
+    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, names(&pkgs));
+    p.verify(&cx, &pubd).await.unwrap();
+    assert_eq!(ledger.mutating_sent(), 2);
+    // pypiserver ignores the digest field, so prove the stored bytes are ours.
+    for a in &pkgs {
+        let (sha, _) = tagship::platforms::wheel::hash_file(&pkgdir.join(&a.name)).unwrap();
+        assert_eq!(sha, a.sha256);
+    }
+    if install_and_run(&tmp.path().join("pip"), &srv.s("simple_url"))
+        .await
+        .is_none()
+    {
+        return;
+    }
+
+    // Re-run: present, nothing to upload.
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+    assert_eq!(ledger.mutating_sent(), 2);
+
+    // One wheel lost on the server: partial, and exactly that one is uploaded again.
+    std::fs::remove_file(pkgdir.join(&pkgs[1].name)).unwrap();
+    let live = p.check(&cx, &pkgs).await.unwrap();
+    assert_eq!(
+        live,
+        Live::Partial {
+            present: vec![pkgs[0].name.clone()],
+            missing: vec![pkgs[1].name.clone()]
+        }
+    );
+    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, vec![pkgs[1].name.clone()]);
+    assert_eq!(ledger.mutating_sent(), 3);
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+
+    // A duplicate upload of identical bytes (409 from pypiserver) is fine, not a failure.
+    let pubd = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap();
+    assert!(pubd.uploaded.is_empty(), "{pubd:?}");
+
+    conflict_case(tmp.path(), &b, &cfg, &token).await;
+
+    // A wrong token: an Auth error whose hint names the variable and the URL.
+    std::fs::remove_file(pkgdir.join(&pkgs[1].name)).unwrap();
+    let (cx, _, p, pkgs) = setup(
+        &tmp.path().join("badtoken"),
+        &b,
+        &cfg,
+        false,
+        "wrong-token-123",
+    )
+    .await;
+    let e = p.publish(&cx, &Live::Absent, &pkgs[1..]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
+    let hint = e.hint().unwrap();
+    assert!(hint.contains("PYPI_TOKEN was rejected by"), "{hint}");
+    assert!(hint.contains(&srv.s("upload_url")), "{hint}");
+
+    // 503, 503 on the upload: retried, succeeds, one copy on the server.
+    let proxy = Server::start(
+        "fault_proxy.sh",
+        &tmp.path().join("proxy"),
+        &[&srv.s("url")],
+    );
+    let control = proxy.s("control");
+    http_json("POST", &format!("{control}reset"), Some(&json!({})));
+    http_json(
+        "POST",
+        &format!("{control}faults"),
+        Some(&json!({"match": {"method": "POST"}, "responses": [503, 503]})),
+    );
+    let mut pcfg = cfg.clone();
+    pcfg["repository_url"] = json!(proxy.s("url"));
+    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("faults"), &b, &pcfg, false, &token).await;
+    let live = p.check(&cx, &pkgs).await.unwrap();
+    assert_eq!(
+        live,
+        Live::Partial {
+            present: vec![pkgs[0].name.clone()],
+            missing: vec![pkgs[1].name.clone()]
+        }
+    );
+    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, vec![pkgs[1].name.clone()]);
+    assert_eq!(ledger.mutating_sent(), 3, "two 503s and one success");
+    let log = http_json("GET", &format!("{control}log"), None);
+    let posts: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "POST")
+        .collect();
+    assert_eq!(posts.len(), 3, "{log}");
+    assert_eq!(
+        posts.iter().filter(|e| e["forwarded"] == true).count(),
+        1,
+        "{log}"
+    );
+    let copies = std::fs::read_dir(&pkgdir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy() == pkgs[1].name)
+        .count();
+    assert_eq!(copies, 1);
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn devpi_story() {
+    if venv_tool("devpi-server").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(b) = bins(tmp.path()) else { return };
+    let srv = Server::start("devpi.sh", &tmp.path().join("srv"), &[]);
+    let token = srv.s("password");
+    // check_via json on a non-warehouse index: the JSON 404 is confirmed via the simple API
+    // (devpi serves PEP 691 JSON there).
+    let cfg = json!({
+        "repository_url": srv.s("upload_url"),
+        "index_url": srv.s("upload_url"),
+        "simple_url": srv.s("simple_url"),
+        "username": srv.s("user"),
+    });
+
+    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("dry"), &b, &cfg, true, &token).await;
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Absent);
+    let pubd = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded.len(), 2);
+    assert_eq!(ledger.mutating_sent(), 0);
+    assert_eq!(ledger.withheld_for("pypi").len(), 2);
+
+    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("real"), &b, &cfg, false, &token).await;
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Absent);
+    let pubd = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, names(&pkgs));
+    p.verify(&cx, &pubd).await.unwrap();
+    assert_eq!(ledger.mutating_sent(), 2);
+    if install_and_run(&tmp.path().join("pip"), &srv.s("simple_url"))
+        .await
+        .is_none()
+    {
+        return;
+    }
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+    // devpi answers an identical re-upload with 200: still fine, one copy.
+    let again = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap();
+    assert_eq!(again.uploaded.len(), 1);
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+
+    // The same with check_via: simple (PEP 691 JSON first).
+    let mut scfg = cfg.clone();
+    scfg["check_via"] = json!("simple");
+    let (cx2, _, p2, pkgs2) = setup(&tmp.path().join("simple"), &b, &scfg, false, &token).await;
+    assert_eq!(p2.check(&cx2, &pkgs2).await.unwrap(), Live::Present);
+
+    conflict_case(tmp.path(), &b, &cfg, &token).await;
+
+    let (cx, _, p, pkgs) =
+        setup(&tmp.path().join("bad"), &b, &cfg, false, "not-the-password").await;
+    let e = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
+    assert!(e.hint().unwrap().contains("PYPI_TOKEN"), "{e:?}");
+}
