@@ -142,6 +142,7 @@ impl Exec {
                 format!("dry run: withheld `{}`", cmd.display()),
             ));
         }
+        crate::progress::trace(|| format!("{} exec {}", self.platform, cmd.display()));
         let program = resolve_program(&cmd.program, cmd.cwd.as_deref())?;
         let mut c = tokio::process::Command::new(program);
         c.args(&cmd.args)

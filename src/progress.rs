@@ -114,3 +114,17 @@ impl Reporter for Bars {
         let _ = self.multi.println(crate::redact::redact(msg));
     }
 }
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Sets the `-v` level for [`trace`].
+pub fn set_verbosity(level: u8) {
+    VERBOSITY.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// With `-v`, one redacted line on stderr per HTTP request / subprocess.
+pub fn trace(msg: impl FnOnce() -> String) {
+    if VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        eprintln!("  · {}", crate::redact::redact(&msg()));
+    }
+}

@@ -9,15 +9,14 @@ use std::sync::Arc;
 
 pub struct Out {
     quiet: bool,
-    verbose: u8,
     reporter: Arc<dyn Reporter>,
 }
 
 impl Out {
     pub fn new(quiet: bool, verbose: u8) -> Self {
+        progress::set_verbosity(if quiet { 0 } else { verbose });
         Out {
             quiet,
-            verbose,
             reporter: Arc::from(progress::for_env(quiet)),
         }
     }
@@ -76,13 +75,6 @@ impl Out {
         }
         if !self.quiet {
             print!("{}", redact(&crate::report::terminal_table(r)));
-            if self.verbose > 0 {
-                for p in &r.platforms {
-                    for w in &p.warnings {
-                        println!("warning: {}: {}", p.id, redact(w));
-                    }
-                }
-            }
         }
     }
 }

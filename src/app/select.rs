@@ -3,7 +3,7 @@
 
 use crate::config::Pipeline;
 use crate::engine::Selected;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::platform::{Platform, Requirement};
 use crate::platforms;
 use std::collections::BTreeMap;
@@ -101,11 +101,4 @@ pub fn build_tools(p: &Pipeline, root: &std::path::Path) -> Vec<Error> {
         }
     }
     problems
-}
-
-/// True when every problem is an input problem (exit 2).
-pub fn all_input(problems: &[Error]) -> bool {
-    problems
-        .iter()
-        .all(|e| e.kind.is_input() || e.kind == ErrorKind::Credentials)
 }

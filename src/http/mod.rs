@@ -264,7 +264,21 @@ impl Http {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            let t0 = std::time::Instant::now();
             let outcome = self.send_once(&req).await;
+            crate::progress::trace(|| {
+                let status = match &outcome {
+                    Ok(r) => r.status.as_u16().to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                format!(
+                    "{} {} {} → {status} ({} ms, attempt {attempt})",
+                    self.platform,
+                    req.method,
+                    req.display_url(),
+                    t0.elapsed().as_millis()
+                )
+            });
             let decision = self.opts.retry.decide(&req, &outcome, attempt);
             match decision {
                 retry::Decision::Done => {
@@ -281,6 +295,14 @@ impl Http {
     }
 
     fn withhold(&self, req: Request) -> Result<Response> {
+        crate::progress::trace(|| {
+            format!(
+                "{} {} {} withheld (dry run)",
+                self.platform,
+                req.method,
+                req.display_url()
+            )
+        });
         self.ledger.withhold(Withheld {
             platform: self.platform.clone(),
             method: req.method.to_string(),
@@ -342,12 +364,11 @@ impl Http {
 
     fn transport_error(&self, req: &Request, e: reqwest::Error, unknown: bool) -> Error {
         let what = format!("{} {}", req.method, req.display_url());
-        // reqwest's Display omits the cause; walk the chain for "connection refused" etc.
+        // reqwest's Display repeats the URL and omits the cause: report the innermost cause.
         let mut detail = e.to_string();
         let mut src = std::error::Error::source(&e);
         while let Some(s) = src {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
+            detail = s.to_string();
             src = s.source();
         }
         if unknown {

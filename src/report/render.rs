@@ -68,6 +68,9 @@ pub fn terminal_table(r: &Report) -> String {
         if let Some(h) = &p.hint {
             let _ = writeln!(s, "    {:<w$}  hint: {h}", "");
         }
+        for warn in &p.warnings {
+            let _ = writeln!(s, "    {:<w$}  warning: {warn}", "");
+        }
         for wh in &p.withheld {
             let _ = writeln!(s, "    {:<w$}  withheld: {} {}", "", wh.method, wh.target);
         }
