@@ -1,0 +1,242 @@
+//! The real `tagship` binary releasing `examples/hello-rust` (a copy) to the local sparse
+//! registry (`scripts/servers/crates.sh`), configured through `TAGSHIP__PLATFORMS__CRATES__*`:
+//! dry run → wrong token → real run → re-run, with the report and the registry's request log
+//! as evidence. Every run also checks that the canary credential never shows (stdout,
+//! stderr, dist/).
+//! Fails naming the setup script when it is missing, unless TAGSHIP_SKIP_SERVER_TESTS=1.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Put in every credential variable; must never show in output or dist/.
+const CANARY: &str = "tgs-crates-canary-51c0e7d2";
+
+/// A copy of examples/hello-rust plus the environment its runs get.
+struct Project {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let ex = repo().join("examples/hello-rust");
+        for f in [
+            "pipeline.yaml",
+            "Cargo.toml",
+            "Cargo.lock",
+            "README.md",
+            "src/main.rs",
+        ] {
+            let to = dir.path().join(f);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(ex.join(f), to).unwrap();
+        }
+        Project {
+            dir,
+            env: Vec::new(),
+        }
+    }
+    fn dist(&self) -> PathBuf {
+        self.dir.path().join("dist")
+    }
+    fn env(&mut self, k: &str, v: &str) -> &mut Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tagship"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("CARGO_REGISTRY_TOKEN", CANARY)
+            .env("TAGSHIP_NO_KEYRING", "1")
+            .env("TAGSHIP_HTTP_BACKOFF_MS", "20")
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("CI", "true")
+            .env_remove("GITHUB_REF")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_ACTIONS");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("running tagship");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(!run.stdout.contains(CANARY) && !run.stderr.contains(CANARY));
+        assert_not_in_files(&self.dist());
+        run
+    }
+}
+
+fn assert_not_in_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            assert_not_in_files(&p);
+        } else {
+            let b = std::fs::read(&p).unwrap_or_default();
+            let hit = b.windows(CANARY.len()).any(|w| w == CANARY.as_bytes());
+            assert!(!hit, "canary leaked into {}", p.display());
+        }
+    }
+}
+
+impl Run {
+    fn assert_code(&self, code: i32) {
+        assert_eq!(
+            self.code, code,
+            "--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+    }
+    fn report(&self, dist: &Path) -> serde_json::Value {
+        let text = std::fs::read_to_string(dist.join("report.json"))
+            .unwrap_or_else(|e| panic!("no report.json: {e}\n{}", self.stderr));
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Registry {
+    dir: tempfile::TempDir,
+    info: serde_json::Value,
+}
+
+impl Registry {
+    fn start() -> Option<Registry> {
+        if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
+            eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
+            return None;
+        }
+        let script = repo().join("scripts/servers/crates.sh");
+        assert!(
+            script.exists(),
+            "{} is missing: it starts the local cargo registry these tests need (see \
+             docs/test-servers.md; scripts/setup.sh installs the test registries) \
+             (or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests)",
+            script.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(dir.path().join("reg"))
+            .env("TAGSHIP_WATCH_PID", std::process::id().to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/servers/crates.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let info = serde_json::from_slice(&out.stdout).unwrap();
+        Some(Registry { dir, info })
+    }
+    fn get(&self, k: &str) -> String {
+        self.info[k].as_str().unwrap().to_string()
+    }
+    /// `(method, status)` of every request the registry saw.
+    fn requests(&self) -> Vec<(String, u64)> {
+        let log = std::fs::read_to_string(self.get("log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|r| {
+                (
+                    r["method"].as_str().unwrap_or("").to_string(),
+                    r["status"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+    fn puts(&self) -> Vec<u64> {
+        self.requests()
+            .into_iter()
+            .filter(|(m, _)| m == "PUT")
+            .map(|(_, s)| s)
+            .collect()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo().join("scripts/servers/stop.sh"))
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn crates_report(run: &Run, p: &Project) -> serde_json::Value {
+    let report = run.report(&p.dist());
+    let plats = report["platforms"].as_array().unwrap();
+    assert_eq!(plats.len(), 1, "{report:#}");
+    assert_eq!(plats[0]["id"], "crates");
+    plats[0].clone()
+}
+
+#[test]
+fn release_hello_rust_through_the_cli() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    let mut p = Project::new();
+    p.env("TAGSHIP__PLATFORMS__CRATES__REGISTRY", "local")
+        .env("TAGSHIP__PLATFORMS__CRATES__INDEX", &reg.get("index"));
+
+    // Dry run: packaged and checked, the upload withheld and listed.
+    let run = p.run(&["release", "v0.1.0", "--dry-run"]);
+    run.assert_code(0);
+    let r = crates_report(&run, &p);
+    assert_eq!(r["outcome"], "would-publish", "{r:#}");
+    assert_eq!(r["packages"][0]["name"], "hello-rust-0.1.0.crate");
+    assert!(
+        r["withheld"].to_string().contains("/api/v1/crates/new"),
+        "{r:#}"
+    );
+    assert!(reg.puts().is_empty());
+
+    // The canary in CARGO_REGISTRY_TOKEN is not the registry's token: a clear auth failure.
+    let run = p.run(&["release", "v0.1.0"]);
+    run.assert_code(1);
+    let r = crates_report(&run, &p);
+    assert_eq!(r["outcome"], "failed", "{r:#}");
+    assert_eq!(r["error_kind"], "auth", "{r:#}");
+    assert!(
+        r["hint"].as_str().unwrap().contains("CARGO_REGISTRY_TOKEN"),
+        "{r:#}"
+    );
+    assert_eq!(reg.puts(), [403]);
+
+    // The right token: published once, then a re-run sends nothing mutating.
+    p.env("CARGO_REGISTRY_TOKEN", &reg.get("token"));
+    let run = p.run(&["release", "v0.1.0"]);
+    run.assert_code(0);
+    assert_eq!(crates_report(&run, &p)["outcome"], "published");
+    assert_eq!(reg.puts(), [403, 200]);
+    let run = p.run(&["release", "v0.1.0"]);
+    run.assert_code(0);
+    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    assert_eq!(reg.puts(), [403, 200]);
+
+    // A tag that disagrees with Cargo.toml is refused before anything is sent.
+    let run = p.run(&["release", "v0.2.0"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Cargo.toml") || run.stdout.contains("Cargo.toml"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(reg.puts(), [403, 200]);
+}
