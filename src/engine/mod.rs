@@ -92,7 +92,7 @@ pub async fn run(
     let mut reports: BTreeMap<String, PlatformReport> = BTreeMap::new();
     while let Some(joined) = set.join_next_with_id().await {
         let report = match joined {
-            Ok((_, (_, r))) => r,
+            Ok((_, r)) => r,
             Err(e) => {
                 let id = task_ids.get(&e.id()).cloned().unwrap_or_default();
                 let r = if e.is_cancelled() {
@@ -139,8 +139,7 @@ struct Task {
 }
 
 impl Task {
-    async fn run(mut self) -> (tokio::task::Id, PlatformReport) {
-        let tid = tokio::task::id();
+    async fn run(mut self) -> PlatformReport {
         let id = self.cx.platform.clone();
         let (mut report, out) = match self.wait_for_needs().await {
             Err(r) => (r, None),
@@ -167,7 +166,7 @@ impl Task {
             report.outcome.as_str(),
             report.reason.as_deref().unwrap_or(""),
         );
-        (tid, report)
+        report
     }
 
     /// Waits for every needed platform; a needed platform that did not succeed skips this one.
@@ -191,3 +190,6 @@ impl Task {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
