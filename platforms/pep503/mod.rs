@@ -138,6 +138,7 @@ impl Pep503 {
             use base64::Engine;
             let b = base64::engine::general_purpose::STANDARD
                 .encode(format!("x-access-token:{}", s.expose()));
+            crate::redact::register(&b);
             c = c
                 .env("GIT_CONFIG_COUNT", "1")
                 .env("GIT_CONFIG_KEY_0", "http.extraHeader")

@@ -231,11 +231,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(script: &str, dir: &Path, args: &[&str]) -> Server {
+        Server::start_env(script, dir, args, &[])
+    }
+    pub fn start_env(script: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let path = repo().join("scripts/servers").join(script);
         let out = Command::new("bash")
             .arg(&path)
             .args(args)
             .arg(dir)
+            .envs(env.iter().copied())
             .env("TAGSHIP_WATCH_PID", std::process::id().to_string())
             .output()
             .unwrap();
