@@ -285,8 +285,7 @@ impl Http {
                     return outcome.map_err(|e| self.transport_error(&req, e, false));
                 }
                 retry::Decision::Unknown => {
-                    let e = outcome.err().expect("unknown outcome is a transport error");
-                    return Err(self.transport_error(&req, e, true));
+                    return outcome.map_err(|e| self.transport_error(&req, e, true));
                 }
                 retry::Decision::GiveUp(resp) => return Ok(resp),
                 retry::Decision::RetryAfter(wait) => tokio::time::sleep(wait).await,
