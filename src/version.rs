@@ -19,6 +19,17 @@ pub enum Source {
     VersionFile,
 }
 
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Argument => f.write_str("the command line"),
+            Source::CiRef(var) => write!(f, "${var}"),
+            Source::GitTag => f.write_str("git describe --exact-match"),
+            Source::VersionFile => f.write_str("the VERSION file"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Resolved {
     pub tag: String,

@@ -275,10 +275,6 @@ async fn run_engine(
         merged.append(&mut platforms);
         platforms = merged;
     }
-    let mut artifacts = release.artifacts.clone();
-    for p in &platforms {
-        artifacts.extend(p.packages.iter().cloned());
-    }
     let exit_code = Report::compute_exit_code(&platforms);
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -299,7 +295,6 @@ async fn run_engine(
             withheld: ledger.withheld().len() as u64,
         },
     };
-    let _ = artifacts;
     if let Err(e) = report.write(&release.dist) {
         return out.fatal(&[Error::io("writing the report", e)]);
     }
@@ -319,7 +314,7 @@ fn check(a: CheckArgs, out: &Out) -> i32 {
     };
     let mut problems = Vec::new();
     match crate::version::resolve(a.tag.as_deref(), &l.pipeline.version, &l.root, &env_map()) {
-        Ok(v) => out.message(&format!("version {} (from {:?})", v.version, v.source)),
+        Ok(v) => out.message(&format!("version {} (from {})", v.version, v.source)),
         Err(e)
             if a.tag.is_some()
                 || e.kind != ErrorKind::Input

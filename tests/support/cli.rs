@@ -83,8 +83,13 @@ impl Project {
     }
     /// Runs `tagship ARGS` in the project dir and checks the canary.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(self.path(), args)
+    }
+
+    /// Runs `tagship ARGS` in `dir` (with this project's env) and checks the canary.
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tagship"));
-        cmd.args(args).current_dir(self.path());
+        cmd.args(args).current_dir(dir);
         for v in CREDENTIAL_VARS {
             cmd.env(v, CANARY);
         }
