@@ -31,7 +31,10 @@ struct State {
 type Shared = Arc<Mutex<State>>;
 
 /// Splits a multipart body into (name, filename, content-type, data).
-fn parts(ctype: &str, body: &[u8]) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+/// A form field: (name, filename, content type, data).
+type FormPart = (String, Option<String>, Option<String>, Vec<u8>);
+
+fn parts(ctype: &str, body: &[u8]) -> Vec<FormPart> {
     let boundary = ctype.split("boundary=").nth(1).unwrap().trim_matches('"');
     let delim = format!("--{boundary}");
     let text = body;

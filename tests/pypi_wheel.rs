@@ -77,7 +77,7 @@ fn windows_wheel_layout_and_record() {
     let t = Target::parse("windows-amd64").unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let w = wheel::write_wheel(&out, &meta(), t, &[bin.clone()], 315_532_800).unwrap();
+    let w = wheel::write_wheel(&out, &meta(), t, std::slice::from_ref(&bin), 315_532_800).unwrap();
     assert_eq!(w.filename, "demo_tool-1.2.0rc1-py3-none-win_amd64.whl");
     let e = entries(&w.path);
     let names: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
@@ -122,7 +122,8 @@ fn windows_wheel_layout_and_record() {
         .collect();
     insta::assert_snapshot!("record_windows", stable);
     // Reproducible: the same inputs give the same bytes; another epoch does not.
-    let again = wheel::write_wheel(&out, &meta(), t, &[bin.clone()], 315_532_800).unwrap();
+    let again =
+        wheel::write_wheel(&out, &meta(), t, std::slice::from_ref(&bin), 315_532_800).unwrap();
     assert_eq!(again.sha256, w.sha256);
     let later = wheel::write_wheel(&out, &meta(), t, &[bin], 1_700_000_000).unwrap();
     assert_ne!(later.sha256, w.sha256);

@@ -130,18 +130,22 @@ pub fn pep440(v: &semver::Version) -> Result<String> {
         return Ok(base);
     }
     let pre = v.pre.as_str();
-    let (label, num) = pre
-        .split_once('.')
-        .ok_or_else(|| bad("the prerelease needs a number (e.g. -rc.1)"))?;
+    // `rc.1` and `rc1` both map to `rc1`.
+    let (label, num) = pre.split_once('.').unwrap_or_else(|| {
+        let at = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
+        pre.split_at(at)
+    });
     let short = match label {
         "alpha" | "a" => "a",
         "beta" | "b" => "b",
         "rc" => "rc",
         _ => return Err(bad(&format!("unknown prerelease label `{label}`"))),
     };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| bad(&format!("`{num}` is not a number")))?;
+    let n: u64 = num.parse().map_err(|_| {
+        bad(&format!(
+            "`{num}` after `{label}` is not a number (e.g. -rc.1)"
+        ))
+    })?;
     Ok(format!("{base}{short}{n}"))
 }
 
@@ -444,7 +448,14 @@ mod tests {
         assert_eq!(pep440(&v("1.2.0-rc.1")).unwrap(), "1.2.0rc1");
         assert_eq!(pep440(&v("1.2.0-alpha.3")).unwrap(), "1.2.0a3");
         assert_eq!(pep440(&v("1.2.0-beta.0")).unwrap(), "1.2.0b0");
-        for bad in ["1.2.0-dev", "1.2.0-nightly.1", "1.2.0-rc.x", "1.2.0+build5"] {
+        assert_eq!(pep440(&v("1.2.0-rc2")).unwrap(), "1.2.0rc2");
+        for bad in [
+            "1.2.0-dev",
+            "1.2.0-rc",
+            "1.2.0-nightly.1",
+            "1.2.0-rc.x",
+            "1.2.0+build5",
+        ] {
             let e = pep440(&v(bad)).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Input, "{bad}");
             assert!(e.hint().unwrap().contains("rc.N"), "{bad}");
