@@ -18,7 +18,7 @@ fn own_pipeline_passes_check() {
     let r = p.run_in(repo(), &["check", &tag]);
     r.assert_code(0);
     assert!(
-        r.stderr.contains("platforms: crates, github"),
+        r.stderr.contains("platforms: github, crates"),
         "{}",
         r.stderr
     );
