@@ -334,3 +334,17 @@ async fn dir_mode_with_subpath() {
     let out = run(Command::new(venv.join("bin/dirdemo")).arg("--version"));
     assert_eq!(out.trim(), "dirdemo 2.0.0");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_repo_is_reported_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(cbin) = c_binary(tmp.path(), "gone", "1.0.0") else {
+        return;
+    };
+    let missing = tmp.path().join("no-such-repo.git");
+    let cfg = json!({"repo": missing.display().to_string()});
+    let c = case(&tmp.path().join("p"), "gone", "1.0.0", &cbin, &cfg, true).await;
+    let e = c.p.check(&c.cx, &c.pkgs).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
+    assert!(e.hint().unwrap().contains("`repo`"), "{e:?}");
+}

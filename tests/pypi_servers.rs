@@ -232,6 +232,28 @@ async fn pypiserver_story() {
         .count();
     assert_eq!(copies, 1);
     assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+
+    // The connection drops after the upload was sent: the outcome is unknown, never retried
+    // blindly; a re-check shows what is missing and the next publish sends only that.
+    std::fs::remove_file(pkgdir.join(&pkgs[0].name)).unwrap();
+    http_json(
+        "POST",
+        &format!("{control}faults"),
+        Some(&json!({"match": {"method": "POST"}, "responses": ["reset"]})),
+    );
+    let e = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e:?}");
+    let live = p.check(&cx, &pkgs).await.unwrap();
+    assert_eq!(
+        live,
+        Live::Partial {
+            present: vec![pkgs[1].name.clone()],
+            missing: vec![pkgs[0].name.clone()]
+        }
+    );
+    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    assert_eq!(pubd.uploaded, vec![pkgs[0].name.clone()]);
+    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -175,7 +175,15 @@ impl Pep503 {
             .exec
             .run_ok(&self.git(cx, Effect::Local, &["ls-remote", "--heads", &repo, branch]))
             .await
-            .map_err(|e| e.context(format!("reading branch {branch} of {repo}")))?;
+            .map_err(|e| match e.kind {
+                // git could not talk to the remote (network, auth, no such repo).
+                ErrorKind::Other => Error::new(
+                    ErrorKind::Unreachable,
+                    format!("reading branch {branch} of {repo}: {}", e.message()),
+                )
+                .with_hint("check `repo` in pipeline.yaml and that git can reach it (ssh key, credential helper or token_env)"),
+                _ => e.context(format!("reading branch {branch} of {repo}")),
+            })?;
         let exists = heads
             .stdout
             .lines()
