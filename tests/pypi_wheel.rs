@@ -240,3 +240,95 @@ async fn real_binaries_validate_and_install() {
     let out = run(Command::new(venv.join("bin/democ")).arg("--version"));
     assert_eq!(out.trim(), "democ 3.0.0");
 }
+
+/// Cross-built Go binaries: each target's wheel passes check-wheel-contents, and for each
+/// platform pip (`pip download --platform ...`) picks exactly that target's wheel, so the tags
+/// mean what we say (musllinux for the static linux build, macOS 11+ arm64, win_amd64).
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_target_wheels_are_picked_by_pip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bins = Vec::new();
+    for (goos, goarch) in [
+        ("linux", "arm64"),
+        ("darwin", "arm64"),
+        ("darwin", "amd64"),
+        ("windows", "amd64"),
+    ] {
+        let Some(b) = go_binary_for(tmp.path(), "xdemo", "0.5.0", goos, goarch) else {
+            return;
+        };
+        bins.push((format!("{goos}-{goarch}"), b));
+    }
+    let list: Vec<(&str, &Path)> = bins
+        .iter()
+        .map(|(t, b)| (t.as_str(), b.as_path()))
+        .collect();
+    let r = release(&tmp.path().join("p"), "xdemo", "0.5.0", &list);
+    let (cx, _) = cx("pypi", r, false, &[]);
+    let p = (tagship::platforms::pypi::FACTORY.build)(&serde_json::json!({}), &cx.release.project)
+        .unwrap();
+    let pkgs = p.package(&cx).await.unwrap();
+    let mut names: Vec<&str> = pkgs.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "xdemo-0.5.0-py3-none-macosx_10_12_x86_64.whl",
+            "xdemo-0.5.0-py3-none-macosx_11_0_arm64.whl",
+            "xdemo-0.5.0-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.musllinux_1_2_aarch64.whl",
+            "xdemo-0.5.0-py3-none-win_amd64.whl",
+        ]
+    );
+    let win = pkgs
+        .iter()
+        .find(|a| a.name.ends_with("win_amd64.whl"))
+        .unwrap();
+    let e = entries(&cx.release.path(win));
+    assert_eq!(e[0].0, "xdemo-0.5.0.data/scripts/xdemo.exe");
+    for a in &pkgs {
+        if check_wheel_contents(&cx.release.path(a)).is_none() {
+            return;
+        }
+    }
+    let Some(py) = venv_tool("python") else {
+        return;
+    };
+    let links = cx.release.dist.join("wheels");
+    for (platform, suffix) in [
+        ("musllinux_1_2_aarch64", "musllinux_1_2_aarch64.whl"),
+        ("manylinux2014_aarch64", "musllinux_1_2_aarch64.whl"),
+        ("macosx_14_0_arm64", "macosx_11_0_arm64.whl"),
+        ("macosx_12_0_x86_64", "macosx_10_12_x86_64.whl"),
+        ("win_amd64", "win_amd64.whl"),
+    ] {
+        let out = tmp.path().join("dl").join(platform);
+        run(Command::new(&py)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--no-index",
+            ])
+            .arg("--find-links")
+            .arg(&links)
+            .args([
+                "--only-binary=:all:",
+                "--python-version",
+                "3.11",
+                "--platform",
+                platform,
+            ])
+            .arg("-d")
+            .arg(&out)
+            .arg("xdemo==0.5.0")
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env_remove("PIP_FIND_LINKS"));
+        let got: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(got.len(), 1, "{platform}: {got:?}");
+        assert!(got[0].ends_with(suffix), "{platform}: {got:?}");
+    }
+}

@@ -70,6 +70,17 @@ pub fn run(cmd: &mut Command) -> String {
 
 /// A static linux Go binary (`goarch`: amd64, arm64) printing `name <version>` for `--version`.
 pub fn go_binary(dir: &Path, name: &str, version: &str, goarch: &str) -> Option<PathBuf> {
+    go_binary_for(dir, name, version, "linux", goarch)
+}
+
+/// A Go binary for any GOOS/GOARCH (`.exe` on windows).
+pub fn go_binary_for(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    goos: &str,
+    goarch: &str,
+) -> Option<PathBuf> {
     let go = system_tool("go", "scripts/setup.d/10-base.sh")?;
     let src = dir.join("go-src");
     std::fs::create_dir_all(&src).unwrap();
@@ -79,7 +90,10 @@ pub fn go_binary(dir: &Path, name: &str, version: &str, goarch: &str) -> Option<
             .replace("NAME", name),
     )
     .unwrap();
-    let out = dir.join(format!("go-out-{goarch}-{version}")).join(name);
+    let exe = if goos == "windows" { ".exe" } else { "" };
+    let out = dir
+        .join(format!("go-out-{goos}-{goarch}-{version}"))
+        .join(format!("{name}{exe}"));
     let cache = std::env::var_os("GOCACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".cache/go-build"));
@@ -90,7 +104,7 @@ pub fn go_binary(dir: &Path, name: &str, version: &str, goarch: &str) -> Option<
         .env("GOTOOLCHAIN", "local")
         .env("GO111MODULE", "off")
         .env("CGO_ENABLED", "0")
-        .env("GOOS", "linux")
+        .env("GOOS", goos)
         .env("GOARCH", goarch)
         .args(["build", "-ldflags"])
         .arg(format!("-X main.version={version}"))
