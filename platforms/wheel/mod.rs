@@ -12,6 +12,8 @@
 pub mod record;
 pub mod tags;
 
+pub use crate::build::hash_file;
+use crate::build::zip_time;
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Artifact, ArtifactKind, Os, Target};
 use crate::platform::Release;
@@ -407,31 +409,6 @@ pub fn read_metadata(path: &Path) -> Result<String> {
         .read_to_string(&mut s)
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     Ok(s)
-}
-
-/// sha256 hex + size of a file, streamed.
-pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let io = |e| Error::io(format!("reading {}", path.display()), e);
-    let mut f = File::open(path).map_err(io)?;
-    let mut h = Sha256::new();
-    let size = std::io::copy(&mut f, &mut h).map_err(io)?;
-    Ok((hex::encode(h.finalize()), size))
-}
-
-/// The DOS timestamp for `epoch` (UTC), clamped to what a zip can store (1980..=2107).
-fn zip_time(epoch: u64) -> zip::DateTime {
-    let secs = epoch.clamp(ZIP_MIN_EPOCH, 4_354_819_199) as i64;
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    zip::DateTime::from_date_and_time(
-        t.year() as u16,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod binfmt;
 mod checksums;
 mod run;
 
+pub use archive::zip_time;
 pub use archive::Kind as ArchiveKind;
 pub use binfmt::check_binary;
 pub use checksums::{hash_file, SUMS_NAME};
