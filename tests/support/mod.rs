@@ -2,3 +2,4 @@
 
 pub mod cli;
 pub mod github_double;
+pub mod registries;
