@@ -237,6 +237,15 @@ async fn dry_run_of_the_next_version(v: &Verdaccio, tmp: &Path) {
         ]
     );
     assert_eq!(get(&format!("{}@acme%2fdemo/1.2.4", v.url)).await.0, 404);
+
+    // The dry run probes auth, not only existence: a wrong token fails the check (whoami),
+    // although verdaccio would serve the anonymous reads.
+    let (npm3, r3) = setup(v, tmp, "1.2.5", "", serde_json::json!({"scope": "@acme"}));
+    let cx3 = npm_common::cx(r3, true, Some("wrong-token-value"), &Ledger::default());
+    let pkgs3 = npm3.package(&cx3).await.unwrap();
+    let e = npm3.check(&cx3, &pkgs3).await.unwrap_err();
+    assert_eq!(e.kind, tagship::ErrorKind::Auth, "{e:?}");
+    assert!(e.hint().unwrap().contains("NPM_TOKEN"), "{e:?}");
 }
 
 #[tokio::test]

@@ -61,6 +61,35 @@ impl Api {
         r
     }
 
+    /// `GET {registry}/-/whoami` with the token: proves the credential before anything is
+    /// sent (also in a dry run, where reads alone would accept any token on registries that
+    /// allow anonymous reads). Without a token there is nothing to probe. A registry without
+    /// the endpoint (any status but 401/403) is not an error.
+    pub async fn whoami(&self) -> Result<Option<String>> {
+        if self.token.is_none() {
+            return Ok(None);
+        }
+        let url = format!("{}-/whoami", self.base);
+        let resp = self.http.send(self.authed(Request::get(&url)?)).await?;
+        match resp.status.as_u16() {
+            // verdaccio answers 200 `{}` to a token it does not know (npmjs: 401); the npm
+            // CLI treats a missing username as "not logged in" too.
+            200 => match resp
+                .json::<Value>()
+                .ok()
+                .and_then(|v| v["username"].as_str().map(String::from))
+            {
+                Some(user) => Ok(Some(user)),
+                None => Err(self.hint(Error::new(
+                    ErrorKind::Auth,
+                    format!("{url} does not recognise the token (no username)"),
+                ))),
+            },
+            401 | 403 => Err(self.hint(resp.error("checking the npm token (whoami)"))),
+            _ => Ok(None),
+        }
+    }
+
     /// `GET {registry}/{escapedName}/{version}`: the version's `dist`, or `None` on 404.
     pub async fn version(&self, name: &str, version: &str) -> Result<Option<Dist>> {
         let url = format!("{}{}/{version}", self.base, escaped_name(name));

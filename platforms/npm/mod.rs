@@ -367,6 +367,7 @@ impl Platform for Npm {
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
         let api = self.api(cx);
+        api.whoami().await?;
         let (mut present, mut missing, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
         for l in self.load(cx, packages).await? {
             match api.version(&l.name, &l.version).await? {
