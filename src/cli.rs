@@ -26,6 +26,8 @@ pub enum Command {
     Release(ReleaseArgs),
     /// Publish the artifacts already in dist/ (no rebuild), e.g. `publish --only pypi`.
     Publish(RunArgs),
+    /// Withdraw a published version where the platform allows it (crates: yank).
+    Yank(ReleaseArgs),
     /// Validate pipeline.yaml and preflight the selected platforms; exit 2 on any problem.
     Check(CheckArgs),
     /// Print the JSON Schema of pipeline.yaml.

@@ -229,6 +229,33 @@ fn release_hello_rust_through_the_cli() {
     assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
 
+    // `tagship yank`: a dry run withholds the DELETE; a real one yanks it in the index.
+    let index = reg.get("index").trim_start_matches("sparse+").to_string();
+    let line = || {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{index}he/ll/hello-rust")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let run = p.run(&["yank", "v0.1.0", "--dry-run"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("would yank") && run.stdout.contains("DELETE"),
+        "{}",
+        run.stdout
+    );
+    assert!(line().contains("\"yanked\":false"), "{}", line());
+    let run = p.run(&["yank", "v0.1.0"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("yanked 0.1.0"), "{}", run.stdout);
+    assert!(line().contains("\"yanked\":true"), "{}", line());
+    // A yanked version still counts as published: never re-uploaded.
+    let run = p.run(&["release", "v0.1.0"]);
+    run.assert_code(0);
+    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    assert_eq!(reg.puts(), [403, 200]);
+
     // A tag that disagrees with Cargo.toml is refused before anything is sent.
     let run = p.run(&["release", "v0.2.0"]);
     assert_ne!(run.code, 0, "{}", run.stderr);

@@ -3,6 +3,7 @@
 
 mod output;
 mod select;
+mod yank;
 
 use crate::cli::{CheckArgs, Cli, Command, ReleaseArgs, RunArgs};
 use crate::config::{self, Loaded};
@@ -35,6 +36,7 @@ pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Release(a) => rt.block_on(release(a, &out)),
         Command::Publish(a) => rt.block_on(publish(a, &out)),
+        Command::Yank(a) => rt.block_on(yank::yank(a, &out)),
         Command::Check(a) => check(a, &out),
         Command::Schema => {
             println!(
@@ -52,18 +54,22 @@ pub fn main(cli: Cli) -> i32 {
     }
 }
 
-fn env_map() -> BTreeMap<String, String> {
+pub(crate) fn env_map() -> BTreeMap<String, String> {
     std::env::vars().collect()
 }
 
-fn load(path: &std::path::Path, profile: Option<&str>, out: &Out) -> Result<Loaded, i32> {
+pub(crate) fn load(
+    path: &std::path::Path,
+    profile: Option<&str>,
+    out: &Out,
+) -> Result<Loaded, i32> {
     config::load(path, profile, &env_map()).map_err(|d| {
         out.diagnostics(&d);
         2
     })
 }
 
-fn dist_dir(l: &Loaded, arg: &Option<PathBuf>) -> PathBuf {
+pub(crate) fn dist_dir(l: &Loaded, arg: &Option<PathBuf>) -> PathBuf {
     match arg {
         Some(d) if d.is_absolute() => d.clone(),
         Some(d) => std::env::current_dir().unwrap_or_default().join(d),
@@ -78,7 +84,7 @@ fn parallelism(a: &RunArgs) -> usize {
 }
 
 /// Shared HTTP and exec layers for a run.
-fn layers(dry_run: bool) -> Result<(Http, Exec, Ledger), Error> {
+pub(crate) fn layers(dry_run: bool) -> Result<(Http, Exec, Ledger), Error> {
     let ledger = Ledger::default();
     let http = Http::new(
         HttpOptions {
