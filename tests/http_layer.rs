@@ -37,6 +37,10 @@ async fn handler(State(s): State<Shared>, req: axum::extract::Request) -> impl I
         format!("{{\"status\":{status}}}"),
     )
         .into_response();
+    if (300..400).contains(&status) {
+        resp.headers_mut()
+            .insert("location", "/elsewhere".parse().unwrap());
+    }
     if status != 200 {
         if let Some(ra) = s.retry_after {
             resp.headers_mut()
@@ -142,11 +146,11 @@ async fn a_post_that_got_500_is_not_resent() {
     })
     .await;
     let (h, _) = http(false);
-    let r = h
+    let e = h
         .send(Request::post(&format!("{url}/x")).unwrap())
         .await
-        .unwrap();
-    assert_eq!(r.status.as_u16(), 500);
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e:?}");
     assert_eq!(
         s.lock().unwrap().seen.len(),
         1,
@@ -253,4 +257,75 @@ async fn unreachable_is_its_own_kind() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
     assert!(e.hint().is_some());
+}
+
+#[tokio::test]
+async fn a_redirected_write_is_not_followed() {
+    // reqwest would turn a redirected POST into a body-less GET whose 200 looks like success.
+    let (url, s) = server(Script {
+        statuses: vec![302],
+        ..Default::default()
+    })
+    .await;
+    let (h, _) = http(false);
+    let r = h
+        .send(
+            Request::post(&format!("{url}/upload"))
+                .unwrap()
+                .json(&serde_json::json!({})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 302);
+    assert_eq!(
+        s.lock().unwrap().seen.len(),
+        1,
+        "the redirect was not followed"
+    );
+    assert!(r.error("uploading").hint().unwrap().contains("redirect"));
+    // Reads do follow redirects.
+    let (url, s) = server(Script {
+        statuses: vec![302],
+        ..Default::default()
+    })
+    .await;
+    let r = h
+        .send(Request::get(&format!("{url}/x")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(s.lock().unwrap().seen.len(), 2);
+}
+
+#[tokio::test]
+async fn a_missing_file_fails_before_anything_is_sent() {
+    let (url, s) = server(Script::default()).await;
+    let (h, ledger) = http(false);
+    let e = h
+        .send(
+            Request::post(&format!("{url}/up"))
+                .unwrap()
+                .body(Body::file(
+                    "/nonexistent/asset.tgz",
+                    "application/octet-stream",
+                )),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Io, "{e:?}");
+    assert!(s.lock().unwrap().seen.is_empty());
+    assert_eq!(ledger.sent(), 0);
+}
+
+#[tokio::test]
+async fn a_password_in_a_url_never_shows() {
+    let (h, _) = http(false);
+    // Nothing listens on port 9: the error names the request, never the password.
+    let e = h
+        .send(Request::get("http://user:url-pass-Zq81x@127.0.0.1:9/simple/").unwrap())
+        .await
+        .unwrap_err();
+    let all = format!("{e} {e:?} {}", e.chain());
+    assert!(!all.contains("url-pass-Zq81x"), "{all}");
+    assert!(!tagship::redact::redact("x url-pass-Zq81x y").contains("url-pass-Zq81x"));
 }

@@ -56,6 +56,49 @@ impl Body {
         }
     }
 
+    /// Bytes of the file parts, to size the upload timeout.
+    pub(crate) fn file_bytes(&self) -> u64 {
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        match self {
+            Body::File { path, .. } => size(path),
+            Body::Multipart(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Part::File { path, .. } => size(path),
+                    Part::Text { .. } => 0,
+                })
+                .sum(),
+            _ => 0,
+        }
+    }
+
+    /// Checks, before anything is sent, that every file exists and every content type
+    /// parses: a body that cannot be built must fail loudly, not go out empty.
+    pub(crate) fn preflight(&self) -> crate::error::Result<()> {
+        let check = |path: &std::path::Path, ct: &str| -> crate::error::Result<()> {
+            std::fs::metadata(path).map_err(|e| {
+                crate::error::Error::io(format!("cannot send {}", path.display()), e)
+            })?;
+            ct.parse::<reqwest::header::HeaderValue>().map_err(|_| {
+                crate::error::Error::new(
+                    crate::error::ErrorKind::Other,
+                    format!("bad content type `{ct}`"),
+                )
+            })?;
+            Ok(())
+        };
+        match self {
+            Body::File { path, content_type } => check(path, content_type),
+            Body::Multipart(parts) => parts.iter().try_for_each(|p| match p {
+                Part::File {
+                    path, content_type, ..
+                } => check(path, content_type),
+                Part::Text { .. } => Ok(()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// A one-line description for the dry-run report: never the content.
     pub fn summary(&self) -> Option<String> {
         match self {

@@ -32,7 +32,6 @@ pub enum Auth {
 }
 
 /// A request recipe. It can be sent several times (retries), so bodies are re-openable.
-#[derive(Debug)]
 pub struct Request {
     pub method: Method,
     pub url: url::Url,
@@ -43,10 +42,30 @@ pub struct Request {
     predicted: Option<serde_json::Value>,
 }
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Request({} {})", self.method, self.display_url())
+    }
+}
+
+fn urlencoding_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| Ok(v.into_owned()))
+        .unwrap_or(Ok(String::new()))
+}
+
 impl Request {
     pub fn new(method: Method, url: &str) -> Result<Self> {
-        let url =
-            url::Url::parse(url).map_err(|e| Error::config(format!("invalid URL `{url}`: {e}")))?;
+        // The message leaves the URL out: it may carry a credential not yet registered.
+        let url = url::Url::parse(url).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
+        // A credential written into a URL (https://user:token@host/) is a secret too.
+        if let Some(pw) = url.password() {
+            redact::register(pw);
+            if let Ok(decoded) = urlencoding_decode(pw) {
+                redact::register(&decoded);
+            }
+        }
         Ok(Request {
             method,
             url,
@@ -186,6 +205,12 @@ impl Response {
                 body.trim()
             ),
         );
+        if self.status.is_redirection() {
+            return e.with_hint(format!(
+                "the server redirected a write to {}; tagship does not follow redirects for uploads: configure the final URL (https, trailing slash)",
+                self.header("location").unwrap_or("another URL")
+            ));
+        }
         match kind {
             ErrorKind::Server => e.with_hint("the server kept failing after retries; re-run later: tagship only publishes what is missing"),
             ErrorKind::RateLimited => e.with_hint("rate limited; re-run after the limit resets: tagship only publishes what is missing"),
@@ -199,8 +224,12 @@ impl Response {
 pub struct HttpOptions {
     pub dry_run: bool,
     pub connect_timeout: Duration,
-    /// Longest silence while reading a response; uploads are not capped by total time.
+    /// Time allowed for a request without a file body (headers + response).
     pub read_timeout: Duration,
+    /// Slowest upload throughput we wait for: a file body gets `read_timeout` plus its size
+    /// at this rate, so a large asset on a slow link is not cut off (reqwest's read timeout
+    /// would cover the whole upload).
+    pub min_upload_bytes_per_sec: u64,
     pub retry: RetryPolicy,
     pub user_agent: String,
 }
@@ -211,6 +240,7 @@ impl Default for HttpOptions {
             dry_run: false,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(120),
+            min_upload_bytes_per_sec: 32 * 1024,
             retry: RetryPolicy::from_env(),
             user_agent: format!(
                 "tagship/{} (+https://github.com/tagship/tagship)",
@@ -223,7 +253,11 @@ impl Default for HttpOptions {
 /// The shared client, tagged with the platform it serves. Cheap to clone.
 #[derive(Clone)]
 pub struct Http {
+    /// Reads: redirects followed.
     client: reqwest::Client,
+    /// Writes: redirects are never followed (reqwest would turn a redirected POST/PUT into a
+    /// body-less GET whose 200 looks like success); a 3xx comes back as an error.
+    writer: reqwest::Client,
     opts: std::sync::Arc<HttpOptions>,
     ledger: Ledger,
     platform: String,
@@ -231,16 +265,19 @@ pub struct Http {
 
 impl Http {
     pub fn new(opts: HttpOptions, ledger: Ledger) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(opts.connect_timeout)
-            .read_timeout(opts.read_timeout)
-            .user_agent(opts.user_agent.clone())
-            // Redirects are followed only for reads; a redirected upload is an error (twine does the same).
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .build()
-            .map_err(|e| Error::new(ErrorKind::Other, "building the HTTP client").with_source(e))?;
+        let build = |policy| {
+            reqwest::Client::builder()
+                .connect_timeout(opts.connect_timeout)
+                .user_agent(opts.user_agent.clone())
+                .redirect(policy)
+                .build()
+                .map_err(|e| {
+                    Error::new(ErrorKind::Other, "building the HTTP client").with_source(e)
+                })
+        };
         Ok(Http {
-            client,
+            client: build(reqwest::redirect::Policy::limited(5))?,
+            writer: build(reqwest::redirect::Policy::none())?,
             opts: std::sync::Arc::new(opts),
             ledger,
             platform: String::new(),
@@ -261,6 +298,7 @@ impl Http {
         if self.opts.dry_run && req.is_mutating() {
             return self.withhold(req);
         }
+        req.body.preflight()?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -269,7 +307,7 @@ impl Http {
             crate::progress::trace(|| {
                 let status = match &outcome {
                     Ok(r) => r.status.as_u16().to_string(),
-                    Err(e) => format!("error: {e}"),
+                    Err(e) => format!("error: {}", innermost(e)),
                 };
                 format!(
                     "{} {} {} → {status} ({} ms, attempt {attempt})",
@@ -286,6 +324,22 @@ impl Http {
                 }
                 retry::Decision::Unknown => {
                     return outcome.map_err(|e| self.transport_error(&req, e, true));
+                }
+                retry::Decision::GiveUp(resp)
+                    if !req.is_idempotent() && resp.status.is_server_error() =>
+                {
+                    // A POST/PATCH that got 500/502/504 may have been acted on: say so, so the
+                    // engine re-checks live state instead of trusting or repeating it.
+                    return Err(Error::new(
+                        ErrorKind::OutcomeUnknown,
+                        format!(
+                            "{} {}: HTTP {} (the request may have been acted on)",
+                            req.method,
+                            req.display_url(),
+                            resp.status
+                        ),
+                    )
+                    .with_hint("tagship re-checks the platform before sending anything again"));
                 }
                 retry::Decision::GiveUp(resp) => return Ok(resp),
                 retry::Decision::RetryAfter(wait) => tokio::time::sleep(wait).await,
@@ -324,7 +378,18 @@ impl Http {
     }
 
     async fn send_once(&self, req: &Request) -> std::result::Result<Response, reqwest::Error> {
-        let mut rb = self.client.request(req.method.clone(), req.url.clone());
+        let client = if req.is_mutating() {
+            &self.writer
+        } else {
+            &self.client
+        };
+        let timeout = self.opts.read_timeout
+            + Duration::from_secs(
+                req.body.file_bytes() / self.opts.min_upload_bytes_per_sec.max(1),
+            );
+        let mut rb = client
+            .request(req.method.clone(), req.url.clone())
+            .timeout(timeout);
         for (k, v) in &req.headers {
             if let Ok(v) = HeaderValue::from_str(v) {
                 rb = rb.header(k.clone(), v);
@@ -363,13 +428,7 @@ impl Http {
 
     fn transport_error(&self, req: &Request, e: reqwest::Error, unknown: bool) -> Error {
         let what = format!("{} {}", req.method, req.display_url());
-        // reqwest's Display repeats the URL and omits the cause: report the innermost cause.
-        let mut detail = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            detail = s.to_string();
-            src = s.source();
-        }
+        let detail = innermost(&e);
         if unknown {
             return Error::new(
                 ErrorKind::OutcomeUnknown,
@@ -379,17 +438,38 @@ impl Http {
                 "the request may have landed; tagship re-checks the platform before trying again",
             );
         }
-        if e.is_connect() || (e.is_request() && !e.is_body()) {
+        if e.is_timeout() {
+            Error::new(ErrorKind::Server, format!("{what}: timed out ({detail})"))
+                .with_hint("the server did not answer in time; re-run later")
+        } else if e.is_connect() {
             Error::new(
                 ErrorKind::Unreachable,
                 format!("{what}: unreachable ({detail})"),
             )
             .with_hint("check the URL in pipeline.yaml and your network; nothing was published")
-        } else if e.is_timeout() {
-            Error::new(ErrorKind::Server, format!("{what}: timed out ({detail})"))
-                .with_hint("the server did not answer in time; re-run later")
         } else {
             Error::new(ErrorKind::Server, format!("{what}: {detail}"))
         }
     }
+}
+
+/// The innermost cause of a transport error. reqwest's own Display repeats the full URL
+/// (userinfo and query included), which must never reach output.
+fn innermost(e: &reqwest::Error) -> String {
+    let mut detail = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() {
+        "request or response body failed"
+    } else {
+        "request failed"
+    }
+    .to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = s.to_string();
+        src = s.source();
+    }
+    redact::redact(&detail)
 }
