@@ -180,12 +180,19 @@ fn toml_version(path: &Path, section: &str) -> Option<(String, usize)> {
         if let Some(rest) = l.strip_prefix("version") {
             let rest = rest.trim_start();
             if let Some(val) = rest.strip_prefix('=') {
-                let val = val.trim().trim_matches('"').trim_matches('\'');
-                return Some((val.to_string(), i + 1));
+                return Some((toml_string(val)?, i + 1));
             }
         }
     }
     None
+}
+
+/// The value of a TOML basic or literal string, ignoring a trailing comment.
+fn toml_string(v: &str) -> Option<String> {
+    let v = v.trim();
+    let q = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &v[1..];
+    Some(rest[..rest.find(q)?].to_string())
 }
 
 fn json_version(path: &Path) -> Option<(String, usize)> {
@@ -223,7 +230,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(
             d.path().join("Cargo.toml"),
-            "[package]\nname = \"x\"\nversion = \"0.9.0\"\n",
+            "[package]\nname = \"x\"\nversion = \"0.9.0\" # bumped by CI\n",
         )
         .unwrap();
         let cfg = VersionConfig::default();

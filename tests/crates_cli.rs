@@ -238,7 +238,7 @@ fn release_hello_rust_through_the_cli() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let run = p.run(&["yank", "v0.1.0", "--dry-run"]);
+    let run = p.run(&["yank", "v0.1.0", "--dry-run", "--only", "crates"]);
     run.assert_code(0);
     assert!(
         run.stdout.contains("would yank") && run.stdout.contains("DELETE"),
@@ -246,7 +246,7 @@ fn release_hello_rust_through_the_cli() {
         run.stdout
     );
     assert!(line().contains("\"yanked\":false"), "{}", line());
-    let run = p.run(&["yank", "v0.1.0"]);
+    let run = p.run(&["yank", "v0.1.0", "--only", "crates"]);
     run.assert_code(0);
     assert!(run.stdout.contains("yanked 0.1.0"), "{}", run.stdout);
     assert!(line().contains("\"yanked\":true"), "{}", line());
@@ -255,6 +255,24 @@ fn release_hello_rust_through_the_cli() {
     run.assert_code(0);
     assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
+
+    // Yank needs an explicit platform list.
+    p.run(&["yank", "v0.1.0"]).assert_code(2);
+
+    // `publish` republishes the bytes the release built: changed sources are refused.
+    let main_rs = p.dir.path().join("src/main.rs");
+    let src = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, format!("{src}\n// changed after the release\n")).unwrap();
+    let run = p.run(&["publish", "--only", "crates"]);
+    run.assert_code(1);
+    let r = crates_report(&run, &p);
+    assert_eq!(r["outcome"], "failed", "{r:#}");
+    assert!(
+        r["reason"].as_str().unwrap().contains("repackaged"),
+        "{r:#}"
+    );
+    assert_eq!(reg.puts(), [403, 200]);
+    std::fs::write(&main_rs, src).unwrap();
 
     // A tag that disagrees with Cargo.toml is refused before anything is sent.
     let run = p.run(&["release", "v0.2.0"]);

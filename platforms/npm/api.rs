@@ -120,6 +120,9 @@ impl Api {
         let url = format!("{}{}", self.base, escaped_name(name));
         let mut req = self
             .authed(Request::put(&url)?)
+            // Publishing a version is not idempotent (a second PUT gets 403): after a reset
+            // the engine re-checks instead of re-sending.
+            .idempotent(false)
             .json(doc)
             .predict(json!({"ok": true}));
         if let Some(otp) = &self.otp {

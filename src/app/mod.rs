@@ -197,9 +197,16 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         Ok(p) => p,
         Err(problems) => return out.fatal(&problems),
     };
-    let (selected, problems) = select::preflight(chosen, args.dry_run);
+    let (mut selected, problems) = select::preflight(chosen, args.dry_run);
     if !problems.is_empty() {
         return out.fatal(&problems);
+    }
+    for s in &mut selected {
+        s.expected_packages = previous
+            .platforms
+            .iter()
+            .find(|p| p.id == s.platform.id() && !p.packages.is_empty())
+            .map(|p| p.packages.clone());
     }
     let layers = match layers(args.dry_run) {
         Ok(x) => x,
@@ -241,7 +248,10 @@ fn verify_dist(dist: &std::path::Path, r: &Report) -> Result<(), Vec<Error>> {
                 ))
                 .with_hint("re-run `tagship release` to rebuild; publish only sends the exact bytes a release built"),
             ),
-            Err(e) => problems.push(e.context(format!("{} is missing", p.display()))),
+            Err(e) => problems.push(
+                Error::input(format!("{} is missing: {e}", p.display()))
+                    .with_hint("re-run `tagship release`; publish only sends the bytes a release built"),
+            ),
         }
     }
     if problems.is_empty() {
@@ -271,17 +281,25 @@ async fn run_engine(
     };
     let mut platforms =
         engine::run(selected, release.clone(), http, exec, &opts, out.reporter()).await;
+    // The exit code speaks for this run only.
+    let exit_code = Report::compute_exit_code(&platforms);
     if let Some(prev) = previous {
-        // A selective republish keeps the other platforms' earlier outcomes.
+        // A selective republish keeps the other platforms' earlier outcomes, marked as such.
+        let note = "from an earlier run; not part of this publish".to_string();
         let mut merged: Vec<_> = prev
             .platforms
             .into_iter()
             .filter(|p| !platforms.iter().any(|n| n.id == p.id))
+            .map(|mut p| {
+                if !p.warnings.contains(&note) {
+                    p.warnings.push(note.clone());
+                }
+                p
+            })
             .collect();
         merged.append(&mut platforms);
         platforms = merged;
     }
-    let exit_code = Report::compute_exit_code(&platforms);
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: format!("tagship {}", env!("CARGO_PKG_VERSION")),

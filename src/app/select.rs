@@ -81,6 +81,7 @@ pub fn preflight(platforms: Vec<Arc<dyn Platform>>, dry_run: bool) -> (Vec<Selec
             }
         }
         selected.push(Selected {
+            expected_packages: None,
             platform: p,
             secrets,
             warnings,

@@ -20,6 +20,13 @@ pub async fn yank(a: ReleaseArgs, out: &Out) -> i32 {
             Ok(v) => v,
             Err(e) => return out.fatal(&[e]),
         };
+    if args.only.is_empty() {
+        let e = crate::Error::input(
+            "yank withdraws a published version: name the platforms with --only",
+        )
+        .with_hint("e.g. `tagship yank v1.2.3 --only crates`");
+        return out.fatal(&[e]);
+    }
     let chosen = match select::select(&l.pipeline, &args.only, &args.skip) {
         Ok(p) => p,
         Err(problems) => return out.fatal(&problems),

@@ -3,23 +3,35 @@
 //! followed by a fresh check, never by a blind re-send.
 
 use crate::error::{Error, ErrorKind};
+use crate::plan::Artifact;
 use crate::platform::{Cx, Live, Platform, Published};
 use crate::progress::Reporter;
 use crate::report::{OutcomeKind, PlatformReport};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Drives one platform to its outcome.
+/// Per-run settings for one platform's drive.
+pub(super) struct DriveOpts<'a> {
+    pub dry_run: bool,
+    /// `publish` (no rebuild): the packages the release built; repackaging must match them.
+    pub expected: Option<&'a [Artifact]>,
+    /// Set by `--fail-fast` when another platform failed: stop before publishing.
+    pub cancelled: &'a AtomicBool,
+}
+
 /// Returns the report and, when something was published, what dependents need of it.
 pub(super) async fn drive(
     p: &dyn Platform,
     cx: &Cx,
-    dry_run: bool,
+    o: &DriveOpts<'_>,
     progress: &dyn Reporter,
 ) -> (PlatformReport, Option<Published>) {
+    let dry_run = o.dry_run;
     let t0 = Instant::now();
     let mut r = PlatformReport::new(&cx.platform, OutcomeKind::Failed);
     let mut out = None;
-    let res = stages(p, cx, dry_run, progress, &mut r, &mut out).await;
+    let res = stages(p, cx, o, progress, &mut r, &mut out).await;
     if let Err(e) = res {
         fail(&mut r, &e, dry_run);
     }
@@ -34,13 +46,17 @@ pub(super) async fn drive(
 async fn stages(
     p: &dyn Platform,
     cx: &Cx,
-    dry_run: bool,
+    o: &DriveOpts<'_>,
     progress: &dyn Reporter,
     r: &mut PlatformReport,
     out: &mut Option<Published>,
 ) -> Result<(), Error> {
+    let dry_run = o.dry_run;
     progress.stage(&cx.platform, "package");
     let pkgs = p.package(cx).await.map_err(|e| e.context("packaging"))?;
+    if let Some(expected) = o.expected {
+        same_packages(&pkgs, expected)?;
+    }
     r.packages = pkgs.clone();
     progress.stage(&cx.platform, "check");
     let live = p
@@ -60,12 +76,22 @@ async fn stages(
         }
         Live::Absent | Live::Partial { .. } => {}
     }
+    if o.cancelled.load(Ordering::SeqCst) {
+        r.outcome = OutcomeKind::Skipped;
+        r.reason = Some("cancelled by --fail-fast before publishing".into());
+        return Ok(());
+    }
     progress.stage(&cx.platform, "publish");
     let published = match publish_once_more_if_unknown(p, cx, &live, &pkgs, progress).await {
-        Ok(Some(pubd)) => pubd,
-        Ok(None) => {
+        Ok(After::Published(pubd)) => pubd,
+        Ok(After::Live) => {
             r.outcome = OutcomeKind::Published;
             r.reason = Some("confirmed live after an unknown outcome".into());
+            return Ok(());
+        }
+        Ok(After::Pending(why)) => {
+            r.outcome = OutcomeKind::Pending;
+            r.reason = Some(format!("after an unknown outcome the platform says: {why}"));
             return Ok(());
         }
         Err(e) if e.kind == ErrorKind::Withheld => {
@@ -99,30 +125,54 @@ async fn stages(
     Ok(())
 }
 
+/// How a publish ended once unknown outcomes were settled.
+enum After {
+    Published(Published),
+    /// The re-check found everything live.
+    Live,
+    /// The re-check found it pending (review, indexing).
+    Pending(String),
+}
+
 /// Publishes; when the outcome is unknown, re-checks live state and publishes the rest once.
-/// `Ok(None)` means the re-check found everything live.
 async fn publish_once_more_if_unknown(
     p: &dyn Platform,
     cx: &Cx,
     live: &Live,
-    pkgs: &[crate::plan::Artifact],
+    pkgs: &[Artifact],
     progress: &dyn Reporter,
-) -> Result<Option<Published>, Error> {
+) -> Result<After, Error> {
     match p.publish(cx, live, pkgs).await {
         Err(e) if e.kind == ErrorKind::OutcomeUnknown => {
             progress.message(&format!(
-                "{}: {}; re-checking before retrying",
-                cx.platform, e
+                "{}: {e}; re-checking before retrying",
+                cx.platform
             ));
-            let again = p.check(cx, pkgs).await?;
-            match again {
-                Live::Present => Ok(None),
-                Live::Pending { .. } => Ok(None),
-                other => p.publish(cx, &other, pkgs).await.map(Some),
+            match p.check(cx, pkgs).await? {
+                Live::Present => Ok(After::Live),
+                Live::Pending { reason } => Ok(After::Pending(reason)),
+                other => p.publish(cx, &other, pkgs).await.map(After::Published),
             }
         }
-        other => other.map(Some),
+        other => other.map(After::Published),
     }
+}
+
+/// `tagship publish` republishes the exact bytes a release built: a repackaged file whose
+/// checksum differs from the report's (sources or config moved on) is refused.
+fn same_packages(built: &[Artifact], expected: &[Artifact]) -> Result<(), Error> {
+    for b in built {
+        if let Some(e) = expected.iter().find(|e| e.name == b.name) {
+            if e.sha256 != b.sha256 {
+                return Err(Error::input(format!(
+                    "{} repackaged with sha256 {}, but the release built {}",
+                    b.name, b.sha256, e.sha256
+                ))
+                .with_hint("sources or config changed since `tagship release`; release a new version instead of republishing different bytes"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn describe_live(live: &Live) -> String {
@@ -140,7 +190,9 @@ fn fail(r: &mut PlatformReport, e: &Error, dry_run: bool) {
         OutcomeKind::Failed
     };
     r.reason = Some(e.chain());
-    r.error_kind = Some(format!("{:?}", e.kind).to_lowercase());
+    r.error_kind = serde_json::to_value(e.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from));
     r.hint = Some(
         e.hint()
             .map(str::to_string)

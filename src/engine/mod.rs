@@ -30,6 +30,8 @@ pub struct Selected {
     pub secrets: BTreeMap<String, Secret>,
     /// Preflight notes (a dry run with a missing credential, ...), copied into the report.
     pub warnings: Vec<String>,
+    /// `tagship publish`: the packages the release built for this platform (from report.json).
+    pub expected_packages: Option<Vec<crate::plan::Artifact>>,
 }
 
 /// What dependents see of a finished platform: its `Published` or nothing (it did not succeed).
@@ -60,14 +62,23 @@ pub async fn run(
     let cancelled = Arc::new(AtomicBool::new(false));
     let mut set = tokio::task::JoinSet::new();
     let mut task_ids = BTreeMap::new();
+    let cyclic = cycles(&selected);
     for s in selected {
         let id = s.platform.id().to_string();
-        let needs: Vec<(String, DoneRx)> = s
-            .platform
-            .needs()
-            .into_iter()
-            .filter_map(|n| rxs.get(&n).map(|rx| (n, rx.clone())))
-            .collect();
+        let mut warnings = s.warnings;
+        let mut needs: Vec<(String, DoneRx)> = Vec::new();
+        for n in s.platform.needs() {
+            match rxs.get(&n) {
+                Some(rx) => needs.push((n, rx.clone())),
+                None => warnings.push(format!(
+                    "needs {n}, which is not part of this run; going on without its output"
+                )),
+            }
+        }
+        if cyclic.contains(&id) {
+            // Waiting would never end: fail these loudly instead.
+            needs.clear();
+        }
         let task = Task {
             cx: Cx {
                 platform: id.clone(),
@@ -78,8 +89,11 @@ pub async fn run(
                 deps: BTreeMap::new(),
             },
             platform: s.platform,
-            warnings: s.warnings,
+            warnings,
             needs,
+            cyclic: cyclic.contains(&id),
+            expected: s.expected_packages,
+            fail_fast: opts.fail_fast,
             done: txs.remove(&id).expect("one sender per platform"),
             sem: sem.clone(),
             cancelled: cancelled.clone(),
@@ -110,10 +124,6 @@ pub async fn run(
                 r
             }
         };
-        if opts.fail_fast && report.outcome == OutcomeKind::Failed {
-            cancelled.store(true, Ordering::SeqCst);
-            set.abort_all();
-        }
         reports.insert(report.id.clone(), report);
     }
     order
@@ -126,11 +136,40 @@ pub async fn run(
         .collect()
 }
 
+/// Platforms whose `needs` lead back to themselves.
+fn cycles(selected: &[Selected]) -> Vec<String> {
+    let needs: BTreeMap<String, Vec<String>> = selected
+        .iter()
+        .map(|s| (s.platform.id().to_string(), s.platform.needs()))
+        .collect();
+    let reaches_itself = |start: &String| {
+        let mut stack = needs.get(start).cloned().unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if &n == start {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(needs.get(&n).cloned().unwrap_or_default());
+            }
+        }
+        false
+    };
+    needs
+        .keys()
+        .filter(|id| reaches_itself(id))
+        .cloned()
+        .collect()
+}
+
 struct Task {
     cx: Cx,
     platform: Arc<dyn Platform>,
     warnings: Vec<String>,
     needs: Vec<(String, DoneRx)>,
+    cyclic: bool,
+    expected: Option<Vec<crate::plan::Artifact>>,
+    fail_fast: bool,
     done: DoneTx,
     sem: Arc<Semaphore>,
     cancelled: Arc<AtomicBool>,
@@ -141,7 +180,15 @@ struct Task {
 impl Task {
     async fn run(mut self) -> PlatformReport {
         let id = self.cx.platform.clone();
-        let (mut report, out) = match self.wait_for_needs().await {
+        let waited = if self.cyclic {
+            let mut r = PlatformReport::new(&id, OutcomeKind::Failed)
+                .reason("its `needs` form a cycle with other platforms");
+            r.hint = Some("a platform cannot wait for itself, directly or through others".into());
+            Err(r)
+        } else {
+            self.wait_for_needs().await
+        };
+        let (mut report, out) = match waited {
             Err(r) => (r, None),
             Ok(()) => {
                 let _permit = self.sem.clone().acquire_owned().await;
@@ -150,11 +197,21 @@ impl Task {
                         .reason("cancelled by --fail-fast");
                     (r, None)
                 } else {
-                    drive::drive(&*self.platform, &self.cx, self.dry_run, &*self.progress).await
+                    let o = drive::DriveOpts {
+                        dry_run: self.dry_run,
+                        expected: self.expected.as_deref(),
+                        cancelled: &self.cancelled,
+                    };
+                    drive::drive(&*self.platform, &self.cx, &o, &*self.progress).await
                 }
             }
         };
         report.warnings.extend(self.warnings);
+        if self.fail_fast && report.outcome == OutcomeKind::Failed {
+            // Platforms not yet publishing stop before their publish; running publishes
+            // finish, so the report never misstates what is live.
+            self.cancelled.store(true, Ordering::SeqCst);
+        }
         let published = matches!(
             report.outcome,
             OutcomeKind::Published | OutcomeKind::AlreadyPublished | OutcomeKind::WouldPublish

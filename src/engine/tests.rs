@@ -99,6 +99,7 @@ async fn run_all(platforms: Vec<Fake>, parallelism: usize) -> Vec<PlatformReport
             platform: Arc::new(p),
             secrets: Default::default(),
             warnings: vec![],
+            expected_packages: None,
         })
         .collect();
     let opts = EngineOptions {
@@ -210,4 +211,44 @@ async fn already_live_is_not_published() {
     let out = run_all(vec![p], 1).await;
     assert_eq!(out[0].outcome, OutcomeKind::AlreadyPublished);
     assert_eq!(log.lock().unwrap().clone(), vec!["npm:check"]);
+}
+
+#[tokio::test]
+async fn a_needs_cycle_fails_loudly_instead_of_hanging() {
+    let log = Arc::new(Mutex::new(vec![]));
+    let a = Fake {
+        needs: vec!["b".into()],
+        ..Fake::new("a", &log)
+    };
+    let b = Fake {
+        needs: vec!["a".into()],
+        ..Fake::new("b", &log)
+    };
+    let c = Fake::new("c", &log);
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        run_all(vec![a, b, c], 2),
+    )
+    .await
+    .expect("a cycle must not hang");
+    assert_eq!(out[0].outcome, OutcomeKind::Failed);
+    assert!(out[0].reason.as_ref().unwrap().contains("cycle"));
+    assert_eq!(out[1].outcome, OutcomeKind::Failed);
+    assert_eq!(out[2].outcome, OutcomeKind::Published);
+}
+
+#[tokio::test]
+async fn a_need_outside_the_run_is_a_stated_warning() {
+    let log = Arc::new(Mutex::new(vec![]));
+    let brew = Fake {
+        needs: vec!["github".into()],
+        ..Fake::new("homebrew", &log)
+    };
+    let out = run_all(vec![brew], 1).await;
+    assert_eq!(out[0].outcome, OutcomeKind::Published);
+    assert!(
+        out[0].warnings[0].contains("github"),
+        "{:?}",
+        out[0].warnings
+    );
 }
