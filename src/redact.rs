@@ -13,12 +13,19 @@ pub fn register(value: &str) {
     if value.len() < 4 {
         return;
     }
+    // The forms a secret takes on its way out: as is, percent-encoded (URLs, forms) and
+    // JSON-escaped (report.json, request bodies).
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
     let mut v = SECRETS.write().unwrap_or_else(|e| e.into_inner());
-    if !v.iter().any(|s| s == value) {
-        v.push(value.to_string());
-        // Longest first, so a secret containing another is scrubbed whole.
-        v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for form in [value.to_string(), encoded, json] {
+        if !v.iter().any(|s| *s == form) {
+            v.push(form);
+        }
     }
+    // Longest first, so a secret containing another is scrubbed whole.
+    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// Replaces every registered secret in `s` with `****`.
@@ -88,5 +95,9 @@ mod tests {
             redact("token=hunter2-very-secret!"),
             "token=****!".to_string()
         );
+        let odd = Secret::new("p@ss/w\"rd+1");
+        let _ = odd;
+        assert_eq!(redact("u=p%40ss%2Fw%22rd%2B1&x"), "u=****&x");
+        assert_eq!(redact(r#"{"t":"p@ss/w\"rd+1"}"#), r#"{"t":"****"}"#);
     }
 }
