@@ -26,6 +26,8 @@ pub struct Cmd {
     pub secret_env: Vec<(String, Secret)>,
     pub cwd: Option<PathBuf>,
     pub effect: Effect,
+    /// Killed and reported after this long (None: no limit).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Cmd {
@@ -37,6 +39,7 @@ impl Cmd {
             secret_env: Vec::new(),
             cwd: None,
             effect,
+            timeout: None,
         }
     }
     /// From an argv (first element is the program).
@@ -60,6 +63,10 @@ impl Cmd {
     }
     pub fn secret_env(mut self, k: impl Into<String>, v: Secret) -> Self {
         self.secret_env.push((k.into(), v));
+        self
+    }
+    pub fn timeout(mut self, t: std::time::Duration) -> Self {
+        self.timeout = Some(t);
         self
     }
     pub fn cwd(mut self, d: impl Into<PathBuf>) -> Self {
@@ -162,10 +169,19 @@ impl Exec {
         if cmd.effect == Effect::SideEffect {
             self.ledger.note_sent(true);
         }
-        let out = c
-            .output()
-            .await
-            .map_err(|e| Error::io(format!("running `{}`", cmd.display()), e))?;
+        let run = c.output();
+        let out = match cmd.timeout {
+            // kill_on_drop: the child dies with the dropped future.
+            Some(t) => tokio::time::timeout(t, run).await.map_err(|_| {
+                Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    format!("`{}` did not finish within {}s and was killed", cmd.display(), t.as_secs()),
+                )
+                .with_hint("raise the command's timeout, or find why it hangs (a prompt waiting for input?)")
+            })?,
+            None => run.await,
+        }
+        .map_err(|e| Error::io(format!("running `{}`", cmd.display()), e))?;
         Ok(Output {
             code: out.status.code(),
             stdout: redact::redact(&String::from_utf8_lossy(&out.stdout)),

@@ -235,3 +235,27 @@ async fn json_and_step_summary() {
     assert!(md.contains("| github |") && md.contains("failed"), "{md}");
     assert!(p.dist().join("report.md").exists());
 }
+
+#[test]
+fn a_hung_publish_command_is_killed_and_reported() {
+    let p = Project::new(&quick_pipeline(
+        "  exec:\n    check: [sh, -c, 'exit 10']\n    publish: [sleep, \"30\"]\n    timeout_secs: 1\n",
+    ));
+    let t = std::time::Instant::now();
+    let r = p.run(&["release", "v1.2.3"]);
+    r.assert_code(1);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "killed, not waited out"
+    );
+    let rep = r.report(&p.dist());
+    let exec = outcome(&rep, "exec");
+    assert_eq!(exec["outcome"], "failed");
+    assert!(
+        exec["reason"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within 1s"),
+        "{exec:#}"
+    );
+}

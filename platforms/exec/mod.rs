@@ -38,6 +38,13 @@ pub struct ExecConfig {
     /// URL shown in the report after a publish.
     #[serde(default)]
     pub url: Option<String>,
+    /// Seconds before a hung command is killed (default 1800).
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_timeout() -> u64 {
+    1800
 }
 
 pub const FACTORY: Factory = Factory {
@@ -76,6 +83,7 @@ impl Exec {
             .collect();
         let mut cmd = Cmd::argv(argv, effect)?
             .cwd(dir)
+            .timeout(std::time::Duration::from_secs(self.cfg.timeout_secs))
             .env("TAGSHIP_VERSION", r.version.to_string())
             .env("TAGSHIP_TAG", r.tag.clone())
             .env("TAGSHIP_NAME", r.project.name.clone())
