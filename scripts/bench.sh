@@ -16,7 +16,7 @@
 # when missing and builds tagship with `cargo build --release`.
 # Knobs: BENCH_REV (build a commit instead of the working tree), BENCH_RUNS (publish runs per command, default 5), BENCH_CHECK_RUNS (re-run runs,
 # default 10), BENCH_LARGE=0 to skip D, BENCH_LARGE_MB (default 200), KEEP_TMP=1.
-# Not part of the test suite: scripts/test.sh does not call it. Takes ~5-6 minutes on 2 cores.
+# Not part of the test suite: scripts/test.sh does not call it. Takes ~8 minutes on 2 cores.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
