@@ -421,12 +421,18 @@ fn dry_run_probes_the_live_servers_and_withholds_every_mutation() {
     }
     // npm's probes carried the token: verdaccio attributes them to its user `tester`
     // (anonymous reads are allowed there, so a wrong token would show as `user: null`).
-    let vlog = std::fs::read_to_string(r.npm.s("log")).unwrap();
+    // verdaccio writes its log asynchronously: wait (bounded) for the lines to land.
     for pkg in ["/hello-linux-x64/1.0.0", "/hello/1.0.0"] {
-        assert!(
-            vlog.contains(&format!("404, user: tester(127.0.0.1), req: 'GET {pkg}'")),
-            "GET {pkg} was not authenticated:\n{vlog}"
-        );
+        let want = format!("404, user: tester(127.0.0.1), req: 'GET {pkg}'");
+        let mut vlog = String::new();
+        for _ in 0..50 {
+            vlog = std::fs::read_to_string(r.npm.s("log")).unwrap();
+            if vlog.contains(&want) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(vlog.contains(&want), "GET {pkg} was not authenticated:\n{vlog}");
     }
     // pypi and crates probe anonymously by design (public simple pages and sparse index).
     let pypi_reads = r.pypi_proxy.reads();

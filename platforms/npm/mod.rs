@@ -45,6 +45,7 @@ fn build(v: &serde_json::Value, project: &Project) -> Result<Box<dyn Platform>> 
 }
 
 /// The adapter.
+#[derive(Clone)]
 pub struct Npm {
     cfg: NpmConfig,
     project: Project,
@@ -341,10 +342,14 @@ impl Platform for Npm {
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
-        let built = match self.cfg.mode {
-            Mode::Binary => self.build_binary(&cx.release)?,
-            Mode::PackageJson => self.build_package_json(&cx.release)?,
-        };
+        // Compressing is CPU work: keep it off the async workers other platforms run on.
+        let (me, release) = (self.clone(), cx.release.clone());
+        let built = tokio::task::spawn_blocking(move || match me.cfg.mode {
+            Mode::Binary => me.build_binary(&release),
+            Mode::PackageJson => me.build_package_json(&release),
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Other, format!("npm packaging panicked: {e}")))??;
         let version = cx.release.version.to_string();
         let mut out = Vec::new();
         for b in built {
@@ -369,8 +374,13 @@ impl Platform for Npm {
         let api = self.api(cx);
         api.whoami().await?;
         let (mut present, mut missing, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
-        for l in self.load(cx, packages).await? {
-            match api.version(&l.name, &l.version).await? {
+        let loaded = self.load(cx, packages).await?;
+        // One GET per package, all at once: the check costs one round trip, not N.
+        let live =
+            futures::future::try_join_all(loaded.iter().map(|l| api.version(&l.name, &l.version)))
+                .await?;
+        for (l, got) in loaded.into_iter().zip(live) {
+            match got {
                 None => missing.push(l.name),
                 Some(d) => match self.same(&l, &d) {
                     Ok(()) => present.push(l.name),
@@ -462,7 +472,7 @@ impl Platform for Npm {
                             ),
                         )
                         .with_hint(
-                            "the registry accepted the publish; re-run `tagship verify` later",
+                            "the registry accepted the publish; re-run `tagship publish --only npm` later to check again",
                         ))
                     }
                     _ => {
