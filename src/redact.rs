@@ -20,7 +20,7 @@ pub fn register(value: &str) {
     let json = json.trim_matches('"').to_string();
     let mut v = SECRETS.write().unwrap_or_else(|e| e.into_inner());
     for form in [value.to_string(), encoded, json] {
-        if !v.iter().any(|s| *s == form) {
+        if !v.contains(&form) {
             v.push(form);
         }
     }
