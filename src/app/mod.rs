@@ -96,141 +96,167 @@ pub(crate) fn layers(dry_run: bool) -> Result<(Http, Exec, Ledger), Error> {
     Ok((http, Exec::new(dry_run, ledger.clone()), ledger))
 }
 
+/// What every subcommand that talks to platforms starts from.
+pub(crate) struct Prepared {
+    pub l: Loaded,
+    pub selected: Vec<engine::Selected>,
+    pub layers: (Http, Exec, Ledger),
+}
+
+/// Config → `--only`/`--skip` → preflight (credentials, tools, plus `extra` problems) →
+/// the shared layers. Every problem is printed at once; the error is the exit code.
+pub(crate) fn prepare(
+    args: &RunArgs,
+    extra: impl FnOnce(&Loaded) -> Vec<Error>,
+    out: &Out,
+) -> Result<Prepared, i32> {
+    let l = load(&args.config, args.profile.as_deref(), out)?;
+    let chosen = select::select(&l.pipeline, &args.only, &args.skip).map_err(|p| out.fatal(&p))?;
+    let (selected, mut problems) = select::preflight(chosen, args.dry_run);
+    problems.extend(extra(&l));
+    if !problems.is_empty() {
+        return Err(out.fatal(&problems));
+    }
+    let layers = layers(args.dry_run).map_err(|e| out.fatal(&[e]))?;
+    Ok(Prepared {
+        l,
+        selected,
+        layers,
+    })
+}
+
 async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     let started = Instant::now();
     let args = a.run;
-    let l = match load(&args.config, args.profile.as_deref(), out) {
-        Ok(l) => l,
+    let mut version = None;
+    let p = match prepare(
+        &args,
+        |l| {
+            let mut problems = select::build_tools(&l.pipeline, &l.root);
+            match crate::version::resolve(
+                a.tag.as_deref(),
+                &l.pipeline.version,
+                &l.root,
+                &env_map(),
+            ) {
+                Ok(v) => version = Some(v),
+                Err(e) => problems.insert(0, e),
+            }
+            problems
+        },
+        out,
+    ) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let resolved =
-        match crate::version::resolve(a.tag.as_deref(), &l.pipeline.version, &l.root, &env_map()) {
-            Ok(v) => v,
-            Err(e) => return out.fatal(&[e]),
-        };
-    let chosen = match select::select(&l.pipeline, &args.only, &args.skip) {
-        Ok(p) => p,
-        Err(problems) => return out.fatal(&problems),
-    };
-    let (selected, mut problems) = select::preflight(chosen, args.dry_run);
-    problems.extend(select::build_tools(&l.pipeline, &l.root));
-    if !problems.is_empty() {
-        return out.fatal(&problems);
-    }
-    let (http, exec, ledger) = match layers(args.dry_run) {
-        Ok(x) => x,
+    let resolved = version.expect("prepare succeeded, so the version resolved");
+    let dist = dist_dir(&p.l, &args.dist);
+    let artifacts = match build(&p.l, &resolved, &dist, &args, &p.layers.1, out).await {
+        Ok(a) => a,
         Err(e) => return out.fatal(&[e]),
     };
-    let dist = dist_dir(&l, &args.dist);
-    let epoch = match crate::build::source_date_epoch(&l.root) {
-        Ok(e) => e,
-        Err(e) => return out.fatal(&[e]),
-    };
-    out.message(&format!(
-        "building {} {} into {}",
-        l.pipeline.project.name,
-        resolved.version,
-        dist.display()
-    ));
-    let opts = crate::build::BuildOptions {
-        root: l.root.clone(),
-        dist: dist.clone(),
-        project: l.pipeline.project.clone(),
-        version: resolved.version.clone(),
-        tag: resolved.tag.clone(),
-        parallelism: parallelism(&args),
-        epoch,
-    };
-    let artifacts =
-        match crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, &opts, &exec).await
-        {
-            Ok(a) => a,
-            Err(e) => return out.fatal(&[e]),
-        };
     let release = Release {
-        project: l.pipeline.project.clone(),
+        project: p.l.pipeline.project.clone(),
         version: resolved.version,
         tag: resolved.tag,
-        commit: crate::version::head_commit(&l.root),
+        commit: crate::version::head_commit(&p.l.root),
         dist,
         artifacts,
-        root: l.root.clone(),
+        root: p.l.root.clone(),
     };
-    run_engine(
-        release,
-        selected,
-        &args,
-        (http, exec, ledger),
-        started,
-        None,
-        out,
-    )
-    .await
+    run_engine(release, p.selected, &args, p.layers, started, None, out).await
+}
+
+/// Runs every build and packs the archives (also under `--dry-run`: it is local).
+async fn build(
+    l: &Loaded,
+    v: &crate::version::Resolved,
+    dist: &std::path::Path,
+    args: &RunArgs,
+    exec: &Exec,
+    out: &Out,
+) -> crate::Result<Vec<crate::plan::Artifact>> {
+    let opts = crate::build::BuildOptions {
+        root: l.root.clone(),
+        dist: dist.to_path_buf(),
+        project: l.pipeline.project.clone(),
+        version: v.version.clone(),
+        tag: v.tag.clone(),
+        parallelism: parallelism(args),
+        epoch: crate::build::source_date_epoch(&l.root)?,
+    };
+    let name = &l.pipeline.project.name;
+    out.message(&format!(
+        "building {name} {} into {}",
+        v.version,
+        dist.display()
+    ));
+    crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, &opts, exec).await
 }
 
 async fn publish(args: RunArgs, out: &Out) -> i32 {
     let started = Instant::now();
-    let l = match load(&args.config, args.profile.as_deref(), out) {
-        Ok(l) => l,
+    let mut previous = None;
+    let p = match prepare(
+        &args,
+        |l| match read_previous(&dist_dir(l, &args.dist)) {
+            Ok(r) => {
+                previous = Some(r);
+                Vec::new()
+            }
+            Err(problems) => problems,
+        },
+        out,
+    ) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let dist = dist_dir(&l, &args.dist);
-    let previous = match Report::read(&dist) {
-        Ok(r) => r,
-        Err(e) => {
-            let err = Error::input(format!(
-                "cannot read {}: {e}",
-                dist.join("report.json").display()
-            ))
-            .with_hint("run `tagship release` first; `publish` republishes what a release built");
-            return out.fatal(&[err]);
-        }
-    };
-    if let Err(problems) = verify_dist(&dist, &previous) {
-        return out.fatal(&problems);
-    }
-    let version = match semver::Version::parse(&previous.version) {
-        Ok(v) => v,
-        Err(e) => return out.fatal(&[Error::input(format!("report.json has a bad version: {e}"))]),
-    };
-    let chosen = match select::select(&l.pipeline, &args.only, &args.skip) {
-        Ok(p) => p,
-        Err(problems) => return out.fatal(&problems),
-    };
-    let (mut selected, problems) = select::preflight(chosen, args.dry_run);
-    if !problems.is_empty() {
-        return out.fatal(&problems);
-    }
+    let previous = previous.expect("prepare succeeded, so the report was read");
+    let mut selected = p.selected;
     for s in &mut selected {
         s.expected_packages = previous
             .platforms
             .iter()
-            .find(|p| p.id == s.platform.id() && !p.packages.is_empty())
-            .map(|p| p.packages.clone());
+            .find(|r| r.id == s.platform.id() && !r.packages.is_empty())
+            .map(|r| r.packages.clone());
     }
-    let layers = match layers(args.dry_run) {
-        Ok(x) => x,
-        Err(e) => return out.fatal(&[e]),
-    };
     let release = Release {
-        project: l.pipeline.project.clone(),
-        version,
+        project: p.l.pipeline.project.clone(),
+        version: semver::Version::parse(&previous.version).expect("checked by read_previous"),
         tag: previous.tag.clone(),
         commit: previous.commit.clone(),
-        dist,
+        dist: dist_dir(&p.l, &args.dist),
         artifacts: previous.artifacts.clone(),
-        root: l.root.clone(),
+        root: p.l.root.clone(),
     };
     run_engine(
         release,
         selected,
         &args,
-        layers,
+        p.layers,
         started,
         Some(previous),
         out,
     )
     .await
+}
+
+/// The previous release's report, with dist/ still holding exactly its bytes.
+fn read_previous(dist: &std::path::Path) -> Result<Report, Vec<Error>> {
+    let r = Report::read(dist).map_err(|e| {
+        vec![Error::input(format!(
+            "cannot read {}: {e}",
+            dist.join("report.json").display()
+        ))
+        .with_hint("run `tagship release` first; `publish` republishes what a release built")]
+    })?;
+    if let Err(e) = semver::Version::parse(&r.version) {
+        return Err(vec![Error::input(format!(
+            "report.json has a bad version: {e}"
+        ))]);
+    }
+    verify_dist(dist, &r)?;
+    Ok(r)
 }
 
 /// Refuses when dist/ no longer holds the bytes the report describes.
@@ -261,6 +287,27 @@ fn verify_dist(dist: &std::path::Path, r: &Report) -> Result<(), Vec<Error>> {
     }
 }
 
+/// A selective republish keeps the other platforms' earlier outcomes, marked as such.
+fn merge_previous(
+    prev: Report,
+    mut now: Vec<crate::report::PlatformReport>,
+) -> Vec<crate::report::PlatformReport> {
+    let note = "from an earlier run; not part of this publish".to_string();
+    let mut merged: Vec<_> = prev
+        .platforms
+        .into_iter()
+        .filter(|p| !now.iter().any(|n| n.id == p.id))
+        .map(|mut p| {
+            if !p.warnings.contains(&note) {
+                p.warnings.push(note.clone());
+            }
+            p
+        })
+        .collect();
+    merged.append(&mut now);
+    merged
+}
+
 async fn run_engine(
     release: Release,
     selected: Vec<engine::Selected>,
@@ -284,21 +331,7 @@ async fn run_engine(
     // The exit code speaks for this run only.
     let exit_code = Report::compute_exit_code(&platforms);
     if let Some(prev) = previous {
-        // A selective republish keeps the other platforms' earlier outcomes, marked as such.
-        let note = "from an earlier run; not part of this publish".to_string();
-        let mut merged: Vec<_> = prev
-            .platforms
-            .into_iter()
-            .filter(|p| !platforms.iter().any(|n| n.id == p.id))
-            .map(|mut p| {
-                if !p.warnings.contains(&note) {
-                    p.warnings.push(note.clone());
-                }
-                p
-            })
-            .collect();
-        merged.append(&mut platforms);
-        platforms = merged;
+        platforms = merge_previous(prev, platforms);
     }
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,

@@ -2,7 +2,7 @@
 //! Platforms without a yank operation are listed as such, never silently skipped. The same
 //! layers apply: under `--dry-run` the DELETE is withheld and listed.
 
-use super::{dist_dir, env_map, layers, load, output::Out, select};
+use super::{dist_dir, env_map, output::Out, prepare};
 use crate::cli::ReleaseArgs;
 use crate::error::ErrorKind;
 use crate::platform::{Cx, Release};
@@ -11,15 +11,6 @@ use std::sync::Arc;
 
 pub async fn yank(a: ReleaseArgs, out: &Out) -> i32 {
     let args = a.run;
-    let l = match load(&args.config, args.profile.as_deref(), out) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let v =
-        match crate::version::resolve(a.tag.as_deref(), &l.pipeline.version, &l.root, &env_map()) {
-            Ok(v) => v,
-            Err(e) => return out.fatal(&[e]),
-        };
     if args.only.is_empty() {
         let e = crate::Error::input(
             "yank withdraws a published version: name the platforms with --only",
@@ -27,18 +18,28 @@ pub async fn yank(a: ReleaseArgs, out: &Out) -> i32 {
         .with_hint("e.g. `tagship yank v1.2.3 --only crates`");
         return out.fatal(&[e]);
     }
-    let chosen = match select::select(&l.pipeline, &args.only, &args.skip) {
+    let mut version = None;
+    let p = match prepare(
+        &args,
+        |l| match crate::version::resolve(
+            a.tag.as_deref(),
+            &l.pipeline.version,
+            &l.root,
+            &env_map(),
+        ) {
+            Ok(v) => {
+                version = Some(v);
+                Vec::new()
+            }
+            Err(e) => vec![e],
+        },
+        out,
+    ) {
         Ok(p) => p,
-        Err(problems) => return out.fatal(&problems),
+        Err(code) => return code,
     };
-    let (selected, problems) = select::preflight(chosen, args.dry_run);
-    if !problems.is_empty() {
-        return out.fatal(&problems);
-    }
-    let (http, exec, ledger) = match layers(args.dry_run) {
-        Ok(x) => x,
-        Err(e) => return out.fatal(&[e]),
-    };
+    let v = version.expect("prepare succeeded, so the version resolved");
+    let (l, selected, (http, exec, ledger)) = (p.l, p.selected, p.layers);
     let release = Arc::new(Release {
         project: l.pipeline.project.clone(),
         version: v.version.clone(),

@@ -58,12 +58,49 @@ pub async fn run(
         txs.insert(id.clone(), tx);
         rxs.insert(id.clone(), rx);
     }
-    let sem = Arc::new(Semaphore::new(opts.parallelism.max(1)));
-    let cancelled = Arc::new(AtomicBool::new(false));
+    let shared = Shared {
+        release,
+        http,
+        exec,
+        sem: Arc::new(Semaphore::new(opts.parallelism.max(1))),
+        cancelled: Arc::new(AtomicBool::new(false)),
+        progress: progress.clone(),
+        opts: opts.clone(),
+        cyclic: cycles(&selected),
+    };
     let mut set = tokio::task::JoinSet::new();
     let mut task_ids = BTreeMap::new();
-    let cyclic = cycles(&selected);
     for s in selected {
+        let id = s.platform.id().to_string();
+        let done = txs.remove(&id).expect("one sender per platform");
+        let h = set.spawn(shared.task(s, &rxs, done).run());
+        task_ids.insert(h.id(), id);
+    }
+    let mut reports = collect(set, &task_ids, &*progress).await;
+    order
+        .iter()
+        .map(|id| {
+            reports.remove(id).unwrap_or_else(|| {
+                PlatformReport::new(id, OutcomeKind::Failed).reason("no outcome was recorded")
+            })
+        })
+        .collect()
+}
+
+/// What every task of one run shares.
+struct Shared {
+    release: Arc<Release>,
+    http: Http,
+    exec: Exec,
+    sem: Arc<Semaphore>,
+    cancelled: Arc<AtomicBool>,
+    progress: Arc<dyn Reporter>,
+    opts: EngineOptions,
+    cyclic: Vec<String>,
+}
+
+impl Shared {
+    fn task(&self, s: Selected, rxs: &BTreeMap<String, DoneRx>, done: DoneTx) -> Task {
         let id = s.platform.id().to_string();
         let mut warnings = s.warnings;
         let mut needs: Vec<(String, DoneRx)> = Vec::new();
@@ -75,65 +112,59 @@ pub async fn run(
                 )),
             }
         }
-        if cyclic.contains(&id) {
-            // Waiting would never end: fail these loudly instead.
+        let cyclic = self.cyclic.contains(&id);
+        if cyclic {
+            // Waiting would never end: these fail loudly instead.
             needs.clear();
         }
-        let task = Task {
+        Task {
             cx: Cx {
                 platform: id.clone(),
-                http: http.for_platform(&id),
-                exec: exec.for_platform(&id),
-                release: release.clone(),
+                http: self.http.for_platform(&id),
+                exec: self.exec.for_platform(&id),
+                release: self.release.clone(),
                 secrets: s.secrets,
                 deps: BTreeMap::new(),
             },
             platform: s.platform,
             warnings,
             needs,
-            cyclic: cyclic.contains(&id),
+            cyclic,
             expected: s.expected_packages,
-            fail_fast: opts.fail_fast,
-            done: txs.remove(&id).expect("one sender per platform"),
-            sem: sem.clone(),
-            cancelled: cancelled.clone(),
-            dry_run: opts.dry_run,
-            progress: progress.clone(),
-        };
-        let h = set.spawn(task.run());
-        task_ids.insert(h.id(), id);
+            fail_fast: self.opts.fail_fast,
+            done,
+            sem: self.sem.clone(),
+            cancelled: self.cancelled.clone(),
+            dry_run: self.opts.dry_run,
+            progress: self.progress.clone(),
+        }
     }
-    let mut reports: BTreeMap<String, PlatformReport> = BTreeMap::new();
+}
+
+/// Waits for every task; a task that panicked still yields a failed report for its platform.
+async fn collect(
+    mut set: tokio::task::JoinSet<PlatformReport>,
+    task_ids: &BTreeMap<tokio::task::Id, String>,
+    progress: &dyn Reporter,
+) -> BTreeMap<String, PlatformReport> {
+    let mut reports = BTreeMap::new();
     while let Some(joined) = set.join_next_with_id().await {
         let report = match joined {
             Ok((_, r)) => r,
             Err(e) => {
                 let id = task_ids.get(&e.id()).cloned().unwrap_or_default();
-                let r = if e.is_cancelled() {
-                    PlatformReport::new(&id, OutcomeKind::Skipped)
-                        .reason("cancelled by --fail-fast")
-                } else {
-                    let mut r = PlatformReport::new(&id, OutcomeKind::Failed).reason(format!(
-                        "internal error: {}",
-                        crate::redact::redact(&e.to_string())
-                    ));
-                    r.hint = Some("this is a tagship bug; please report it with the log".into());
-                    r
-                };
+                let mut r = PlatformReport::new(&id, OutcomeKind::Failed).reason(format!(
+                    "internal error: {}",
+                    crate::redact::redact(&e.to_string())
+                ));
+                r.hint = Some("this is a tagship bug; please report it with the log".into());
                 progress.finish(&id, r.outcome.as_str(), r.reason.as_deref().unwrap_or(""));
                 r
             }
         };
         reports.insert(report.id.clone(), report);
     }
-    order
-        .iter()
-        .map(|id| {
-            reports.remove(id).unwrap_or_else(|| {
-                PlatformReport::new(id, OutcomeKind::Skipped).reason("cancelled by --fail-fast")
-            })
-        })
-        .collect()
+    reports
 }
 
 /// Platforms whose `needs` lead back to themselves.
