@@ -5,8 +5,11 @@
 //! stderr, dist/).
 //! Fails naming the setup script when it is missing, unless TAGSHIP_SKIP_SERVER_TESTS=1.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::crates::{copy_hello_rust, Registry, HELLO_RUST};
 
 /// Put in every credential variable; must never show in output or dist/.
 const CANARY: &str = "tgs-crates-canary-51c0e7d2";
@@ -26,18 +29,7 @@ struct Run {
 impl Project {
     fn new() -> Project {
         let dir = tempfile::tempdir().unwrap();
-        let ex = repo().join("examples/hello-rust");
-        for f in [
-            "pipeline.yaml",
-            "Cargo.toml",
-            "Cargo.lock",
-            "README.md",
-            "src/main.rs",
-        ] {
-            let to = dir.path().join(f);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(ex.join(f), to).unwrap();
-        }
+        copy_hello_rust(dir.path(), HELLO_RUST);
         Project {
             dir,
             env: Vec::new(),
@@ -105,78 +97,6 @@ impl Run {
     }
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Registry {
-    dir: tempfile::TempDir,
-    info: serde_json::Value,
-}
-
-impl Registry {
-    fn start() -> Option<Registry> {
-        if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-            eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
-            return None;
-        }
-        let script = repo().join("scripts/servers/crates.sh");
-        assert!(
-            script.exists(),
-            "{} is missing: it starts the local cargo registry these tests need (see \
-             docs/test-servers.md; scripts/setup.sh installs the test registries) \
-             (or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests)",
-            script.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(dir.path().join("reg"))
-            .env("TAGSHIP_WATCH_PID", std::process::id().to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/servers/crates.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let info = serde_json::from_slice(&out.stdout).unwrap();
-        Some(Registry { dir, info })
-    }
-    fn get(&self, k: &str) -> String {
-        self.info[k].as_str().unwrap().to_string()
-    }
-    /// `(method, status)` of every request the registry saw.
-    fn requests(&self) -> Vec<(String, u64)> {
-        let log = std::fs::read_to_string(self.get("log")).unwrap_or_default();
-        log.lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .map(|r| {
-                (
-                    r["method"].as_str().unwrap_or("").to_string(),
-                    r["status"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
-    }
-    fn puts(&self) -> Vec<u64> {
-        self.requests()
-            .into_iter()
-            .filter(|(m, _)| m == "PUT")
-            .map(|(_, s)| s)
-            .collect()
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(repo().join("scripts/servers/stop.sh"))
-            .arg(self.dir.path())
-            .status();
-    }
-}
-
 fn crates_report(run: &Run, p: &Project) -> serde_json::Value {
     let report = run.report(&p.dist());
     let plats = report["platforms"].as_array().unwrap();
@@ -230,14 +150,7 @@ fn release_hello_rust_through_the_cli() {
     assert_eq!(reg.puts(), [403, 200]);
 
     // `tagship yank`: a dry run withholds the DELETE; a real one yanks it in the index.
-    let index = reg.get("index").trim_start_matches("sparse+").to_string();
-    let line = || {
-        let out = Command::new("curl")
-            .args(["-sf", &format!("{index}he/ll/hello-rust")])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let line = || reg.index_file("hello-rust").unwrap_or_default();
     let run = p.run(&["yank", "v0.1.0", "--dry-run", "--only", "crates"]);
     run.assert_code(0);
     assert!(
@@ -259,10 +172,23 @@ fn release_hello_rust_through_the_cli() {
     // Yank needs an explicit platform list.
     p.run(&["yank", "v0.1.0"]).assert_code(2);
 
-    // `publish` republishes the bytes the release built: changed sources are refused.
+    // `publish` republishes the bytes the release built: with the .crate still in dist/,
+    // changed sources do not matter (those exact bytes are live already)...
     let main_rs = p.dir.path().join("src/main.rs");
     let src = std::fs::read_to_string(&main_rs).unwrap();
     std::fs::write(&main_rs, format!("{src}\n// changed after the release\n")).unwrap();
+    let run = p.run(&["publish", "--only", "crates"]);
+    run.assert_code(0);
+    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    // ...and without it, repackaging the changed sources is refused.
+    for e in std::fs::read_dir(p.dist().join("crates"))
+        .unwrap()
+        .flatten()
+    {
+        if e.path().extension().is_some_and(|x| x == "crate") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
     let run = p.run(&["publish", "--only", "crates"]);
     run.assert_code(1);
     let r = crates_report(&run, &p);

@@ -5,10 +5,13 @@
 //! Both registries are `scripts/servers/crates.sh`; nothing leaves 127.0.0.1.
 //! Fails naming the start script when it is missing, unless TAGSHIP_SKIP_SERVER_TESTS=1.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use support::crates::{cargo_home, Registry};
 use tagship::exec::Exec;
 use tagship::guard::Ledger;
 use tagship::http::{Http, HttpOptions};
@@ -17,65 +20,21 @@ use tagship::platform::{Cx, Live, Release};
 use tagship::platforms::crates;
 use tagship::redact::Secret;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Registry {
-    dir: tempfile::TempDir,
-    info: serde_json::Value,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let script = repo().join("scripts/servers/crates.sh");
-        assert!(
-            script.exists(),
-            "{} is missing: it starts the local cargo registry this test needs (see \
-             docs/test-servers.md), or set TAGSHIP_SKIP_SERVER_TESTS=1",
-            script.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(dir.path().join("reg"))
-            .env("TAGSHIP_WATCH_PID", std::process::id().to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let info = serde_json::from_slice(&out.stdout).unwrap();
-        Registry { dir, info }
-    }
-    fn get(&self, k: &str) -> String {
-        self.info[k].as_str().unwrap().to_string()
-    }
-    fn index_line(&self, name: &str) -> serde_json::Value {
-        let path = PathBuf::from(self.get("data"))
-            .join("index")
-            .join(crates::index_path(name));
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
-        let o = v.as_object_mut().unwrap();
-        o.remove("cksum");
-        o.remove("pubtime");
-        // Dependency order is not meaningful; compare them sorted.
-        let deps = o.get_mut("deps").unwrap().as_array_mut().unwrap();
-        deps.sort_by_key(|d| d.to_string());
-        v
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(repo().join("scripts/servers/stop.sh"))
-            .arg(self.dir.path())
-            .status();
-    }
+/// The last line of the crate's index file on disk, without `cksum` and `pubtime` and with
+/// its dependencies sorted.
+fn index_line(reg: &Registry, name: &str) -> serde_json::Value {
+    let path = PathBuf::from(reg.get("data"))
+        .join("index")
+        .join(crates::index_path(name));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("cksum");
+    o.remove("pubtime");
+    // Dependency order is not meaningful; compare them sorted.
+    let deps = o.get_mut("deps").unwrap().as_array_mut().unwrap();
+    deps.sort_by_key(|d| d.to_string());
+    v
 }
 
 const LIB: &str = r#"[package]
@@ -156,22 +115,12 @@ fn cargo_publish(dir: &Path, reg: &str, token: &str) {
 
 #[tokio::test]
 async fn index_line_matches_cargo_publish() {
-    if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
-        return;
-    }
-    let (a, b) = (Registry::start(), Registry::start());
+    let Some(a) = Registry::start() else { return };
+    let Some(b) = Registry::start() else { return };
     let t = tempfile::tempdir().unwrap();
     // A scratch CARGO_HOME knows both registries; this test binary runs only this test, so
     // setting it process-wide (the adapter's `cargo package` inherits it) races nothing.
-    let home = t.path().join("cargo-home");
-    std::fs::create_dir_all(&home).unwrap();
-    let config = format!(
-        "[registries.a]\nindex = \"{}\"\n[registries.b]\nindex = \"{}\"\n",
-        a.get("index"),
-        b.get("index")
-    );
-    std::fs::write(home.join("config.toml"), config).unwrap();
+    let home = cargo_home(t.path(), &[("a", &a), ("b", &b)]);
     std::env::set_var("CARGO_HOME", &home);
 
     let lib = t.path().join("lib");
@@ -215,8 +164,8 @@ async fn index_line_matches_cargo_publish() {
     p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
 
     let (theirs, mine) = (
-        b.index_line("tagship-meta-bin"),
-        a.index_line("tagship-meta-bin"),
+        index_line(&b, "tagship-meta-bin"),
+        index_line(&a, "tagship-meta-bin"),
     );
     assert_eq!(mine, theirs, "tagship's index line differs from cargo's");
     // Guard against comparing two empty lines: the interesting parts are there.

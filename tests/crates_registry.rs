@@ -6,11 +6,15 @@
 //! The registry needs only python3 and cargo. If its start script is missing the tests fail
 //! naming it, unless TAGSHIP_SKIP_SERVER_TESTS=1.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
+use support::crates::{cargo_home, copy_hello_rust, Registry, HELLO_RUST};
+use support::registries::repo;
 use tagship::exec::Exec;
 use tagship::guard::Ledger;
 use tagship::http::{Http, HttpOptions, RetryPolicy};
@@ -19,76 +23,6 @@ use tagship::platform::{Cx, Live, Platform, Release};
 use tagship::platforms::crates;
 use tagship::redact::Secret;
 use tagship::ErrorKind;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A running registry; stopped (whole process group) on drop.
-struct Registry {
-    dir: tempfile::TempDir,
-    info: serde_json::Value,
-}
-
-impl Registry {
-    /// Starts a fresh registry, or None when server tests are skipped.
-    fn start(duplicate_status: &str) -> Option<Registry> {
-        if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-            eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
-            return None;
-        }
-        let script = repo().join("scripts/servers/crates.sh");
-        assert!(
-            script.exists(),
-            "{} is missing: it starts the local cargo registry these tests need (see \
-             docs/test-servers.md; scripts/setup.sh installs the test registries) \
-             (or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests)",
-            script.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(dir.path().join("reg"))
-            .env("TAGSHIP_WATCH_PID", std::process::id().to_string())
-            .env("CRATES_DUPLICATE_STATUS", duplicate_status)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/servers/crates.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let info = serde_json::from_slice(&out.stdout).unwrap();
-        Some(Registry { dir, info })
-    }
-    fn get(&self, k: &str) -> String {
-        self.info[k].as_str().unwrap().to_string()
-    }
-    /// Requests the registry saw with this method.
-    fn count(&self, method: &str) -> usize {
-        let log = std::fs::read_to_string(self.get("log")).unwrap_or_default();
-        log.lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|r| r["method"] == method)
-            .count()
-    }
-    /// The crate's index file as served over HTTP (None on 404).
-    async fn index_file(&self, name: &str) -> Option<String> {
-        let base = self.get("index").trim_start_matches("sparse+").to_string();
-        let url = format!("{base}{}", crates::index_path(name));
-        let r = reqwest::get(url).await.unwrap();
-        (r.status() == 200).then_some(r.text().await.unwrap())
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(repo().join("scripts/servers/stop.sh"))
-            .arg(self.dir.path())
-            .status();
-    }
-}
 
 /// A copy of examples/hello-rust (so tests never write into the repo) with its dist/.
 struct Example {
@@ -100,7 +34,7 @@ impl Example {
     fn new() -> Example {
         let dir = tempfile::tempdir().unwrap();
         let src = repo().join("examples/hello-rust");
-        copy_tree(&src, &dir.path().join("hello-rust"));
+        copy_hello_rust(&dir.path().join("hello-rust"), HELLO_RUST);
         let toml: toml::Table =
             toml::from_str(&std::fs::read_to_string(src.join("Cargo.toml")).unwrap()).unwrap();
         let v = toml["package"]["version"].as_str().unwrap();
@@ -111,22 +45,6 @@ impl Example {
     }
     fn root(&self) -> PathBuf {
         self.dir.path().join("hello-rust")
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == "target" || name == "dist" {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
     }
 }
 
@@ -213,13 +131,7 @@ impl Run {
 /// `cargo install` from the registry into a scratch root, then `hello --version`.
 fn install_and_run(reg: &Registry, version: &semver::Version) -> String {
     let t = tempfile::tempdir().unwrap();
-    let home = t.path().join("cargo-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(
-        home.join("config.toml"),
-        format!("[registries.local]\nindex = \"{}\"\n", reg.get("index")),
-    )
-    .unwrap();
+    let home = cargo_home(t.path(), &[("local", reg)]);
     let out = Command::new("cargo")
         .args(["install", "--registry", "local", "hello-rust", "--version"])
         .arg(format!("={version}"))
@@ -245,7 +157,7 @@ fn install_and_run(reg: &Registry, version: &semver::Version) -> String {
 
 #[tokio::test]
 async fn publish_install_rerun_and_yank() {
-    let Some(reg) = Registry::start("400") else {
+    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
         return;
     };
     let p = Example::new();
@@ -260,7 +172,7 @@ async fn publish_install_rerun_and_yank() {
     assert_eq!(reg.count("PUT"), 1);
 
     // The index line carries our checksum, and real cargo installs and runs the crate.
-    let line = reg.index_file("hello-rust").await.unwrap();
+    let line = reg.index_file("hello-rust").unwrap();
     assert!(line.contains(&pkgs[0].sha256), "{line}");
     assert_eq!(
         install_and_run(&reg, &p.version).trim(),
@@ -283,7 +195,7 @@ async fn publish_install_rerun_and_yank() {
 
     // Yank: the index shows it, and the version still counts as present (never reusable).
     again.crates.yank(&again.cx).await.unwrap();
-    let line = reg.index_file("hello-rust").await.unwrap();
+    let line = reg.index_file("hello-rust").unwrap();
     assert!(line.contains("\"yanked\":true"), "{line}");
     match again
         .concrete
@@ -306,7 +218,7 @@ async fn publish_install_rerun_and_yank() {
 
 #[tokio::test]
 async fn dry_run_sends_no_put_and_lists_it() {
-    let Some(reg) = Registry::start("400") else {
+    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
         return;
     };
     let p = Example::new();
@@ -328,12 +240,12 @@ async fn dry_run_sends_no_put_and_lists_it() {
             .starts_with("application/octet-stream"),
         "{w:?}"
     );
-    assert!(reg.index_file("hello-rust").await.is_none());
+    assert!(reg.index_file("hello-rust").is_none());
 }
 
 #[tokio::test]
 async fn wrong_token_is_an_auth_error_naming_the_variable() {
-    let Some(reg) = Registry::start("400") else {
+    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
         return;
     };
     let p = Example::new();
@@ -347,7 +259,7 @@ async fn wrong_token_is_an_auth_error_naming_the_variable() {
     assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
     assert!(e.hint().unwrap().contains("CARGO_REGISTRY_TOKEN"), "{e:?}");
     assert!(!format!("{e:?}").contains("not-the-registry-token-1234"));
-    assert!(reg.index_file("hello-rust").await.is_none());
+    assert!(reg.index_file("hello-rust").is_none());
 }
 
 /// A duplicate PUT (bypassing the check, as after a lost reply) is settled by the index:
@@ -355,7 +267,7 @@ async fn wrong_token_is_an_auth_error_naming_the_variable() {
 #[tokio::test]
 async fn duplicate_upload_is_resolved_through_the_index() {
     for status in ["400", "200"] {
-        let Some(reg) = Registry::start(status) else {
+        let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", status)]) else {
             return;
         };
         let p = Example::new();
@@ -370,7 +282,7 @@ async fn duplicate_upload_is_resolved_through_the_index() {
 
 #[tokio::test]
 async fn same_version_with_different_content_is_a_conflict() {
-    let Some(reg) = Registry::start("400") else {
+    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
         return;
     };
     let p = Example::new();
