@@ -53,10 +53,17 @@ async fn stages(
 ) -> Result<(), Error> {
     let dry_run = o.dry_run;
     progress.stage(&cx.platform, "package");
-    let pkgs = p.package(cx).await.map_err(|e| e.context("packaging"))?;
-    if let Some(expected) = o.expected {
-        same_packages(&pkgs, expected)?;
-    }
+    let pkgs = match o.expected {
+        // `publish`: the packages the release built are still in dist/, byte for byte.
+        Some(expected) if intact(cx, expected).await => expected.to_vec(),
+        _ => {
+            let pkgs = p.package(cx).await.map_err(|e| e.context("packaging"))?;
+            if let Some(expected) = o.expected {
+                same_packages(&pkgs, expected)?;
+            }
+            pkgs
+        }
+    };
     r.packages = pkgs.clone();
     progress.stage(&cx.platform, "check");
     let live = p
@@ -156,6 +163,22 @@ async fn publish_once_more_if_unknown(
         }
         other => other.map(After::Published),
     }
+}
+
+/// True when every expected package is in dist/ with its recorded sha256 (hashed on a
+/// blocking thread: artifacts can be large).
+async fn intact(cx: &Cx, expected: &[Artifact]) -> bool {
+    let files: Vec<_> = expected
+        .iter()
+        .map(|a| (cx.release.dist.join(&a.path), a.sha256.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .all(|(path, want)| crate::build::hash_file(path).is_ok_and(|(sha, _)| &sha == want))
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// `tagship publish` republishes the exact bytes a release built: a repackaged file whose
