@@ -280,8 +280,13 @@ async fn auth_and_redirect_errors() {
     let e = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
     assert!(e.hint().unwrap().contains("PYPI_TOKEN is not set"), "{e:?}");
-    // A redirected upload (a POST turned into a GET) is never taken for success.
+    // A redirected upload is not followed (a POST would turn into a GET) and is never taken
+    // for success: the 301 is reported with a hint naming the redirect.
     let (cx, _, p, pkgs) = setup(&tmp.path().join("c"), &url, "legacy", Some(TOKEN), b"A").await;
     let e = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap_err();
-    assert!(e.message().contains("redirected"), "{e:?}");
+    assert!(e.message().contains("301"), "{e:?}");
+    assert!(
+        e.hint().unwrap().contains("redirected a write to /legacy/"),
+        "{e:?}"
+    );
 }

@@ -3,7 +3,7 @@
 //! Status codes are mapped to outcomes here; deciding what to do with them is `mod.rs`'s job.
 //! The PEP 503 HTML parser is also used by the pep503 platform.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::http::{Auth, Body, Http, Part, Request, Response};
 use crate::platforms::wheel::{self, WheelMeta};
 use serde_json::{json, Value};
@@ -275,8 +275,8 @@ pub fn form(u: &Upload<'_>) -> Vec<Part> {
     parts
 }
 
-/// POSTs one wheel. Redirects are refused (twine does too): a redirected POST turns into a
-/// GET whose 200 would look like success.
+/// POSTs one wheel. A redirect is not followed (the shared HTTP layer never follows one for
+/// a write) and comes back as an error with a hint, as twine does.
 pub async fn upload(http: &Http, u: &Upload<'_>) -> Result<Uploaded> {
     let mut req = Request::post(u.repository_url)?
         .body(Body::Multipart(form(u)))
@@ -284,20 +284,9 @@ pub async fn upload(http: &Http, u: &Upload<'_>) -> Result<Uploaded> {
     if let Some(a) = &u.auth {
         req = req.auth(a.clone());
     }
-    let sent_to = req.display_url();
     let resp = http.send(req).await?;
     if resp.predicted {
         return Ok(Uploaded::Ok);
-    }
-    if resp.url != sent_to {
-        return Err(Error::new(
-            ErrorKind::Protocol,
-            format!(
-                "uploading {}: {} redirected to {}",
-                u.filename, sent_to, resp.url
-            ),
-        )
-        .with_hint("set repository_url to the final upload URL (mind the trailing slash)"));
     }
     let status = resp.status.as_u16();
     let body = resp.text().to_ascii_lowercase();
