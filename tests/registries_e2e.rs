@@ -432,7 +432,10 @@ fn dry_run_probes_the_live_servers_and_withholds_every_mutation() {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        assert!(vlog.contains(&want), "GET {pkg} was not authenticated:\n{vlog}");
+        assert!(
+            vlog.contains(&want),
+            "GET {pkg} was not authenticated:\n{vlog}"
+        );
     }
     // pypi and crates probe anonymously by design (public simple pages and sparse index).
     let pypi_reads = r.pypi_proxy.reads();
