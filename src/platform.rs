@@ -120,6 +120,29 @@ pub enum Requirement {
     Tool { program: String },
 }
 
+impl Requirement {
+    /// A credential the platform cannot work without.
+    pub fn credential(var: impl Into<String>) -> Self {
+        Requirement::Credential {
+            var: var.into(),
+            optional: false,
+        }
+    }
+    /// A credential used when present (e.g. an npm one-time password).
+    pub fn optional_credential(var: impl Into<String>) -> Self {
+        Requirement::Credential {
+            var: var.into(),
+            optional: true,
+        }
+    }
+    /// A program that must be on PATH.
+    pub fn tool(program: impl Into<String>) -> Self {
+        Requirement::Tool {
+            program: program.into(),
+        }
+    }
+}
+
 /// Optional capabilities, shown in `tagship check` and used by the engine.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Capabilities {

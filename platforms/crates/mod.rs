@@ -262,13 +262,8 @@ impl Platform for Crates {
 
     fn requirements(&self) -> Vec<Requirement> {
         vec![
-            Requirement::Credential {
-                var: self.cfg.token_env.clone(),
-                optional: false,
-            },
-            Requirement::Tool {
-                program: "cargo".into(),
-            },
+            Requirement::credential(&self.cfg.token_env),
+            Requirement::tool("cargo"),
         ]
     }
 

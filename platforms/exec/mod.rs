@@ -112,14 +112,11 @@ impl Platform for Exec {
             .cfg
             .credentials
             .iter()
-            .map(|v| Requirement::Credential {
-                var: v.clone(),
-                optional: false,
-            })
+            .map(Requirement::credential)
             .collect();
         for argv in [&self.cfg.check, &self.cfg.publish] {
             if let Some(p) = argv.first().filter(|p| !p.contains('/')) {
-                r.push(Requirement::Tool { program: p.clone() });
+                r.push(Requirement::tool(p));
             }
         }
         r

@@ -295,10 +295,7 @@ impl Platform for Github {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        vec![Requirement::Credential {
-            var: self.cfg.token_env.clone(),
-            optional: false,
-        }]
+        vec![Requirement::credential(&self.cfg.token_env)]
     }
 
     async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Live> {

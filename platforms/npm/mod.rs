@@ -330,14 +330,8 @@ impl Platform for Npm {
 
     fn requirements(&self) -> Vec<Requirement> {
         vec![
-            Requirement::Credential {
-                var: self.cfg.token_env.clone(),
-                optional: false,
-            },
-            Requirement::Credential {
-                var: self.cfg.otp_env.clone(),
-                optional: true,
-            },
+            Requirement::credential(&self.cfg.token_env),
+            Requirement::optional_credential(&self.cfg.otp_env),
         ]
     }
 

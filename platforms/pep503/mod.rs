@@ -427,13 +427,8 @@ impl Platform for Pep503 {
 
     fn requirements(&self) -> Vec<Requirement> {
         let program = if self.cfg.repo.is_some() { "git" } else { "cp" };
-        let mut r = vec![Requirement::Tool {
-            program: program.into(),
-        }];
-        r.extend(self.cfg.token_env.iter().map(|v| Requirement::Credential {
-            var: v.clone(),
-            optional: false,
-        }));
+        let mut r = vec![Requirement::tool(program)];
+        r.extend(self.cfg.token_env.iter().map(Requirement::credential));
         r
     }
 

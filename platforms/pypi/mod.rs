@@ -220,10 +220,7 @@ impl Platform for Pypi {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        vec![Requirement::Credential {
-            var: self.cfg.token_env.clone(),
-            optional: false,
-        }]
+        vec![Requirement::credential(&self.cfg.token_env)]
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
