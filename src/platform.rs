@@ -31,6 +31,9 @@ pub struct Release {
     pub artifacts: Vec<Artifact>,
     /// Directory pipeline.yaml lives in; relative paths in config resolve against it.
     pub root: PathBuf,
+    /// SOURCE_DATE_EPOCH for everything this release writes (archives, packages): resolved once
+    /// (`build::source_date_epoch`), so every platform stamps the same time.
+    pub epoch: u64,
 }
 
 impl Release {

@@ -126,6 +126,7 @@ fn setup(s: &Servers) -> Setup {
             dist,
             artifacts: Vec::new(),
             root,
+            epoch: 315_532_800,
         }),
         secrets,
         deps: BTreeMap::new(),

@@ -155,6 +155,7 @@ async fn index_line_matches_cargo_publish() {
             dist,
             artifacts: Vec::new(),
             root: ours.clone(),
+            epoch: 315_532_800,
         }),
         secrets,
         deps: BTreeMap::new(),

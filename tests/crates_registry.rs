@@ -84,6 +84,7 @@ fn run(reg: &Registry, p: &Example, dry_run: bool, token: Option<&str>) -> Run {
         dist,
         artifacts: Vec::new(),
         root: p.root(),
+        epoch: 315_532_800,
     };
     let mut secrets = BTreeMap::new();
     if let Some(t) = token {
@@ -325,6 +326,7 @@ async fn version_must_match_cargo_toml() {
             dist,
             artifacts: Vec::new(),
             root: p.root(),
+            epoch: 315_532_800,
         }),
         secrets: BTreeMap::new(),
         deps: BTreeMap::new(),

@@ -86,6 +86,7 @@ async fn setup(
     let r = release(&tmp.join("dist"), project("otpdemo"), "1.0.0", &[]);
     let r = tagship::platform::Release {
         root: tmp.to_path_buf(),
+        epoch: 315_532_800,
         ..r
     };
     let npm = adapter(

@@ -307,6 +307,7 @@ async fn package_json_mode_packs_what_npm_packs() {
     let r = release(&root.join("dist"), project("jsdemo"), "2.0.0", &[]);
     let r = tagship::platform::Release {
         root: root.clone(),
+        epoch: 315_532_800,
         ..r
     };
     let npm = adapter(
@@ -330,6 +331,7 @@ async fn package_json_mode_packs_what_npm_packs() {
     let r2 = release(&root.join("dist2"), project("jsdemo"), "2.0.1", &[]);
     let r2 = tagship::platform::Release {
         root: root.clone(),
+        epoch: 315_532_800,
         ..r2
     };
     let cx2 = npm_common::cx(r2, false, None, &Ledger::default());

@@ -151,7 +151,11 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     };
     let resolved = version.expect("prepare succeeded, so the version resolved");
     let dist = dist_dir(&p.l, &args.dist);
-    let artifacts = match build(&p.l, &resolved, &dist, &args, &p.layers.1, out).await {
+    let epoch = match crate::build::source_date_epoch(&p.l.root) {
+        Ok(e) => e,
+        Err(e) => return out.fatal(&[e]),
+    };
+    let artifacts = match build(&p.l, &resolved, (&dist, epoch), &args, &p.layers.1, out).await {
         Ok(a) => a,
         Err(e) => return out.fatal(&[e]),
     };
@@ -163,6 +167,7 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         dist,
         artifacts,
         root: p.l.root.clone(),
+        epoch,
     };
     run_engine(release, p.selected, &args, p.layers, started, None, out).await
 }
@@ -171,7 +176,7 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
 async fn build(
     l: &Loaded,
     v: &crate::version::Resolved,
-    dist: &std::path::Path,
+    (dist, epoch): (&std::path::Path, u64),
     args: &RunArgs,
     exec: &Exec,
     out: &Out,
@@ -183,7 +188,7 @@ async fn build(
         version: v.version.clone(),
         tag: v.tag.clone(),
         parallelism: parallelism(args),
-        epoch: crate::build::source_date_epoch(&l.root)?,
+        epoch,
     };
     let name = &l.pipeline.project.name;
     out.message(&format!(
@@ -228,6 +233,7 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         dist: dist_dir(&p.l, &args.dist),
         artifacts: previous.artifacts.clone(),
         root: p.l.root.clone(),
+        epoch: previous.epoch.unwrap_or(crate::build::DEFAULT_EPOCH),
     };
     run_engine(
         release,
@@ -345,6 +351,7 @@ async fn run_engine(
         duration_ms: started.elapsed().as_millis() as u64,
         exit_code,
         artifacts: release.artifacts.clone(),
+        epoch: Some(release.epoch),
         platforms,
         requests: Requests {
             sent: ledger.sent(),

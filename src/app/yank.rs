@@ -48,6 +48,7 @@ pub async fn yank(a: ReleaseArgs, out: &Out) -> i32 {
         dist: dist_dir(&l, &args.dist),
         artifacts: Vec::new(),
         root: l.root.clone(),
+        epoch: crate::build::source_date_epoch(&l.root).unwrap_or(crate::build::DEFAULT_EPOCH),
     });
     let mut code = 0;
     for s in selected {

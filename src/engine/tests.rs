@@ -86,6 +86,7 @@ fn release() -> Arc<Release> {
         dist: std::env::temp_dir(),
         artifacts: vec![],
         root: std::env::temp_dir(),
+        epoch: 315_532_800,
     })
 }
 

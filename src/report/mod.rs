@@ -115,6 +115,10 @@ pub struct Report {
     pub duration_ms: u64,
     pub exit_code: i32,
     pub artifacts: Vec<Artifact>,
+    /// The release's SOURCE_DATE_EPOCH (every archive and package is stamped with it), so that
+    /// `tagship publish` repackages byte-identically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
     pub platforms: Vec<PlatformReport>,
     pub requests: Requests,
 }

@@ -109,6 +109,7 @@ pub fn release(dist: &Path, project: Project, version: &str, bins: &[(Target, &P
         dist: dist.to_path_buf(),
         artifacts,
         root: dist.to_path_buf(),
+        epoch: 315_532_800,
     }
 }
 

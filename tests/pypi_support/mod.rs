@@ -171,6 +171,7 @@ pub fn release(root: &Path, name: &str, version: &str, binaries: &[(&str, &Path)
         dist,
         artifacts,
         root: root.to_path_buf(),
+        epoch: 315_532_800,
     }
 }
 

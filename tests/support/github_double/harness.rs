@@ -89,6 +89,7 @@ pub fn release(dist: &std::path::Path, version: &str) -> Release {
         dist: dist.to_path_buf(),
         artifacts,
         root: dist.to_path_buf(),
+        epoch: 315_532_800,
     }
 }
 
