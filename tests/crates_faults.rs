@@ -200,7 +200,7 @@ async fn reset_mid_upload_is_unknown_then_settled_by_a_recheck() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e:?}");
     assert_eq!(s.log("PUT").await.len(), 1, "not re-sent blindly");
-    let live = t.crates.check(&t.cx, &pkgs).await.unwrap();
+    let live = t.crates.check(&t.cx, &pkgs).await.unwrap().live;
     assert_eq!(live, Live::Absent);
     t.crates.publish(&t.cx, &live, &pkgs).await.unwrap();
     assert_eq!(t.crates.check(&t.cx, &pkgs).await.unwrap(), Live::Present);

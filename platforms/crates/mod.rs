@@ -29,9 +29,12 @@ pub use index::{index_path, IndexLine, IndexState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{Cmd, Effect};
 use crate::plan::{Artifact, ArtifactKind, Project};
-use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platform::{
+    compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
+    Published, Requirement, Wanted, Withdraw,
+};
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -51,8 +54,8 @@ pub const FACTORY: Factory = Factory {
 
 /// How long `verify` waits for the index to show the new version (crates.io usually takes
 /// seconds; its CDN can lag a little longer).
-const VERIFY_ATTEMPTS: u32 = 30;
-const VERIFY_INTERVAL: Duration = Duration::from_secs(2);
+/// How long the engine re-checks the index after a publish.
+const VERIFY_WINDOW: Duration = Duration::from_secs(60);
 
 pub struct Crates {
     cfg: CratesConfig,
@@ -233,14 +236,17 @@ impl Crates {
         .with_hint("crate versions are immutable: bump the version instead of re-publishing")
     }
 
-    fn published(&self, cx: &Cx, name: &str, file: Option<String>) -> Published {
-        let url = if self.cfg.is_crates_io() {
+    fn page(&self, cx: &Cx, name: &str) -> Handover {
+        Handover::urls(vec![if self.cfg.is_crates_io() {
             format!("https://crates.io/crates/{name}/{}", cx.release.version)
         } else {
             format!("{}{}", self.cfg.index_url(), index_path(name))
-        };
+        }])
+    }
+
+    fn published(&self, cx: &Cx, name: &str, file: Option<String>) -> Published {
         Published {
-            urls: vec![url],
+            handover: self.page(cx, name),
             uploaded: file.into_iter().collect(),
             ..Default::default()
         }
@@ -255,8 +261,10 @@ impl Platform for Crates {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            yank: true,
-            verify: true,
+            withdraw: Withdraw::Yank,
+            // The sparse index can lag behind the upload (crates.io's CDN).
+            verify_within: Some(VERIFY_WINDOW),
+            ..Capabilities::default()
         }
     }
 
@@ -312,19 +320,33 @@ impl Platform for Crates {
         }])
     }
 
-    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let name = self.crate_name(cx)?;
-        match self.index_state(cx, packages, false).await? {
-            IndexState::Absent => Ok(Live::Absent),
-            IndexState::Present {
-                same: Some(false),
-                line,
-                ..
-            } => Err(Self::conflict(&name, &line)),
-            // A yanked version is still "present": it can never be published again. The
-            // report's "already published" is the truthful outcome; `index_state` shows the yank.
-            IndexState::Present { .. } => Ok(Live::Present),
-        }
+        let file = Self::file_name(&name, cx);
+        let ours = self.our_crate(cx, &name, packages);
+        let wanted = match tokio::fs::read(&ours).await {
+            Ok(b) => vec![Digest::Sha256(hex::encode(Sha256::digest(&b)))],
+            Err(_) => Vec::new(),
+        };
+        // A yanked version is still "present": it can never be published again. The
+        // report's "already published" is the truthful outcome.
+        let listed = match self
+            .index(cx)
+            .state(&name, &cx.release.version, None, true)
+            .await?
+        {
+            IndexState::Absent => Vec::new(),
+            IndexState::Present { line, .. } => {
+                vec![Listed::new(&file, vec![Digest::Sha256(line.cksum)])]
+            }
+        };
+        let live = compare(&[Wanted::new(&file, wanted)], &listed);
+        let handover = if live == Live::Present {
+            self.page(cx, &name)
+        } else {
+            Handover::default()
+        };
+        Ok(Checked::with(live, handover))
     }
 
     async fn publish(&self, cx: &Cx, _live: &Live, packages: &[Artifact]) -> Result<Published> {
@@ -344,9 +366,7 @@ impl Platform for Crates {
         {
             Reply::Accepted { warnings } => {
                 let mut p = self.published(cx, &name, Some(file));
-                if !warnings.is_empty() {
-                    p.data.insert("warnings".into(), warnings.join("; "));
-                }
+                p.warnings = warnings;
                 Ok(p)
             }
             // Someone (or an earlier run whose reply was lost) got there first: the index
@@ -365,33 +385,7 @@ impl Platform for Crates {
         }
     }
 
-    async fn verify(&self, cx: &Cx, _published: &Published) -> Result<()> {
-        let name = self.crate_name(cx)?;
-        for attempt in 1..=VERIFY_ATTEMPTS {
-            match self.index_state(cx, &[], true).await? {
-                IndexState::Present {
-                    same: Some(false),
-                    line,
-                    ..
-                } => return Err(Self::conflict(&name, &line)),
-                IndexState::Present { .. } => return Ok(()),
-                IndexState::Absent if attempt < VERIFY_ATTEMPTS => {
-                    tokio::time::sleep(VERIFY_INTERVAL).await
-                }
-                IndexState::Absent => {}
-            }
-        }
-        Err(Error::new(
-            ErrorKind::Other,
-            format!(
-                "{name} {} is not in the index after {}s",
-                cx.release.version,
-                VERIFY_ATTEMPTS as u64 * VERIFY_INTERVAL.as_secs()
-            ),
-        ))
-    }
-
-    async fn yank(&self, cx: &Cx) -> Result<()> {
+    async fn withdraw(&self, cx: &Cx) -> Result<()> {
         let name = self.crate_name(cx)?;
         self.api(cx)
             .await?

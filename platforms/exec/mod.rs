@@ -12,7 +12,9 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{Cmd, Effect};
 use crate::plan::{Artifact, Project};
-use crate::platform::{section, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platform::{
+    section, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published, Requirement,
+};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -122,12 +124,21 @@ impl Platform for Exec {
         r
     }
 
-    async fn check(&self, cx: &Cx, _: &[Artifact]) -> Result<Live> {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // The check command is run once more after publishing: no waiting.
+            verify_within: Some(std::time::Duration::ZERO),
+            ..Capabilities::default()
+        }
+    }
+
+    async fn check(&self, cx: &Cx, _: &[Artifact]) -> Result<Checked> {
         let cmd = self.cmd(cx, &self.cfg.check, Effect::Local)?;
         let out = cx.exec.run(&cmd).await?;
+        let urls = Handover::urls(self.cfg.url.iter().cloned().collect());
         match out.code {
-            Some(0) => Ok(Live::Present),
-            Some(ABSENT) => Ok(Live::Absent),
+            Some(0) => Ok(Checked::with(Live::Present, urls)),
+            Some(ABSENT) => Ok(Live::Absent.into()),
             code => Err(Error::new(
                 ErrorKind::Other,
                 format!(
@@ -159,7 +170,7 @@ impl Platform for Exec {
             ));
         }
         Ok(Published {
-            urls: self.cfg.url.iter().cloned().collect(),
+            handover: Handover::urls(self.cfg.url.iter().cloned().collect()),
             uploaded: cx
                 .release
                 .uploadables()
@@ -168,15 +179,5 @@ impl Platform for Exec {
                 .collect(),
             ..Default::default()
         })
-    }
-
-    async fn verify(&self, cx: &Cx, _: &Published) -> Result<()> {
-        match self.check(cx, &[]).await? {
-            Live::Present => Ok(()),
-            _ => Err(Error::new(
-                ErrorKind::Other,
-                "publish succeeded but check still says absent",
-            )),
-        }
     }
 }

@@ -13,7 +13,10 @@ pub mod config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
 use crate::plan::{Artifact, Project};
-use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platform::{
+    section, Asset, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published,
+    Requirement,
+};
 use api::{Api, Created, GhAsset, GhRelease, Upload, Uploaded};
 use async_trait::async_trait;
 use config::GithubConfig;
@@ -129,6 +132,36 @@ impl Github {
 
     fn prerelease(&self, cx: &Cx) -> bool {
         self.cfg.prerelease.resolve(cx.release.is_prerelease())
+    }
+
+    /// What dependents receive: the release page and every uploadable at its final,
+    /// tag-based download URL (draft assets have `untagged-…` URLs that die on publishing,
+    /// so those are never handed over), with our sha256 and size — the check proved the live
+    /// assets have the same content.
+    fn handover(&self, cx: &Cx) -> Handover {
+        let c = &self.cfg;
+        let page = format!(
+            "{}/{}/{}/releases/tag/{}",
+            c.web_base(),
+            c.owner,
+            c.repo,
+            api::encode(&cx.release.tag)
+        );
+        let assets = cx
+            .release
+            .uploadables()
+            .into_iter()
+            .map(|a| Asset {
+                name: a.name.clone(),
+                url: self.download_url(cx, &a.name),
+                sha256: a.sha256.clone(),
+                size: a.size,
+            })
+            .collect();
+        Handover {
+            urls: vec![page],
+            assets,
+        }
     }
 
     fn download_url(&self, cx: &Cx, name: &str) -> String {
@@ -289,8 +322,8 @@ impl Platform for Github {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            yank: false,
-            verify: true,
+            verify_within: Some(Duration::from_secs(10)),
+            ..Capabilities::default()
         }
     }
 
@@ -298,10 +331,19 @@ impl Platform for Github {
         vec![Requirement::credential(&self.cfg.token_env)]
     }
 
-    async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Live> {
+    fn planned_handover(&self, cx: &Cx, _packages: &[Artifact]) -> Handover {
+        self.handover(cx)
+    }
+
+    async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Checked> {
         let api = self.api(cx);
         let s = self.survey(cx, &api).await?;
-        Ok(self.live(&s))
+        let live = self.live(&s);
+        let handover = match live {
+            Live::Present => self.handover(cx),
+            _ => Handover::default(),
+        };
+        Ok(Checked::with(live, handover))
     }
 
     async fn publish(&self, cx: &Cx, _live: &Live, _packages: &[Artifact]) -> Result<Published> {
@@ -339,39 +381,11 @@ impl Platform for Github {
             uploaded.push(art.name.clone());
             s.present.push((art.name.clone(), asset));
         }
-        let release = self.publish_draft(cx, &api, release).await?;
-        let data = s
-            .present
-            .iter()
-            .map(|(n, a)| (n.clone(), a.browser_download_url.clone()))
-            .collect();
+        self.publish_draft(cx, &api, release).await?;
         Ok(Published {
-            urls: vec![release.html_url],
+            handover: self.handover(cx),
             uploaded,
-            pending: None,
-            data,
+            ..Default::default()
         })
-    }
-
-    async fn verify(&self, cx: &Cx, _published: &Published) -> Result<()> {
-        let api = self.api(cx);
-        let mut last = Live::Absent;
-        for attempt in 0..3 {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            last = self.live(&self.survey(cx, &api).await?);
-            if last == Live::Present {
-                return Ok(());
-            }
-        }
-        Err(Error::new(
-            ErrorKind::Protocol,
-            format!(
-                "the GitHub release for {} is not complete after publishing: {last:?}",
-                cx.release.tag
-            ),
-        )
-        .with_hint("re-run tagship: it uploads what is missing and publishes the draft"))
     }
 }

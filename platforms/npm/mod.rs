@@ -19,13 +19,14 @@ pub mod tarball;
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Artifact, ArtifactKind, Project, Target};
 use crate::platform::{
-    section, Capabilities, Cx, Factory, Live, Platform, Published, Release, Requirement,
+    compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
+    Published, Release, Requirement, Wanted,
 };
 use api::{Api, Creds, Put};
 use async_trait::async_trait;
 use config::{Access, Mode, NpmConfig};
 use manifest::PlatformPkg;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tarball::Entry;
@@ -296,6 +297,26 @@ impl Npm {
         .with_hint("an npm version can never be changed or reused: bump the version to publish these bytes"))
     }
 
+    /// The root package's page.
+    fn page(&self, cx: &Cx, loaded: &[Loaded]) -> Handover {
+        let base = self.cfg.registry_base();
+        let root = self.cfg.root_name(&self.project);
+        let Some(root) = loaded
+            .iter()
+            .find(|l| l.name == root)
+            .or(loaded.first())
+            .map(|l| &l.name)
+        else {
+            return Handover::default();
+        };
+        let v = &cx.release.version;
+        Handover::urls(vec![if base.contains("registry.npmjs.org") {
+            format!("https://www.npmjs.com/package/{root}/v/{v}")
+        } else {
+            format!("{base}{root}/{v}")
+        }])
+    }
+
     fn doc(&self, cx: &Cx, l: &Loaded) -> serde_json::Value {
         let base = self.cfg.registry_base();
         let tag = self.cfg.dist_tag(cx.release.is_prerelease());
@@ -323,8 +344,8 @@ impl Platform for Npm {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            yank: false,
-            verify: true,
+            verify_within: Some(Duration::from_secs(60)),
+            ..Capabilities::default()
         }
     }
 
@@ -364,54 +385,42 @@ impl Platform for Npm {
         Ok(out)
     }
 
-    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let api = self.api(cx);
         api.whoami().await?;
-        let (mut present, mut missing, mut conflicts) = (Vec::new(), Vec::new(), Vec::new());
         let loaded = self.load(cx, packages).await?;
         // One GET per package, all at once: the check costs one round trip, not N.
         let live =
             futures::future::try_join_all(loaded.iter().map(|l| api.version(&l.name, &l.version)))
                 .await?;
-        for (l, got) in loaded.into_iter().zip(live) {
-            match got {
-                None => missing.push(l.name),
-                Some(d) => match self.same(&l, &d) {
-                    Ok(()) => present.push(l.name),
-                    Err(e) => conflicts.push(e),
-                },
-            }
-        }
-        if let Some(first) = conflicts.into_iter().next() {
-            return Err(first);
-        }
-        Ok(match (present.is_empty(), missing.is_empty()) {
-            (_, true) => Live::Present,
-            (true, false) => Live::Absent,
-            (false, false) => Live::Partial { present, missing },
-        })
+        let wanted: Vec<Wanted> = loaded.iter().map(fingerprint).collect();
+        let listed: Vec<Listed> = loaded
+            .iter()
+            .zip(live)
+            .filter_map(|(l, d)| d.map(|d| listed(&l.name, &d)))
+            .collect();
+        let live = compare(&wanted, &listed);
+        let handover = match live {
+            Live::Present => self.page(cx, &loaded),
+            _ => Handover::default(),
+        };
+        Ok(Checked::with(live, handover))
     }
 
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
         let api = self.api(cx);
-        let base = self.cfg.registry_base();
-        let mut p = Published::default();
-        for l in self.load(cx, packages).await? {
-            p.data.insert(l.name.clone(), tarball::shasum(&l.tgz));
-            let skip = match live {
-                Live::Present => true,
-                Live::Partial { present, .. } => present.contains(&l.name),
-                _ => false,
-            };
-            if skip {
-                continue;
-            }
-            match api.put(&l.name, &self.doc(cx, &l)).await? {
+        let loaded = self.load(cx, packages).await?;
+        let mut p = Published {
+            handover: self.page(cx, &loaded),
+            ..Default::default()
+        };
+        for l in loaded.iter().filter(|l| live.wants(&l.name)) {
+            match api.put(&l.name, &self.doc(cx, l)).await? {
                 Put::Created => p.uploaded.push(manifest::tarball_file_name(&l.name, &l.version)),
                 // Someone (or an earlier run whose answer was lost) published it: same bytes
                 // are fine, different bytes are a conflict, never overwritten.
                 Put::Exists => match api.version(&l.name, &l.version).await? {
-                    Some(d) => self.same(&l, &d)?,
+                    Some(d) => self.same(l, &d)?,
                     None => {
                         return Err(Error::conflict(format!(
                             "npm: {}@{} was published before (perhaps unpublished) and can never be reused",
@@ -422,61 +431,30 @@ impl Platform for Npm {
                 },
             }
         }
-        let root = self.cfg.root_name(&self.project);
-        let root = p
-            .data
-            .keys()
-            .find(|k| **k == root)
-            .cloned()
-            .or_else(|| p.data.keys().next().cloned());
-        if let Some(root) = root {
-            p.urls.push(if base.contains("registry.npmjs.org") {
-                format!(
-                    "https://www.npmjs.com/package/{root}/v/{}",
-                    cx.release.version
-                )
-            } else {
-                format!("{base}{root}/{}", cx.release.version)
-            });
-        }
         Ok(p)
     }
+}
 
-    async fn verify(&self, cx: &Cx, published: &Published) -> Result<()> {
-        let api = self.api(cx);
-        let version = cx.release.version.to_string();
-        for (name, shasum) in &published.data {
-            let mut wait = Duration::from_millis(500);
-            let mut waited = Duration::ZERO;
-            loop {
-                match api.version(name, &version).await? {
-                    Some(d) if d.shasum.as_deref() == Some(shasum.as_str()) => break,
-                    Some(d) if d.shasum.is_some() => {
-                        return Err(Error::conflict(format!(
-                            "npm: {name}@{version} is live with shasum {} instead of {shasum}",
-                            d.shasum.unwrap_or_default()
-                        )))
-                    }
-                    _ if waited >= Duration::from_secs(60) => {
-                        return Err(Error::new(
-                            ErrorKind::NotFound,
-                            format!(
-                                "npm: {name}@{version} is not visible after {}s",
-                                waited.as_secs()
-                            ),
-                        )
-                        .with_hint(
-                            "the registry accepted the publish; re-run `tagship publish --only npm` later to check again",
-                        ))
-                    }
-                    _ => {
-                        tokio::time::sleep(wait).await;
-                        waited += wait;
-                        wait = (wait * 2).min(Duration::from_secs(5));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
+/// Our tarball's fingerprints, as npm lists them.
+fn fingerprint(l: &Loaded) -> Wanted {
+    Wanted::new(
+        &l.name,
+        vec![
+            Digest::Sha1(tarball::shasum(&l.tgz)),
+            Digest::Sri(tarball::integrity(&l.tgz)),
+        ],
+    )
+}
+
+/// The registry's `dist` for a version (only sha512 SRI strings are comparable with ours).
+fn listed(name: &str, d: &api::Dist) -> Listed {
+    let mut digests: Vec<Digest> = d.shasum.iter().cloned().map(Digest::Sha1).collect();
+    digests.extend(
+        d.integrity
+            .iter()
+            .filter(|i| i.starts_with("sha512-"))
+            .cloned()
+            .map(Digest::Sri),
+    );
+    Listed::new(name, digests)
 }

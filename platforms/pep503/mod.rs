@@ -14,7 +14,9 @@ pub mod index;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{Cmd, Effect};
 use crate::plan::{Artifact, Project};
-use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platform::{
+    section, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published, Requirement,
+};
 use crate::platforms::pypi::{package_wheels, wanted, wheels};
 use crate::platforms::wheel::{self, WheelMeta};
 use crate::redact::Secret;
@@ -420,8 +422,9 @@ impl Platform for Pep503 {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            yank: false,
-            verify: true,
+            // A pushed branch (or a written directory) is read back once, at once.
+            verify_within: Some(std::time::Duration::ZERO),
+            ..Capabilities::default()
         }
     }
 
@@ -438,10 +441,15 @@ impl Platform for Pep503 {
         package_wheels(cx, meta, "pep503").await
     }
 
-    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let wanted = wanted(packages)?;
         let w = self.open(cx).await?;
-        self.compare(&w.read, &wanted)
+        let live = self.compare(&w.read, &wanted)?;
+        let handover = match live {
+            Live::Present => Handover::urls(vec![self.location(cx)]),
+            _ => Handover::default(),
+        };
+        Ok(Checked::with(live, handover))
     }
 
     async fn publish(&self, cx: &Cx, _live: &Live, packages: &[Artifact]) -> Result<Published> {
@@ -450,12 +458,9 @@ impl Platform for Pep503 {
         let mut m = self.load(&w.read)?;
         let added = self.add_files(cx, &w, &mut m, &wheels)?;
         let mut out = Published {
-            urls: vec![self.location(cx)],
+            handover: Handover::urls(vec![self.location(cx)]),
             ..Default::default()
         };
-        for a in &wheels {
-            out.data.insert(a.name.clone(), a.sha256.clone());
-        }
         if added.is_empty() {
             return Ok(out);
         }
@@ -463,21 +468,5 @@ impl Platform for Pep503 {
         self.ship(cx, &w, &added).await?;
         out.uploaded = added;
         Ok(out)
-    }
-
-    async fn verify(&self, cx: &Cx, published: &Published) -> Result<()> {
-        let wanted: Vec<(String, String)> = published
-            .data
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let w = self.open(cx).await?;
-        match self.compare(&w.read, &wanted)? {
-            Live::Present => Ok(()),
-            other => Err(Error::new(
-                ErrorKind::Other,
-                format!("after the push the index still lacks files: {other:?}"),
-            )),
-        }
     }
 }

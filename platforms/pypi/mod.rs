@@ -12,12 +12,15 @@ pub mod config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
 use crate::plan::{Artifact, ArtifactKind, Project};
-use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
+use crate::platform::{
+    self, compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Live, Platform,
+    Published, Requirement, Wanted,
+};
 use crate::platforms::wheel::{self, WheelMeta};
 use api::{Listed, Upload, Uploaded};
 use async_trait::async_trait;
 pub use config::{CheckVia, PypiConfig};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const FACTORY: Factory = Factory {
     id: "pypi",
@@ -65,10 +68,9 @@ impl Pypi {
     async fn live(&self, cx: &Cx, wanted: &[(String, String)]) -> Result<Live> {
         let version = wheel::pep440(&cx.release.version)?;
         let listed = self.listed(cx, &version).await?;
-        let (mut present, mut missing) = (Vec::new(), Vec::new());
-        for (name, sha) in wanted {
+        let mut seen = Vec::new();
+        for (name, _) in wanted {
             let Some(l) = listed.iter().find(|l| &l.filename == name) else {
-                missing.push(name.clone());
                 continue;
             };
             let live_sha = match (&l.sha256, &l.url) {
@@ -80,16 +82,13 @@ impl Pypi {
                     )))
                 }
             };
-            if !live_sha.eq_ignore_ascii_case(sha) {
-                return Err(conflict(name, &live_sha, sha));
-            }
-            present.push(name.clone());
+            seen.push(platform::Listed::new(name, vec![Digest::Sha256(live_sha)]));
         }
-        Ok(match (present.is_empty(), missing.is_empty()) {
-            (_, true) => Live::Present,
-            (true, false) => Live::Absent,
-            (false, false) => Live::Partial { present, missing },
-        })
+        let wanted: Vec<Wanted> = wanted
+            .iter()
+            .map(|(n, sha)| Wanted::new(n, vec![Digest::Sha256(sha.clone())]))
+            .collect();
+        Ok(compare(&wanted, &seen))
     }
 
     fn auth(&self, cx: &Cx) -> Option<Auth> {
@@ -136,7 +135,7 @@ impl Pypi {
             Uploaded::AlreadyExists(why) => {
                 match self.live(cx, &[(a.name.clone(), a.sha256.clone())]).await {
                     Ok(Live::Present) => Ok(false),
-                    Err(e) if e.kind == ErrorKind::Conflict => Err(e),
+                    Ok(Live::Conflict { conflicts }) => Err(conflict(&conflicts)),
                     // Listed as existing but not visible yet (CDN lag), or not listed at all:
                     // we cannot prove the bytes are ours, so do not claim success.
                     _ => Err(Error::conflict(format!(
@@ -166,9 +165,10 @@ impl Pypi {
     }
 }
 
-fn conflict(name: &str, live: &str, ours: &str) -> Error {
+fn conflict(conflicts: &[String]) -> Error {
     Error::conflict(format!(
-        "{name} is already on the index with different content (sha256 {live}, ours {ours})"
+        "already on the index with different content: {}",
+        conflicts.join("; ")
     ))
     .with_hint("file names can never be reused on PyPI; bump the version instead of overwriting")
 }
@@ -214,8 +214,9 @@ impl Platform for Pypi {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            yank: false,
-            verify: true,
+            // PyPI's pages can lag behind uploads (CDN).
+            verify_within: Some(Duration::from_secs(self.cfg.verify_timeout_secs)),
+            ..Capabilities::default()
         }
     }
 
@@ -227,56 +228,27 @@ impl Platform for Pypi {
         package_wheels(cx, self.meta(cx)?, "pypi").await
     }
 
-    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live> {
-        self.live(cx, &wanted(packages)?).await
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
+        let live = self.live(cx, &wanted(packages)?).await?;
+        let meta = self.meta(cx)?;
+        let handover = match live {
+            Live::Present => Handover::urls(vec![self.project_url(&meta.version)]),
+            _ => Handover::default(),
+        };
+        Ok(Checked::with(live, handover))
     }
 
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
         let meta = self.meta(cx)?;
         let mut out = Published {
-            urls: vec![self.project_url(&meta.version)],
+            handover: Handover::urls(vec![self.project_url(&meta.version)]),
             ..Default::default()
         };
         for a in wheels(packages) {
-            let send = match live {
-                Live::Absent => true,
-                Live::Partial { missing, .. } => missing.contains(&a.name),
-                Live::Present | Live::Pending { .. } => false,
-            };
-            if send && self.upload_one(cx, &meta, a).await? {
+            if live.wants(&a.name) && self.upload_one(cx, &meta, a).await? {
                 out.uploaded.push(a.name.clone());
             }
-            out.data.insert(a.name.clone(), a.sha256.clone());
         }
         Ok(out)
-    }
-
-    /// Polls the index until every wheel is listed with our sha256 (bounded).
-    async fn verify(&self, cx: &Cx, published: &Published) -> Result<()> {
-        let wanted: Vec<(String, String)> = published
-            .data
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let deadline = Instant::now() + Duration::from_secs(self.cfg.verify_timeout_secs);
-        let mut wait = Duration::from_millis(500);
-        loop {
-            let live = self.live(cx, &wanted).await?;
-            if live == Live::Present {
-                return Ok(());
-            }
-            if Instant::now() + wait > deadline {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    format!(
-                        "after {}s the index still lists: {live:?}",
-                        self.cfg.verify_timeout_secs
-                    ),
-                )
-                .with_hint("PyPI's pages can lag behind uploads (CDN); re-run later to confirm"));
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
-        }
     }
 }

@@ -169,7 +169,15 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         root: p.l.root.clone(),
         epoch,
     };
-    run_engine(release, p.selected, &args, p.layers, started, None, out).await
+    let run = EngineRun {
+        release,
+        selected: p.selected,
+        layers: p.layers,
+        started,
+        previous: None,
+        operation: engine::Operation::Release,
+    };
+    run_engine(run, &args, out).await
 }
 
 /// Runs every build and packs the archives (also under `--dry-run`: it is local).
@@ -235,16 +243,15 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         root: p.l.root.clone(),
         epoch: previous.epoch.unwrap_or(crate::build::DEFAULT_EPOCH),
     };
-    run_engine(
+    let run = EngineRun {
         release,
         selected,
-        &args,
-        p.layers,
+        layers: p.layers,
         started,
-        Some(previous),
-        out,
-    )
-    .await
+        previous: Some(previous),
+        operation: engine::Operation::Release,
+    };
+    run_engine(run, &args, out).await
 }
 
 /// The previous release's report, with dist/ still holding exactly its bytes.
@@ -314,41 +321,61 @@ fn merge_previous(
     merged
 }
 
-async fn run_engine(
-    release: Release,
-    selected: Vec<engine::Selected>,
-    args: &RunArgs,
-    (http, exec, ledger): (Http, Exec, Ledger),
-    started: Instant,
-    previous: Option<Report>,
-    out: &Out,
-) -> i32 {
+/// One run of the engine, from a resolved release to the written report and exit code.
+pub(crate) struct EngineRun {
+    pub release: Release,
+    pub selected: Vec<engine::Selected>,
+    pub layers: (Http, Exec, Ledger),
+    pub started: Instant,
+    /// `publish`: the earlier report whose other platforms are kept.
+    pub previous: Option<Report>,
+    pub operation: engine::Operation,
+}
+
+pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32 {
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let release = Arc::new(release);
+    let (http, exec, ledger) = run.layers;
+    let release = Arc::new(run.release);
     let opts = EngineOptions {
         dry_run: args.dry_run,
         fail_fast: args.fail_fast,
         parallelism: parallelism(args),
+        operation: run.operation,
     };
-    let mut platforms =
-        engine::run(selected, release.clone(), http, exec, &opts, out.reporter()).await;
-    // The exit code speaks for this run only.
-    let exit_code = Report::compute_exit_code(&platforms);
-    if let Some(prev) = previous {
+    let layers = engine::Layers {
+        release: release.clone(),
+        http,
+        exec,
+    };
+    let result = engine::run(run.selected, layers, &opts, out.reporter()).await;
+    // The exit code speaks for this run only; a refused run published nothing.
+    let exit_code = if result.refused {
+        2
+    } else {
+        Report::compute_exit_code(&result.platforms)
+    };
+    let operation = match (run.operation, &run.previous) {
+        (engine::Operation::Withdraw, _) => "yank",
+        (_, Some(_)) => "publish",
+        (_, None) => "release",
+    };
+    let mut platforms = result.platforms;
+    if let Some(prev) = run.previous {
         platforms = merge_previous(prev, platforms);
     }
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: format!("tagship {}", env!("CARGO_PKG_VERSION")),
+        operation: operation.into(),
         project: release.project.name.clone(),
         version: release.version.to_string(),
         tag: release.tag.clone(),
         commit: release.commit.clone(),
         dry_run: args.dry_run,
         started_at,
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: run.started.elapsed().as_millis() as u64,
         exit_code,
         artifacts: release.artifacts.clone(),
         epoch: Some(release.epoch),
@@ -359,7 +386,24 @@ async fn run_engine(
             withheld: ledger.withheld().len() as u64,
         },
     };
-    if let Err(e) = report.write(&release.dist) {
+    finish_report(&report, &release.dist, run.operation, args, out, exit_code)
+}
+
+/// Writes report.json/report.md (a yank's into dist/yank/, so the release's report that
+/// `publish` reads stays), the step summary, and prints the table or JSON.
+fn finish_report(
+    report: &Report,
+    dist: &std::path::Path,
+    op: engine::Operation,
+    args: &RunArgs,
+    out: &Out,
+    exit_code: i32,
+) -> i32 {
+    let dir = match op {
+        engine::Operation::Withdraw => dist.join("yank"),
+        engine::Operation::Release => dist.to_path_buf(),
+    };
+    if let Err(e) = report.write(&dir) {
         return out.fatal(&[Error::io("writing the report", e)]);
     }
     if let Err(e) = report.write_step_summary() {
@@ -367,7 +411,10 @@ async fn run_engine(
             "warning: could not write GITHUB_STEP_SUMMARY: {e}"
         ));
     }
-    out.report(&report, args.json);
+    out.report(report, args.json);
+    if exit_code == 2 {
+        eprintln!("error: packaging failed; nothing was published (see the table above)");
+    }
     exit_code
 }
 
@@ -392,6 +439,7 @@ fn check(a: CheckArgs, out: &Out) -> i32 {
     match select::select(&l.pipeline, &a.only, &a.skip) {
         Ok(chosen) => {
             let ids: Vec<String> = chosen.iter().map(|p| p.id().to_string()).collect();
+            out.message(&select::capability_table(&chosen));
             let (_, p) = select::preflight(chosen, false);
             problems.extend(p);
             if problems.is_empty() {

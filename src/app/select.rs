@@ -103,3 +103,38 @@ pub fn build_tools(p: &Pipeline, root: &std::path::Path) -> Vec<Error> {
     }
     problems
 }
+
+/// `tagship check`'s table of what each selected platform can do.
+pub fn capability_table(chosen: &[Arc<dyn Platform>]) -> String {
+    use std::fmt::Write;
+    let mut s = format!(
+        "{:<12} {:<9} {:<10} {:<24} needs\n",
+        "platform", "withdraw", "verify", "pending states"
+    );
+    for p in chosen {
+        let c = p.capabilities();
+        let verify = c
+            .verify_within
+            .map_or("-".to_string(), |d| format!("≤{}s", d.as_secs()));
+        let pending = if c.pending_states.is_empty() {
+            "-".to_string()
+        } else {
+            c.pending_states.join(", ")
+        };
+        let needs = p.needs();
+        let needs = if needs.is_empty() {
+            "-".into()
+        } else {
+            needs.join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "{:<12} {:<9} {:<10} {:<24} {needs}",
+            p.id(),
+            c.withdraw.as_str(),
+            verify,
+            pending
+        );
+    }
+    s.trim_end().to_string()
+}

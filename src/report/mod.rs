@@ -8,7 +8,9 @@ pub use render::{annotations, markdown, terminal_table};
 
 use crate::guard::Withheld;
 use crate::plan::Artifact;
+use crate::platform::Asset;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bumped only for incompatible changes; additions keep the number.
@@ -26,6 +28,10 @@ pub enum OutcomeKind {
     /// Dry run only: the platform could not be reached, so what a real run would do is unknown.
     Unreachable,
     Failed,
+    /// `tagship yank`: the version was withdrawn (yanked, unlisted, reverted).
+    Withdrawn,
+    /// `tagship yank --dry-run`: a real run would withdraw it.
+    WouldWithdraw,
 }
 
 impl OutcomeKind {
@@ -38,6 +44,8 @@ impl OutcomeKind {
             OutcomeKind::WouldPublish => "would-publish",
             OutcomeKind::Unreachable => "unreachable",
             OutcomeKind::Failed => "failed",
+            OutcomeKind::Withdrawn => "withdrawn",
+            OutcomeKind::WouldWithdraw => "would-withdraw",
         }
     }
 }
@@ -58,6 +66,9 @@ pub struct PlatformReport {
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uploaded: Vec<String>,
+    /// What this platform handed to dependents (e.g. release assets with final URLs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<Asset>,
     /// Platform packages built for this platform (wheels, tarballs, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<Artifact>,
@@ -66,6 +77,9 @@ pub struct PlatformReport {
     pub withheld: Vec<Withheld>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Milliseconds spent per stage (package, check, publish, verify, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages: BTreeMap<String, u64>,
     pub duration_ms: u64,
 }
 
@@ -79,9 +93,11 @@ impl PlatformReport {
             error_kind: None,
             urls: Vec::new(),
             uploaded: Vec::new(),
+            assets: Vec::new(),
             packages: Vec::new(),
             withheld: Vec::new(),
             warnings: Vec::new(),
+            stages: BTreeMap::new(),
             duration_ms: 0,
         }
     }
@@ -104,6 +120,9 @@ pub struct Requests {
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
+    /// `release`, `publish` or `yank`.
+    #[serde(default = "default_operation")]
+    pub operation: String,
     pub project: String,
     pub version: String,
     pub tag: String,
@@ -123,9 +142,13 @@ pub struct Report {
     pub requests: Requests,
 }
 
+fn default_operation() -> String {
+    "release".into()
+}
+
 impl Report {
-    /// 0 when every platform is published/already there/pending/skipped/would-publish;
-    /// 1 when any failed.
+    /// 0 when every platform is published/already there/pending/skipped/would-publish/
+    /// withdrawn; 1 when any failed.
     pub fn compute_exit_code(platforms: &[PlatformReport]) -> i32 {
         if platforms.iter().any(|p| p.outcome == OutcomeKind::Failed) {
             1

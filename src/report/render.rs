@@ -13,6 +13,8 @@ fn symbol(o: OutcomeKind) -> &'static str {
         OutcomeKind::WouldPublish => "~",
         OutcomeKind::Unreachable => "?",
         OutcomeKind::Failed => "✘",
+        OutcomeKind::Withdrawn => "↩",
+        OutcomeKind::WouldWithdraw => "~",
     }
 }
 

@@ -1,7 +1,7 @@
-//! The adapter contract. One `Platform` per registry; the engine drives each one
-//! `package → check → publish → verify` and turns the result into one `Outcome`.
-//! Packaging comes before the check because the check compares *content*: a version that is
-//! live with different bytes is a conflict, never overwritten.
+//! The adapter contract (v2, issue 6). One `Platform` per registry; one engine runs every
+//! operation through it in phases (see `Platform`). Packaging comes before the check because
+//! the check compares *content*: a version that is live with different bytes is a conflict,
+//! never overwritten.
 //! Adapters reach the network only through `cx.http` and subprocesses only through
 //! `cx.exec`; they never look at the dry-run flag.
 
@@ -15,6 +15,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+mod live;
+pub use live::{compare, Asset, Checked, Digest, Handover, Listed, Live, Published, Wanted};
 
 /// Everything about this release that every platform may read.
 #[derive(Debug, Clone)]
@@ -62,8 +66,9 @@ pub struct Cx {
     pub release: Arc<Release>,
     /// Credentials the platform declared in `requirements`, resolved by the engine.
     pub secrets: BTreeMap<String, Secret>,
-    /// Results of the platforms this one `needs`, by id.
-    pub deps: BTreeMap<String, Published>,
+    /// The hand-over of the platforms this one `needs`, by id: planned while packaging, real
+    /// (from their check or publish) while publishing.
+    pub deps: BTreeMap<String, Handover>,
 }
 
 impl Cx {
@@ -79,38 +84,6 @@ impl Cx {
                 .with_hint(format!("set the environment variable {var}"))
         })
     }
-}
-
-/// What a platform says about this version before publishing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Live {
-    /// Nothing of this version is there.
-    Absent,
-    /// Some files are there (with the same bytes), others are missing.
-    Partial {
-        present: Vec<String>,
-        missing: Vec<String>,
-    },
-    /// Everything is there with the same content.
-    Present,
-    /// Submitted and waiting (review, moderation, indexing).
-    Pending { reason: String },
-}
-
-/// What a publish did, for the report and for dependent platforms.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Published {
-    /// Public URLs (release page, package page).
-    pub urls: Vec<String>,
-    /// File names that were sent.
-    pub uploaded: Vec<String>,
-    /// Set when the platform accepted it but it is not live yet.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending: Option<String>,
-    /// Free-form data for dependents, e.g. asset download URLs by file name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub data: BTreeMap<String, String>,
 }
 
 /// What a platform needs before anything runs; the engine checks all of them up front so
@@ -146,18 +119,71 @@ impl Requirement {
     }
 }
 
-/// Optional capabilities, shown in `tagship check` and used by the engine.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Capabilities {
-    pub yank: bool,
-    pub verify: bool,
+/// How a platform takes a version back, where it can (`tagship yank`; issue 12's rollback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Withdraw {
+    /// Nothing: the platform offers no way back.
+    None,
+    /// The version stays downloadable for lockfiles but is no longer chosen (crates.io).
+    Yank,
+    /// Hidden from search and installs by default (NuGet/Chocolatey).
+    Unlist,
+    /// A commit or request that restores the previous state (taps, AUR, WinGet).
+    Revert,
 }
 
+impl Withdraw {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Withdraw::None => "-",
+            Withdraw::Yank => "yank",
+            Withdraw::Unlist => "unlist",
+            Withdraw::Revert => "revert",
+        }
+    }
+}
+
+/// What a platform can do, declared once: shown by `tagship check` and enforced by the engine
+/// (an operation a platform lacks is refused with exit 2 before anything runs).
+#[derive(Debug, Clone, Serialize)]
+pub struct Capabilities {
+    pub withdraw: Withdraw,
+    /// After publishing, the engine re-checks until the version is live, for at most this long;
+    /// `None`: the platform's publish is final as soon as it returns.
+    #[serde(serialize_with = "secs")]
+    pub verify_within: Option<Duration>,
+    /// States in which a publish is accepted but not live (e.g. "moderation"): reported as
+    /// `pending`, never `published`.
+    pub pending_states: Vec<&'static str>,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            withdraw: Withdraw::None,
+            verify_within: Some(Duration::from_secs(60)),
+            pending_states: Vec::new(),
+        }
+    }
+}
+
+fn secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&d.as_secs()),
+        None => s.serialize_none(),
+    }
+}
+
+/// The adapter contract. The engine runs every platform through the same phases: package
+/// (all platforms, before any network mutation: a packaging error anywhere is exit 2 with
+/// nothing published) → check (all, concurrently) → publish what is missing (respecting
+/// `needs`) → re-check until live (`Capabilities::verify_within`).
 #[async_trait]
 pub trait Platform: Send + Sync {
     /// The key under `platforms:`, the name for `--only`/`--skip` and in the report.
     fn id(&self) -> &str;
-    /// Platforms whose `Published` this one needs (e.g. Homebrew needs the GitHub release).
+    /// Platforms whose `Handover` this one needs (e.g. Homebrew needs the GitHub release).
     fn needs(&self) -> Vec<String> {
         Vec::new()
     }
@@ -168,24 +194,28 @@ pub trait Platform: Send + Sync {
     fn requirements(&self) -> Vec<Requirement> {
         Vec::new()
     }
-    /// Writes platform packages into dist/. Local only: no network.
+    /// Writes platform packages into dist/ and validates everything the platform would refuse.
+    /// Local only: no network. `cx.deps` holds the needed platforms' *planned* hand-over.
     async fn package(&self, _cx: &Cx) -> Result<Vec<Artifact>> {
         Ok(Vec::new())
     }
+    /// What this platform will hand to dependents once `packages` are live, known before
+    /// anything is published (e.g. GitHub's final, tag-based asset URLs). Dependents package
+    /// from it; the engine checks that the real hand-over is identical.
+    fn planned_handover(&self, _cx: &Cx, _packages: &[Artifact]) -> Handover {
+        Handover::default()
+    }
     /// Asks the platform what is live for this version, comparing content with `packages`
-    /// (or the release's uploadables). A different-content conflict is an `ErrorKind::Conflict`.
-    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Live>;
+    /// (or the release's uploadables) through `live::compare`; also returns the hand-over of
+    /// what is already live.
+    async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked>;
     /// Publishes what `live` says is missing.
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published>;
-    /// Confirms the publish is visible (bounded polling).
-    async fn verify(&self, _cx: &Cx, _published: &Published) -> Result<()> {
-        Ok(())
-    }
-    /// Withdraws this version, where the platform allows it.
-    async fn yank(&self, _cx: &Cx) -> Result<()> {
+    /// Withdraws this version (`Capabilities::withdraw` says how).
+    async fn withdraw(&self, _cx: &Cx) -> Result<()> {
         Err(Error::new(
             ErrorKind::Unsupported,
-            format!("{} has no yank operation", self.id()),
+            format!("{} cannot withdraw a version", self.id()),
         ))
     }
 }
