@@ -30,8 +30,14 @@ pub enum Command {
     Yank(ReleaseArgs),
     /// Validate pipeline.yaml and preflight the selected platforms; exit 2 on any problem.
     Check(CheckArgs),
-    /// Print the JSON Schema of pipeline.yaml.
-    Schema,
+    /// Print the JSON Schema of pipeline.yaml (or of report.json with --report).
+    Schema {
+        /// The schema of report.json instead, for CI users who read it.
+        #[arg(long)]
+        report: bool,
+    },
+    /// List every platform tagship knows, with its documentation.
+    Platforms,
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

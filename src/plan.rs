@@ -130,7 +130,7 @@ impl<'de> Deserialize<'de> for Target {
 }
 
 /// What an artifact is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 #[non_exhaustive]
 pub enum ArtifactKind {
@@ -145,7 +145,7 @@ pub enum ArtifactKind {
 }
 
 /// A file in dist/ with its checksum. `path` is relative to the dist directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Artifact {
     pub name: String,
     pub path: PathBuf,

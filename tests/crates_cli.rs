@@ -154,14 +154,25 @@ fn release_hello_rust_through_the_cli() {
     let run = p.run(&["yank", "v0.1.0", "--dry-run", "--only", "crates"]);
     run.assert_code(0);
     assert!(
-        run.stdout.contains("would yank") && run.stdout.contains("DELETE"),
+        run.stdout.contains("would yank") && run.stdout.contains("withheld"),
         "{}",
         run.stdout
     );
+    // yank runs through the engine: its own report, with the withheld DELETE listed.
+    let yank_report = |p: &Project| -> serde_json::Value {
+        let text = std::fs::read_to_string(p.dist().join("yank/report.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let y = yank_report(&p);
+    assert_eq!(y["operation"], "yank");
+    assert_eq!(y["platforms"][0]["outcome"], "would-withdraw");
+    assert_eq!(y["platforms"][0]["withheld"][0]["method"], "DELETE");
+    assert_eq!(y["requests"]["mutating_sent"], 0);
     assert!(line().contains("\"yanked\":false"), "{}", line());
     let run = p.run(&["yank", "v0.1.0", "--only", "crates"]);
     run.assert_code(0);
-    assert!(run.stdout.contains("yanked 0.1.0"), "{}", run.stdout);
+    assert!(run.stdout.contains("withdrawn"), "{}", run.stdout);
+    assert_eq!(yank_report(&p)["platforms"][0]["outcome"], "withdrawn");
     assert!(line().contains("\"yanked\":true"), "{}", line());
     // A yanked version still counts as published: never re-uploaded.
     let run = p.run(&["release", "v0.1.0"]);
@@ -190,7 +201,7 @@ fn release_hello_rust_through_the_cli() {
         }
     }
     let run = p.run(&["publish", "--only", "crates"]);
-    run.assert_code(1);
+    run.assert_code(2); // refused in the packaging phase: nothing was sent
     let r = crates_report(&run, &p);
     assert_eq!(r["outcome"], "failed", "{r:#}");
     assert!(

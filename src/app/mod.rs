@@ -38,11 +38,22 @@ pub fn main(cli: Cli) -> i32 {
         Command::Publish(a) => rt.block_on(publish(a, &out)),
         Command::Yank(a) => rt.block_on(yank::yank(a, &out)),
         Command::Check(a) => check(a, &out),
-        Command::Schema => {
+        Command::Schema { report } => {
+            let schema = if report {
+                serde_json::to_value(Report::schema()).unwrap_or_default()
+            } else {
+                serde_json::to_value(config::schema()).unwrap_or_default()
+            };
             println!(
                 "{}",
-                serde_json::to_string_pretty(&config::schema()).unwrap_or_default()
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
+            0
+        }
+        Command::Platforms => {
+            for f in crate::platforms::ALL {
+                println!("{:<12} {}  (platforms/{}/README.md)", f.id, f.about, f.id);
+            }
             0
         }
         Command::Completions { shell } => {

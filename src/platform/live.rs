@@ -170,7 +170,7 @@ fn show(d: &Digest) -> String {
 }
 
 /// A file a dependent can point at (e.g. a release asset a Homebrew formula downloads).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Asset {
     pub name: String,
     /// The final public download URL.

@@ -17,7 +17,7 @@ use std::path::Path;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// How one platform ended. Exactly one per configured (and selected) platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OutcomeKind {
     Published,
@@ -51,7 +51,7 @@ impl OutcomeKind {
 }
 
 /// One platform's line in the report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlatformReport {
     pub id: String,
     pub outcome: OutcomeKind,
@@ -108,7 +108,7 @@ impl PlatformReport {
 }
 
 /// Request counts, proving what a run did on the wire.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Requests {
     pub sent: u64,
     pub mutating_sent: u64,
@@ -116,7 +116,8 @@ pub struct Requests {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(title = "tagship report.json")]
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
@@ -170,6 +171,11 @@ impl Report {
             crate::redact::redact(&markdown(self)),
         )?;
         Ok(())
+    }
+
+    /// The JSON Schema of report.json (`tagship schema --report`).
+    pub fn schema() -> schemars::Schema {
+        schemars::schema_for!(Report)
     }
 
     pub fn read(dist: &Path) -> std::io::Result<Report> {
