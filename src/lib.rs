@@ -14,6 +14,7 @@ pub mod error;
 pub mod exec;
 pub mod guard;
 pub mod http;
+pub mod kit;
 pub mod plan;
 pub mod platform;
 pub mod progress;

@@ -152,17 +152,13 @@ pub fn collect(dir: &Path, pj: &serde_json::Value, dist: &Path) -> Result<Vec<En
         if !keep {
             continue;
         }
-        let data = std::fs::read(dir.join(&rel))
-            .map_err(|e| Error::io(format!("reading {}/{rel}", dir.display()), e))?;
         use std::os::unix::fs::PermissionsExt;
         let exec = meta.permissions().mode() & 0o111 != 0 || bins.contains(&rel);
-        out.push(if exec {
-            Entry::exe(rel, data)
-        } else {
-            Entry::file(rel, data)
-        });
+        // Streamed from disk when the tarball is written, never held here.
+        let source = dir.join(&rel);
+        out.push(Entry::disk(rel, source).with_mode(if exec { 0o755 } else { 0o644 }));
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 

@@ -127,22 +127,20 @@ impl Npm {
         let root = self.cfg.root_name(&self.project);
         let bin = self.cfg.bin_name(&self.project);
         let prefix = self.cfg.platform_prefix(&self.project);
-        let mtime = tarball::mtime();
+        let mtime = release.epoch;
         let mut out = Vec::new();
         let mut pkgs = Vec::new();
         for (target, art) in self.binaries(release)? {
             let path = release.path(art);
-            let data = std::fs::read(&path)
-                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
             let libc = if target.os == crate::plan::Os::Linux {
-                elf::libc(&data)
+                elf::libc(&path)
                     .map_err(|e| {
                         Error::input(format!(
                             "npm: {} (built for {target}) is not a Linux executable: {e}",
                             path.display()
                         ))
                     })?
-                    .npm()
+                    .name()
             } else {
                 None
             };
@@ -151,7 +149,7 @@ impl Npm {
             let tgz = tarball::build(
                 &[
                     Entry::file("package.json", pretty(&pj)),
-                    Entry::exe(pkg.bin_path.clone(), data),
+                    Entry::disk(pkg.bin_path.clone(), path).with_mode(0o755),
                 ],
                 mtime,
             )?;
@@ -224,7 +222,7 @@ impl Npm {
         Ok(vec![Built {
             name,
             target: None,
-            tgz: tarball::build(&entries, tarball::mtime())?,
+            tgz: tarball::build(&entries, release.epoch)?,
         }])
     }
 

@@ -1,83 +1,30 @@
-//! npm tarballs: gzip'd tar with every path under `package/`, built deterministically so two
-//! builds of the same release are byte-identical (and so the registry's shasum can be
-//! compared with ours): entries sorted, fixed mtime, uid/gid 0, no user/group names, explicit
-//! modes (0755 for binaries and launchers, 0644 otherwise), gzip header mtime 0.
+//! npm tarballs: gzip'd tar with every path under `package/`, written by the shared
+//! deterministic writer (`kit::archive`) so two builds of the same release are
+//! byte-identical (and the registry's shasum can be compared with ours): entries sorted,
+//! every mtime at the release epoch, uid/gid 0, no user/group names, explicit modes (0755
+//! for binaries and launchers, 0644 otherwise), ustar headers as npm writes them, gzip
+//! level 9 with header mtime 0. Binaries are streamed from disk into the tarball.
 //! Also reads a tarball back (package.json, listing) and computes npm's two digests.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kit::archive::{self, Options, TarHeader};
 use base64::Engine;
 use sha1::Sha1;
 use sha2::{Digest, Sha512};
 use std::io::{Read, Write};
 
-/// The timestamp npm itself writes into every tarball entry (1985-10-26T08:15:00Z), used
-/// unless the release pins SOURCE_DATE_EPOCH.
-pub const NPM_EPOCH: u64 = 499_162_500;
+/// One file to pack; its name is relative to `package/`.
+pub use crate::kit::archive::Entry;
 
-/// One file to pack; `path` is relative to `package/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub path: String,
-    pub mode: u32,
-    pub data: Vec<u8>,
-}
-
-impl Entry {
-    pub fn file(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Entry {
-        Entry {
-            path: path.into(),
-            mode: 0o644,
-            data: data.into(),
-        }
-    }
-    pub fn exe(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Entry {
-        Entry {
-            mode: 0o755,
-            ..Entry::file(path, data)
-        }
-    }
-}
-
-/// The mtime to stamp: SOURCE_DATE_EPOCH when set and valid, else npm's fixed date.
-pub fn mtime() -> u64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(NPM_EPOCH)
-}
-
-/// Builds the .tgz bytes. Entries are sorted by path; duplicates are an input error.
-pub fn build(entries: &[Entry], mtime: u64) -> Result<Vec<u8>> {
-    let mut sorted: Vec<&Entry> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(w) = sorted.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(Error::input(format!(
-            "npm tarball: `{}` listed twice",
-            w[0].path
-        )));
-    }
-    let gz = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), flate2::Compression::best());
-    let mut tar = tar::Builder::new(gz);
-    tar.mode(tar::HeaderMode::Deterministic);
-    for e in sorted {
-        let path = format!("package/{}", e.path.trim_start_matches('/'));
-        let mut h = tar::Header::new_ustar();
-        h.set_entry_type(tar::EntryType::Regular);
-        h.set_size(e.data.len() as u64);
-        h.set_mode(e.mode);
-        h.set_mtime(mtime);
-        h.set_uid(0);
-        h.set_gid(0);
-        tar.append_data(&mut h, &path, e.data.as_slice())
-            .map_err(|err| Error::io(format!("npm tarball: adding {path}"), err))?;
-    }
-    let gz = tar
-        .into_inner()
-        .map_err(|e| Error::io("npm tarball: finishing tar", e))?;
-    gz.finish()
-        .map_err(|e| Error::io("npm tarball: finishing gzip", e))
+/// Builds the .tgz bytes with every mtime at `epoch` (the release's SOURCE_DATE_EPOCH).
+/// Entries are sorted by path; duplicates are an input error.
+pub fn build(entries: &[Entry], epoch: u64) -> Result<Vec<u8>> {
+    let sorted = archive::sorted(entries).map_err(|e| e.context("npm tarball"))?;
+    let opts = Options::tar_gz(epoch)
+        .level(9)
+        .tar_header(TarHeader::Ustar)
+        .prefix("package/");
+    Ok(archive::to_vec(&opts, "npm tarball", |w| w.append_all(&sorted))?.0)
 }
 
 /// npm's `dist.shasum`: SHA-1 hex of the .tgz bytes.
@@ -167,6 +114,8 @@ pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
+    const EPOCH: u64 = 499_162_500;
+
     #[test]
     fn deterministic_sorted_and_moded() {
         let a = vec![
@@ -175,8 +124,8 @@ mod tests {
         ];
         let mut b = a.clone();
         b.reverse();
-        let ta = build(&a, NPM_EPOCH).unwrap();
-        let tb = build(&b, NPM_EPOCH).unwrap();
+        let ta = build(&a, EPOCH).unwrap();
+        let tb = build(&b, EPOCH).unwrap();
         assert_eq!(ta, tb, "entry order must not matter");
         // gzip header: magic, CM, FLG, MTIME (4 bytes, zero)
         assert_eq!(&ta[..2], &[0x1f, 0x8b]);
@@ -188,9 +137,24 @@ mod tests {
         assert_eq!(l[1].mode, 0o644);
         assert!(l
             .iter()
-            .all(|e| e.mtime == NPM_EPOCH && e.uid == 0 && e.gid == 0));
+            .all(|e| e.mtime == EPOCH && e.uid == 0 && e.gid == 0));
         assert_eq!(read_manifest(&ta).unwrap(), serde_json::json!({}));
         assert!(build(&[a[0].clone(), a[0].clone()], 0).is_err());
+    }
+
+    /// The bytes npm tarballs had before the shared kit: a file streamed from disk and the
+    /// same bytes from memory give one tarball, and nothing changed.
+    #[test]
+    fn tarballs_keep_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        for on_disk in [true, false] {
+            let entries = crate::kit::archive::tests::golden_entries(dir.path(), on_disk);
+            let tgz = build(&entries, 1_700_000_000).unwrap();
+            assert_eq!(
+                hex::encode(sha2::Sha256::digest(&tgz)),
+                "e882cae3bc108f71ce88dfe9d303555ec5f47d7e7a0669b0393add01c3acf2ab"
+            );
+        }
     }
 
     #[test]

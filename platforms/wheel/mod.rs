@@ -4,24 +4,25 @@
 //! as they are, keeping +x) and a `.dist-info` with METADATA, WHEEL and RECORD (last).
 //! This is the layout maturin's `bindings = "bin"` produces (see PROTOCOLS.md §2 "Format").
 //!
-//! Output is deterministic: sorted entries, fixed permissions, and zip timestamps from
-//! `SOURCE_DATE_EPOCH` (else 1980-01-01), so building twice gives the same bytes and the
-//! check can compare sha256 with what is live. Files are written through a temp file and a
-//! rename, so two platforms building the same wheel at once never see a half-written file.
+//! Output is deterministic: the zip is written by the shared archive writer
+//! (`kit::archive`) with sorted scripts, fixed permissions and zip timestamps at the
+//! release epoch (clamped to 1980, the earliest a zip can hold), so building twice gives the
+//! same bytes and the check can compare sha256 with what is live. The writer goes through a
+//! uniquely named temp file and a rename, so two platforms building the same wheel at once
+//! never see a half-written file.
 
 pub mod record;
 pub mod tags;
 
 pub use crate::build::hash_file;
-use crate::build::zip_time;
 use crate::error::{Error, ErrorKind, Result};
+use crate::kit::archive::{self, Entry, Options};
 use crate::plan::{Artifact, ArtifactKind, Os, Target};
 use crate::platform::Release;
 use record::RecordEntry;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use tags::{Linkage, PlatformTags};
 
@@ -31,8 +32,6 @@ pub const GENERATOR: &str = concat!("tagship ", env!("CARGO_PKG_VERSION"));
 pub const METADATA_VERSION: &str = "2.1";
 /// Where wheels go, relative to dist/.
 pub const WHEEL_DIR: &str = "wheels";
-/// 1980-01-01T00:00:00Z, the earliest time a zip can store.
-const ZIP_MIN_EPOCH: u64 = 315_532_800;
 
 /// The core metadata of the distribution (PEP 566 fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,18 +230,8 @@ impl BuiltWheel {
     }
 }
 
-/// Zip timestamp source: `SOURCE_DATE_EPOCH` when set, else 1980-01-01.
-pub fn epoch() -> Result<u64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => s.trim().parse().map_err(|_| {
-            Error::input(format!("SOURCE_DATE_EPOCH=`{s}` is not a Unix timestamp"))
-                .with_hint("set it to whole seconds since 1970, e.g. $(git log -1 --format=%ct)")
-        }),
-        _ => Ok(ZIP_MIN_EPOCH),
-    }
-}
-
-/// Builds one wheel per target from the release's binaries into `dist/wheels/`.
+/// Builds one wheel per target from the release's binaries into `dist/wheels/`, stamped
+/// with the release epoch.
 pub fn build_all(r: &Release, meta: &WheelMeta) -> Result<Vec<BuiltWheel>> {
     let mut by_target: BTreeMap<Target, Vec<&Artifact>> = BTreeMap::new();
     for a in &r.artifacts {
@@ -257,7 +246,7 @@ pub fn build_all(r: &Release, meta: &WheelMeta) -> Result<Vec<BuiltWheel>> {
     let out = r.dist.join(WHEEL_DIR);
     std::fs::create_dir_all(&out)
         .map_err(|e| Error::io(format!("creating {}", out.display()), e))?;
-    let epoch = epoch()?;
+    let epoch = r.epoch;
     by_target
         .into_iter()
         .map(|(target, bins)| {
@@ -308,18 +297,7 @@ pub fn write_wheel(
     let metadata = render_metadata(meta);
     let wheel = render_wheel(&tags);
     let dest = out_dir.join(&filename);
-    let tmp = out_dir.join(format!(
-        ".{filename}.{}.{}.tmp",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let res = write_zip(&tmp, &stem, &scripts, &metadata, &wheel, epoch);
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, &dest)
-        .map_err(|e| Error::io(format!("renaming into {}", dest.display()), e))?;
+    write_zip(&dest, &stem, &scripts, (&metadata, &wheel), epoch)?;
     let (sha256, size) = hash_file(&dest)?;
     Ok(BuiltWheel {
         filename,
@@ -332,63 +310,31 @@ pub fn write_wheel(
     })
 }
 
+/// Writes the wheel: the scripts (streamed, in name order), METADATA, WHEEL, and RECORD
+/// last, listing the digest of every entry before it.
 fn write_zip(
     path: &Path,
     stem: &str,
     scripts: &BTreeMap<String, &PathBuf>,
-    metadata: &str,
-    wheel: &str,
+    (metadata, wheel): (&str, &str),
     epoch: u64,
 ) -> Result<()> {
-    let io = |e: std::io::Error| Error::io(format!("writing {}", path.display()), e);
-    let zerr = |e: zip::result::ZipError| {
-        Error::new(ErrorKind::Io, format!("writing {}: {e}", path.display()))
-    };
-    let file = File::create(path).map_err(io)?;
-    let mut zip = zip::ZipWriter::new(BufWriter::new(file));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip_time(epoch));
-    let mut record = Vec::new();
-    for (name, src) in scripts {
-        let entry = format!("{stem}.data/scripts/{name}");
-        let mut f = File::open(src)
-            .map_err(|e| Error::io(format!("opening binary {}", src.display()), e))?;
-        let len = f.metadata().map_err(io)?.len();
-        let o = opts
-            .unix_permissions(0o755)
-            .large_file(len >= u64::from(u32::MAX));
-        zip.start_file(entry.as_str(), o).map_err(zerr)?;
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut size = 0u64;
-        loop {
-            let n = f.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            zip.write_all(&buf[..n]).map_err(io)?;
-            size += n as u64;
+    archive::write_file(path, &Options::zip(epoch), |w| {
+        let info = format!("{stem}.dist-info");
+        let scripts = scripts.iter().map(|(name, src)| {
+            Entry::disk(format!("{stem}.data/scripts/{name}"), *src).with_mode(0o755)
+        });
+        let texts = [("METADATA", metadata), ("WHEEL", wheel)]
+            .map(|(name, text)| Entry::file(format!("{info}/{name}"), text));
+        let mut record = Vec::new();
+        for e in scripts.chain(texts) {
+            let d = w.append(&e)?;
+            record.push(RecordEntry::from_digest(&d.name, &d.sha256, d.size));
         }
-        record.push(RecordEntry::from_digest(&entry, &h.finalize(), size));
-    }
-    let info = format!("{stem}.dist-info");
-    for (name, text) in [("METADATA", metadata), ("WHEEL", wheel)] {
-        let entry = format!("{info}/{name}");
-        zip.start_file(entry.as_str(), opts.unix_permissions(0o644))
-            .map_err(zerr)?;
-        zip.write_all(text.as_bytes()).map_err(io)?;
-        record.push(RecordEntry::for_bytes(&entry, text.as_bytes()));
-    }
-    let record_path = format!("{info}/RECORD");
-    let rec = record::render(&record, &record_path);
-    zip.start_file(record_path.as_str(), opts.unix_permissions(0o644))
-        .map_err(zerr)?;
-    zip.write_all(rec.as_bytes()).map_err(io)?;
-    let w = zip.finish().map_err(zerr)?;
-    let file = w.into_inner().map_err(|e| io(e.into_error()))?;
-    file.sync_all().map_err(io)
+        let record_path = format!("{info}/RECORD");
+        let rec = record::render(&record, &record_path);
+        w.append(&Entry::file(record_path, rec)).map(drop)
+    })
 }
 
 /// Reads `.dist-info/METADATA` back from a wheel (for PEP 658 sidecars: verbatim bytes).

@@ -5,9 +5,8 @@
 //! PyPI rejects plain `linux_*` tags (pypa/twine#1006), so they are never produced.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kit::binfmt;
 use crate::plan::{Arch, Os, Target};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// The platform part of the wheel name, e.g.
@@ -87,14 +86,15 @@ pub fn platform_tags(target: Target, linkage: Linkage) -> Result<PlatformTags> {
     Ok(PlatformTags::new(tags))
 }
 
-/// Reads the ELF program headers of `path`: `Static` when there is no `PT_INTERP`.
-/// Non-ELF files are reported as an error (a Linux target needs an ELF binary).
+/// Reads the ELF program headers of `path` (with the shared reader, `kit::binfmt`):
+/// `Static` when there is no `PT_INTERP`. Non-ELF files are an error (a Linux target needs
+/// an ELF binary).
 pub fn elf_linkage(path: &Path) -> Result<Linkage> {
-    let io = |e: std::io::Error| Error::io(format!("reading {}", path.display()), e);
-    let mut f = File::open(path).map_err(io)?;
-    match elf_has_interp(&mut f).map_err(io)? {
-        Some(true) => Ok(Linkage::Dynamic),
-        Some(false) => Ok(Linkage::Static),
+    let read =
+        binfmt::read_path(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    match read.and_then(|b| b.elf) {
+        Some(elf) if elf.is_static() => Ok(Linkage::Static),
+        Some(_) => Ok(Linkage::Dynamic),
         None => Err(Error::new(
             ErrorKind::Build,
             format!("{} is not an ELF executable", path.display()),
@@ -103,94 +103,13 @@ pub fn elf_linkage(path: &Path) -> Result<Linkage> {
     }
 }
 
-const PT_INTERP: u32 = 3;
-
-/// `None` when the data is not ELF; otherwise whether a `PT_INTERP` header exists.
-pub fn elf_has_interp<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<bool>> {
-    let mut ident = [0u8; 64];
-    r.seek(SeekFrom::Start(0))?;
-    let n = read_full(r, &mut ident)?;
-    if n < 52 || &ident[..4] != b"\x7fELF" {
-        return Ok(None);
-    }
-    let is64 = match ident[4] {
-        1 => false,
-        2 => true,
-        _ => return Ok(None),
-    };
-    let le = match ident[5] {
-        1 => true,
-        2 => false,
-        _ => return Ok(None),
-    };
-    let u16_at = |o: usize| {
-        let b = [ident[o], ident[o + 1]];
-        if le {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        }
-    };
-    let u32_at = |b: &[u8], o: usize| {
-        let b = [b[o], b[o + 1], b[o + 2], b[o + 3]];
-        if le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        }
-    };
-    let (phoff, phentsize, phnum) = if is64 {
-        if n < 64 {
-            return Ok(None);
-        }
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&ident[32..40]);
-        let off = if le {
-            u64::from_le_bytes(b)
-        } else {
-            u64::from_be_bytes(b)
-        };
-        (off, u16_at(54), u16_at(56))
-    } else {
-        (u64::from(u32_at(&ident, 28)), u16_at(42), u16_at(44))
-    };
-    if phentsize < 4 {
-        return Ok(Some(false));
-    }
-    let mut entry = vec![0u8; usize::from(phentsize)];
-    for i in 0..u64::from(phnum) {
-        r.seek(SeekFrom::Start(phoff + i * u64::from(phentsize)))?;
-        if read_full(r, &mut entry)? < 4 {
-            break;
-        }
-        if u32_at(&entry, 0) == PT_INTERP {
-            return Ok(Some(true));
-        }
-    }
-    Ok(Some(false))
-}
-
-fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> Target {
-        Target::parse(s).unwrap()
-    }
-
     #[test]
     fn tag_sets() {
+        let t = |s: &str| Target::parse(s).unwrap();
         let dynamic = platform_tags(t("linux-amd64"), Linkage::Dynamic).unwrap();
         assert_eq!(
             dynamic.compressed,
@@ -209,31 +128,26 @@ mod tests {
         assert!(platform_tags(t("freebsd-amd64"), Linkage::Static).is_err());
     }
 
-    fn elf64(phdr_types: &[u32]) -> Vec<u8> {
-        let mut v = vec![0u8; 64];
-        v[..4].copy_from_slice(b"\x7fELF");
-        v[4] = 2;
-        v[5] = 1;
-        v[32..40].copy_from_slice(&64u64.to_le_bytes());
-        v[54..56].copy_from_slice(&56u16.to_le_bytes());
-        v[56..58].copy_from_slice(&(phdr_types.len() as u16).to_le_bytes());
-        for ty in phdr_types {
-            let mut e = vec![0u8; 56];
-            e[..4].copy_from_slice(&ty.to_le_bytes());
-            v.extend(e);
-        }
-        v
-    }
-
     #[test]
-    fn detects_interp() {
-        let mut c = std::io::Cursor::new(elf64(&[6, 3, 1]));
-        assert_eq!(elf_has_interp(&mut c).unwrap(), Some(true));
-        let mut c = std::io::Cursor::new(elf64(&[1, 1, 4]));
-        assert_eq!(elf_has_interp(&mut c).unwrap(), Some(false));
-        let mut c = std::io::Cursor::new(
-            b"MZ not an elf at all, but long enough to look at it....".to_vec(),
+    fn linkage_of_files() {
+        use crate::kit::binfmt::fixtures::elf_with_phdrs;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let dynamic = write(
+            "d",
+            &elf_with_phdrs(&[6, 3, 1], "/lib64/ld-linux-x86-64.so.2"),
         );
-        assert_eq!(elf_has_interp(&mut c).unwrap(), None);
+        assert_eq!(elf_linkage(&dynamic).unwrap(), Linkage::Dynamic);
+        let st = write("s", &elf_with_phdrs(&[1, 1, 4], ""));
+        assert_eq!(elf_linkage(&st).unwrap(), Linkage::Static);
+        let not = write(
+            "n",
+            b"MZ not an elf at all, but long enough to look at it....",
+        );
+        assert_eq!(elf_linkage(&not).unwrap_err().kind, ErrorKind::Build);
     }
 }

@@ -16,16 +16,15 @@ mod binfmt;
 mod checksums;
 mod run;
 
-pub use archive::zip_time;
-pub use archive::Kind as ArchiveKind;
+pub use crate::kit::archive::Format as ArchiveKind;
 pub use binfmt::check_binary;
 pub use checksums::{hash_file, SUMS_NAME};
 
 use crate::config::model::{ArchiveConfig, BuildConfig};
 use crate::error::{Error, Result};
 use crate::exec::Exec;
+use crate::kit::archive::Entry;
 use crate::plan::{Artifact, ArtifactKind, Project, Target};
-use archive::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +46,7 @@ pub struct BuildOptions {
 }
 
 /// Fallback epoch: 1980-01-01T00:00:00Z, the earliest time a zip can store.
-pub const DEFAULT_EPOCH: u64 = archive::ZIP_MIN_EPOCH;
+pub const DEFAULT_EPOCH: u64 = crate::kit::archive::ZIP_MIN_EPOCH;
 
 /// SOURCE_DATE_EPOCH if set (invalid value → ErrorKind::Input error), else the commit time
 /// (`git -C root log -1 --format=%ct`), else 315532800 (1980-01-01, the zip minimum).
@@ -151,7 +150,7 @@ fn archive_names(
     let mut names = BTreeMap::new();
     let mut seen = BTreeMap::new();
     for &t in targets {
-        let kind = ArchiveKind::resolve(cfg.format, t.os);
+        let kind = archive::resolve(cfg.format, t.os);
         let base = substitute(&cfg.name, &opts.project.name, &opts.version, &opts.tag, t);
         let name = format!("{base}{}", kind.extension());
         if base.is_empty() || base.starts_with('.') || base.contains(['/', '\\']) {
@@ -189,11 +188,8 @@ fn pack(
         let slot = per_target
             .entry(b.target.id())
             .or_insert((b.target, Vec::new()));
-        slot.1.push(Entry {
-            name: b.artifact.name.clone(),
-            source: b.path,
-            mode: 0o755,
-        });
+        slot.1
+            .push(Entry::disk(b.artifact.name.clone(), b.path).with_mode(0o755));
     }
     let mut out = Vec::new();
     for (_, (target, mut entries)) in per_target {
