@@ -5,19 +5,25 @@
 //! the draft with one PATCH. A same-name asset with a different size or digest is a conflict
 //! and is never overwritten. `check` reports a draft that has every asset as
 //! `Partial { missing: [] }`: nothing to upload, only the publishing PATCH is left.
+//! Assets are matched by the name GitHub stores (`assets::stored_name`); dependents get the
+//! URLs read back after publishing (`assets::final_assets`), never a draft's `untagged-` link.
 //! See README.md for users' documentation.
 
 pub mod api;
+pub mod assets;
 pub mod config;
+mod upload;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
 use crate::plan::{Artifact, Project};
 use crate::platform::{section, Capabilities, Cx, Factory, Live, Platform, Published, Requirement};
-use api::{Api, Created, GhAsset, GhRelease, Upload, Uploaded};
+use api::{Api, Created, GhAsset, GhRelease};
+use assets::stored_name;
 use async_trait::async_trait;
 use config::GithubConfig;
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Registry entry.
@@ -38,6 +44,8 @@ fn build(v: &serde_json::Value, project: &Project) -> Result<Box<dyn Platform>> 
 pub struct Github {
     cfg: GithubConfig,
     project: Project,
+    /// The "no token: drafts are invisible" note was given (once per run).
+    noted_anonymous: AtomicBool,
 }
 
 /// What is on GitHub for this tag, compared with the local uploadables.
@@ -53,7 +61,26 @@ struct Survey {
 
 impl Github {
     pub fn new(cfg: GithubConfig, project: Project) -> Github {
-        Github { cfg, project }
+        Github {
+            cfg,
+            project,
+            noted_anonymous: AtomicBool::new(false),
+        }
+    }
+
+    /// Without a token GitHub serves a public repository but never lists drafts, so a draft
+    /// left by an earlier run cannot be seen: said once, on stderr, where the dry run's
+    /// progress goes.
+    fn note_anonymous(&self, cx: &Cx) {
+        if cx.secret(&self.cfg.token_env).is_some()
+            || self.noted_anonymous.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        eprintln!(
+            "github: {} is not set: looking at {}/{} anonymously. Drafts cannot be seen without a token, so a draft left by an earlier run is not found (a real run needs the token)",
+            self.cfg.token_env, self.cfg.owner, self.cfg.repo
+        );
     }
 
     fn api(&self, cx: &Cx) -> Api {
@@ -72,6 +99,8 @@ impl Github {
 
     /// Finds the release (published, else a draft) and compares its assets.
     async fn survey(&self, cx: &Cx, api: &Api) -> Result<Survey> {
+        self.note_anonymous(cx);
+        assets::distinct_stored_names(&cx.release.uploadables())?;
         match api.find_release(&cx.release.tag).await? {
             Some(r) => self.compare(cx, api, r).await,
             None => Ok(Survey {
@@ -93,7 +122,8 @@ impl Github {
             starters: Vec::new(),
         };
         for art in cx.release.uploadables() {
-            match remote.iter().find(|a| a.name == art.name) {
+            let stored = stored_name(&art.name);
+            match remote.iter().find(|a| a.name == stored) {
                 None => s.missing.push(art.clone()),
                 Some(a) if a.state != "uploaded" => {
                     s.starters.push(a.clone());
@@ -131,18 +161,6 @@ impl Github {
         self.cfg.prerelease.resolve(cx.release.is_prerelease())
     }
 
-    fn download_url(&self, cx: &Cx, name: &str) -> String {
-        let c = &self.cfg;
-        format!(
-            "{}/{}/{}/releases/download/{}/{}",
-            c.web_base(),
-            c.owner,
-            c.repo,
-            api::encode(&cx.release.tag),
-            api::encode(name)
-        )
-    }
-
     /// Creates the draft, or reuses the release someone created meanwhile.
     async fn create(&self, cx: &Cx, api: &Api) -> Result<Survey> {
         let c = &self.cfg;
@@ -163,7 +181,7 @@ impl Github {
             "id": 0,
             "tag_name": cx.release.tag,
             "draft": true,
-            "html_url": format!("{}/{}/{}/releases/tag/{}", c.web_base(), c.owner, c.repo, api::encode(&cx.release.tag)),
+            "html_url": assets::release_page(c, &cx.release.tag),
             "upload_url": format!("{}/repos/{}/{}/releases/0/assets{{?name,label}}", c.uploads_base(), c.owner, c.repo),
         });
         match api.create_release(&body, predicted).await? {
@@ -205,39 +223,17 @@ impl Github {
         }
     }
 
-    /// Uploads one file; a concurrent identical upload (422 already_exists) is accepted.
-    async fn upload(
-        &self,
-        cx: &Cx,
-        api: &Api,
-        release: &GhRelease,
-        art: &Artifact,
-    ) -> Result<GhAsset> {
-        let up = Upload {
-            name: art.name.clone(),
-            label: None,
-            path: cx.release.path(art),
-            content_type: "application/octet-stream".into(),
-            predicted: json!({
-                "id": 0, "name": art.name, "size": art.size, "state": "uploaded",
-                "digest": format!("sha256:{}", art.sha256),
-                "browser_download_url": self.download_url(cx, &art.name),
-            }),
-        };
-        match api.upload_asset(&self.upload_target(release), &up).await? {
-            Uploaded::Asset(a) => Ok(a),
-            Uploaded::AlreadyExists => {
-                let assets = api.list_assets(release.id).await?;
-                match assets.into_iter().find(|a| a.name == art.name) {
-                    Some(a) if a.state == "uploaded" => same_content(&a, art).map(|_| a),
-                    _ => Err(Error::conflict(format!(
-                        "uploading {}: GitHub says the asset exists but it is not complete",
-                        art.name
-                    ))
-                    .with_hint("another upload may be running; re-run: tagship deletes unfinished assets first")),
-                }
-            }
-        }
+    /// The page and asset URLs dependents get (re-read after publishing).
+    async fn final_assets(&self, cx: &Cx, api: &Api, release: &GhRelease) -> Result<assets::Final> {
+        let local = cx.release.uploadables();
+        assets::final_assets(assets::Handover {
+            api,
+            cfg: &self.cfg,
+            tag: &cx.release.tag,
+            release,
+            local: &local,
+        })
+        .await
     }
 
     /// Publishes the draft (the last step, so an immutable release is complete).
@@ -258,7 +254,7 @@ impl Github {
 }
 
 /// An uploaded asset must have the local size and, when GitHub reports one, the same digest.
-fn same_content(remote: &GhAsset, local: &Artifact) -> Result<()> {
+pub(crate) fn same_content(remote: &GhAsset, local: &Artifact) -> Result<()> {
     let size_ok = remote.size == local.size;
     let digest_ok = match &remote.digest {
         Some(d) => match d.strip_prefix("sha256:") {
@@ -340,16 +336,12 @@ impl Platform for Github {
             s.present.push((art.name.clone(), asset));
         }
         let release = self.publish_draft(cx, &api, release).await?;
-        let data = s
-            .present
-            .iter()
-            .map(|(n, a)| (n.clone(), a.browser_download_url.clone()))
-            .collect();
+        let fin = self.final_assets(cx, &api, &release).await?;
         Ok(Published {
-            urls: vec![release.html_url],
+            urls: vec![fin.html_url.clone()],
             uploaded,
             pending: None,
-            data,
+            data: fin.data(),
         })
     }
 
