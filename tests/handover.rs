@@ -74,7 +74,7 @@ async fn run(d: &GithubDouble) -> (Vec<(String, Handover)>, Vec<OutcomeKind>) {
         },
     ];
     let layers = Layers {
-        release: Arc::new(release(s.dir.path(), "1.2.3")),
+        release: Arc::new(release(s.dir.path(), &Opts::default())),
         http: s.cx.http.clone(),
         exec: s.cx.exec.clone(),
     };

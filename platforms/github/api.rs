@@ -12,6 +12,8 @@ use std::path::PathBuf;
 pub const ACCEPT: &str = "application/vnd.github+json";
 /// The REST API version this adapter was written against.
 pub const API_VERSION: &str = "2022-11-28";
+/// A server that links a page to itself must not keep us paging forever.
+const MAX_PAGES: u32 = 1000;
 
 /// A release as GitHub returns it (only the fields we read).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -31,6 +33,9 @@ pub struct GhRelease {
     /// Set on published releases of repositories with immutable releases on.
     #[serde(default)]
     pub immutable: Option<bool>,
+    /// The assets, as `GET /releases/{id}` lists them.
+    #[serde(default)]
+    pub assets: Vec<GhAsset>,
 }
 
 /// A release asset.
@@ -40,7 +45,8 @@ pub struct GhAsset {
     pub name: String,
     #[serde(default)]
     pub size: u64,
-    /// `uploaded`, or `starter` for a half-finished upload.
+    /// `uploaded`; anything else (`open` in the REST description, `starter` as seen in the
+    /// wild) is a half-finished upload.
     #[serde(default)]
     pub state: String,
     /// `sha256:<hex>` (newer API versions only).
@@ -163,12 +169,32 @@ impl Api {
         }
     }
 
-    /// Pages through `GET /releases` for a draft whose `tag_name` is `tag`.
+    /// Looks for a draft whose `tag_name` is `tag` in `GET /releases`. GitHub lists drafts
+    /// first (newest first), so paging stops at the first page holding a published release.
+    /// The listing ends at 1,000 results (a page beyond answers 422): that, too, ends the search.
+    /// Without a token GitHub lists no drafts at all.
     pub async fn find_draft(&self, tag: &str) -> Result<Option<GhRelease>> {
-        let all: Vec<GhRelease> = self
-            .list(&self.listing_url("/releases"), "listing releases")
-            .await?;
-        Ok(all.into_iter().find(|r| r.draft && r.tag_name == tag))
+        let mut next = Some(self.listing_url("/releases"));
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            let resp = self.http.send(self.request(Request::get(&url)?)).await?;
+            if resp.status.as_u16() == 422 && pages > 1 {
+                return Ok(None); // past the 1,000-result cap: every draft was on earlier pages
+            }
+            if !resp.ok() {
+                return Err(self.fail(&resp, "listing releases"));
+            }
+            let page: Vec<GhRelease> = resp.json()?;
+            if let Some(d) = page.iter().find(|r| r.draft && r.tag_name == tag) {
+                return Ok(Some(d.clone()));
+            }
+            if page.iter().any(|r| !r.draft) || pages >= MAX_PAGES {
+                return Ok(None);
+            }
+            next = resp.header("link").and_then(next_link);
+        }
+        Ok(None)
     }
 
     /// The release for `tag`, published or draft.
@@ -207,8 +233,10 @@ impl Api {
         let mut pages = 0;
         while let Some(url) = next.take() {
             pages += 1;
-            if pages > 1000 {
-                return Err(Error::protocol(format!("{what}: more than 1000 pages")));
+            if pages > MAX_PAGES {
+                return Err(Error::protocol(format!(
+                    "{what}: more than {MAX_PAGES} pages"
+                )));
             }
             let resp = self.http.send(self.request(Request::get(&url)?)).await?;
             if !resp.ok() {
@@ -235,7 +263,8 @@ impl Api {
             return Ok(Created::AlreadyExists);
         }
         if !resp.ok() {
-            return Err(self.fail(&resp, "creating the release"));
+            let target = body["target_commitish"].as_str();
+            return Err(self.fail_write(&resp, "creating the release", target));
         }
         resp.json().map(Created::Release)
     }
@@ -251,7 +280,7 @@ impl Api {
         let req = Request::patch(&url)?.json(body).predict(predicted);
         let resp = self.http.send(self.request(req)).await?;
         if !resp.ok() {
-            return Err(self.fail(&resp, "publishing the release"));
+            return Err(self.fail_write(&resp, "publishing the release", None));
         }
         resp.json()
     }
@@ -297,13 +326,16 @@ impl Api {
             .with_hint(format!(
                 "the token in {env} is invalid or expired; create a token with `contents: write` on {repo} and set {env}"
             )),
-            403 | 429 if rate_limited(resp) => Error::new(
+            403 | 429 if rate_limited(resp, &message) => Error::new(
                 ErrorKind::RateLimited,
                 format!("{what}: GitHub rate limit (HTTP {}: {message})", resp.status.as_u16()),
             )
-            .with_hint("GitHub's rate limit did not reset in time; re-run later: tagship only uploads what is missing"),
+            .with_hint("GitHub's rate limit did not lift within the longest wait tagship accepts (TAGSHIP_HTTP_MAX_WAIT_SECS; for a secondary limit it waits at least a minute, then doubles the wait); re-run later: tagship only uploads what is missing"),
             403 => resp.error(what).with_hint(format!(
                 "GitHub refused access to {repo}: the token in {env} needs `contents: write` on this repository"
+            )),
+            404 if self.auth.is_none() => resp.error(what).with_hint(format!(
+                "{env} is not set, so tagship asked anonymously, and GitHub answers 404 for a private repository: set {env}, or check platforms.github.owner/repo (`{repo}`)"
             )),
             404 => resp.error(what).with_hint(format!(
                 "check platforms.github.owner/repo (`{repo}`); GitHub also answers 404 when the token in {env} cannot see the repository (it needs `contents: write`)"
@@ -318,6 +350,34 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Like [`Api::fail`], for creating or publishing a release. The repository was already
+    /// read (the release lookups succeed before any write), so a 404 here is not a wrong name:
+    /// GitHub answers 404 (tokens) or 403 "Resource not accessible by integration" (App and
+    /// Actions tokens) when the release's target commit changes `.github/workflows/` and the
+    /// token lacks the workflow scope.
+    pub fn fail_write(&self, resp: &Response, what: &str, target: Option<&str>) -> Error {
+        let status = resp.status.as_u16();
+        let message = gh_message(resp);
+        let denied =
+            status == 404 || (status == 403 && message.contains("not accessible by integration"));
+        if !denied || rate_limited(resp, &message) {
+            return self.fail(resp, what);
+        }
+        let commit = target.map_or("the release's target commit".into(), |t| {
+            format!("the target commit {t}")
+        });
+        Error::new(
+            ErrorKind::Auth,
+            format!("{what}: GitHub refused with HTTP {status} ({message}) although {}/{} is readable", self.owner, self.repo),
+        )
+        .with_hint(format!(
+            "if {commit} changes files under .github/workflows/, the token in {} needs the `workflow` scope (classic PAT) or `Workflows: write` (fine-grained PAT, GitHub App); Actions' GITHUB_TOKEN never has it. Otherwise it lacks `contents: write` on {}/{}",
+            self.token_env, self.owner, self.repo
+        ))
+    }
+}
+
 /// GitHub's `message` field, or the raw body.
 fn gh_message(resp: &Response) -> String {
     serde_json::from_slice::<serde_json::Value>(&resp.body)
@@ -326,8 +386,13 @@ fn gh_message(resp: &Response) -> String {
         .unwrap_or_else(|| resp.text().chars().take(200).collect())
 }
 
-fn rate_limited(resp: &Response) -> bool {
-    resp.header("retry-after").is_some() || resp.header("x-ratelimit-remaining") == Some("0")
+/// A 403/429 that is a rate limit: a named wait, or GitHub's secondary-limit message alone.
+fn rate_limited(resp: &Response, message: &str) -> bool {
+    let m = message.to_lowercase();
+    resp.header("retry-after").is_some()
+        || resp.header("x-ratelimit-remaining") == Some("0")
+        || m.contains("secondary rate limit")
+        || m.contains("abuse detection")
 }
 
 /// True for a 422 whose `errors[]` has `code: already_exists` on `field`.

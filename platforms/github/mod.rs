@@ -5,10 +5,14 @@
 //! the draft with one PATCH. A same-name asset with a different size or digest is a conflict
 //! and is never overwritten. `check` reports a draft that has every asset as
 //! `Partial { missing: [] }`: nothing to upload, only the publishing PATCH is left.
+//! Assets are matched by the name GitHub stores (`assets::stored_name`); dependents get the
+//! URLs read back after publishing (`assets::final_assets`), never a draft's `untagged-` link.
 //! See README.md for users' documentation.
 
 pub mod api;
+pub mod assets;
 pub mod config;
+mod upload;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
@@ -17,10 +21,12 @@ use crate::platform::{
     section, Asset, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published,
     Requirement,
 };
-use api::{Api, Created, GhAsset, GhRelease, Upload, Uploaded};
+use api::{Api, Created, GhAsset, GhRelease};
+use assets::stored_name;
 use async_trait::async_trait;
 use config::GithubConfig;
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Registry entry.
@@ -41,6 +47,8 @@ fn build(v: &serde_json::Value, project: &Project) -> Result<Box<dyn Platform>> 
 pub struct Github {
     cfg: GithubConfig,
     project: Project,
+    /// The "no token: drafts are invisible" note was given (once per run).
+    noted_anonymous: AtomicBool,
 }
 
 /// What is on GitHub for this tag, compared with the local uploadables.
@@ -56,7 +64,26 @@ struct Survey {
 
 impl Github {
     pub fn new(cfg: GithubConfig, project: Project) -> Github {
-        Github { cfg, project }
+        Github {
+            cfg,
+            project,
+            noted_anonymous: AtomicBool::new(false),
+        }
+    }
+
+    /// Without a token GitHub serves a public repository but never lists drafts, so a draft
+    /// left by an earlier run cannot be seen: said once, on stderr, where the dry run's
+    /// progress goes.
+    fn note_anonymous(&self, cx: &Cx) {
+        if cx.secret(&self.cfg.token_env).is_some()
+            || self.noted_anonymous.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        eprintln!(
+            "github: {} is not set: looking at {}/{} anonymously. Drafts cannot be seen without a token, so a draft left by an earlier run is not found (a real run needs the token)",
+            self.cfg.token_env, self.cfg.owner, self.cfg.repo
+        );
     }
 
     fn api(&self, cx: &Cx) -> Api {
@@ -75,6 +102,8 @@ impl Github {
 
     /// Finds the release (published, else a draft) and compares its assets.
     async fn survey(&self, cx: &Cx, api: &Api) -> Result<Survey> {
+        self.note_anonymous(cx);
+        assets::distinct_stored_names(&cx.release.uploadables())?;
         match api.find_release(&cx.release.tag).await? {
             Some(r) => self.compare(cx, api, r).await,
             None => Ok(Survey {
@@ -96,7 +125,8 @@ impl Github {
             starters: Vec::new(),
         };
         for art in cx.release.uploadables() {
-            match remote.iter().find(|a| a.name == art.name) {
+            let stored = stored_name(&art.name);
+            match remote.iter().find(|a| a.name == stored) {
                 None => s.missing.push(art.clone()),
                 Some(a) if a.state != "uploaded" => {
                     s.starters.push(a.clone());
@@ -134,46 +164,27 @@ impl Github {
         self.cfg.prerelease.resolve(cx.release.is_prerelease())
     }
 
-    /// What dependents receive: the release page and every uploadable at its final,
-    /// tag-based download URL (draft assets have `untagged-…` URLs that die on publishing,
-    /// so those are never handed over), with our sha256 and size — the check proved the live
-    /// assets have the same content.
+    /// What dependents are planned to receive (and receive on a re-run, where the check
+    /// proved the live assets have our content): the release page and every uploadable at
+    /// its final, tag-based download URL — never a draft's `untagged-…` URL — with our sha256
+    /// and size.
     fn handover(&self, cx: &Cx) -> Handover {
-        let c = &self.cfg;
-        let page = format!(
-            "{}/{}/{}/releases/tag/{}",
-            c.web_base(),
-            c.owner,
-            c.repo,
-            api::encode(&cx.release.tag)
-        );
+        let tag = &cx.release.tag;
         let assets = cx
             .release
             .uploadables()
             .into_iter()
             .map(|a| Asset {
                 name: a.name.clone(),
-                url: self.download_url(cx, &a.name),
+                url: assets::download_url(&self.cfg, tag, &a.name),
                 sha256: a.sha256.clone(),
                 size: a.size,
             })
             .collect();
         Handover {
-            urls: vec![page],
+            urls: vec![assets::release_page(&self.cfg, tag)],
             assets,
         }
-    }
-
-    fn download_url(&self, cx: &Cx, name: &str) -> String {
-        let c = &self.cfg;
-        format!(
-            "{}/{}/{}/releases/download/{}/{}",
-            c.web_base(),
-            c.owner,
-            c.repo,
-            api::encode(&cx.release.tag),
-            api::encode(name)
-        )
     }
 
     /// Creates the draft, or reuses the release someone created meanwhile.
@@ -196,7 +207,7 @@ impl Github {
             "id": 0,
             "tag_name": cx.release.tag,
             "draft": true,
-            "html_url": format!("{}/{}/{}/releases/tag/{}", c.web_base(), c.owner, c.repo, api::encode(&cx.release.tag)),
+            "html_url": assets::release_page(c, &cx.release.tag),
             "upload_url": format!("{}/repos/{}/{}/releases/0/assets{{?name,label}}", c.uploads_base(), c.owner, c.repo),
         });
         match api.create_release(&body, predicted).await? {
@@ -238,39 +249,17 @@ impl Github {
         }
     }
 
-    /// Uploads one file; a concurrent identical upload (422 already_exists) is accepted.
-    async fn upload(
-        &self,
-        cx: &Cx,
-        api: &Api,
-        release: &GhRelease,
-        art: &Artifact,
-    ) -> Result<GhAsset> {
-        let up = Upload {
-            name: art.name.clone(),
-            label: None,
-            path: cx.release.path(art),
-            content_type: "application/octet-stream".into(),
-            predicted: json!({
-                "id": 0, "name": art.name, "size": art.size, "state": "uploaded",
-                "digest": format!("sha256:{}", art.sha256),
-                "browser_download_url": self.download_url(cx, &art.name),
-            }),
-        };
-        match api.upload_asset(&self.upload_target(release), &up).await? {
-            Uploaded::Asset(a) => Ok(a),
-            Uploaded::AlreadyExists => {
-                let assets = api.list_assets(release.id).await?;
-                match assets.into_iter().find(|a| a.name == art.name) {
-                    Some(a) if a.state == "uploaded" => same_content(&a, art).map(|_| a),
-                    _ => Err(Error::conflict(format!(
-                        "uploading {}: GitHub says the asset exists but it is not complete",
-                        art.name
-                    ))
-                    .with_hint("another upload may be running; re-run: tagship deletes unfinished assets first")),
-                }
-            }
-        }
+    /// The page and asset URLs dependents get (re-read after publishing).
+    async fn final_assets(&self, cx: &Cx, api: &Api, release: &GhRelease) -> Result<assets::Final> {
+        let local = cx.release.uploadables();
+        assets::final_assets(assets::Handover {
+            api,
+            cfg: &self.cfg,
+            tag: &cx.release.tag,
+            release,
+            local: &local,
+        })
+        .await
     }
 
     /// Publishes the draft (the last step, so an immutable release is complete).
@@ -291,7 +280,7 @@ impl Github {
 }
 
 /// An uploaded asset must have the local size and, when GitHub reports one, the same digest.
-fn same_content(remote: &GhAsset, local: &Artifact) -> Result<()> {
+pub(crate) fn same_content(remote: &GhAsset, local: &Artifact) -> Result<()> {
     let size_ok = remote.size == local.size;
     let digest_ok = match &remote.digest {
         Some(d) => match d.strip_prefix("sha256:") {
@@ -381,9 +370,22 @@ impl Platform for Github {
             uploaded.push(art.name.clone());
             s.present.push((art.name.clone(), asset));
         }
-        self.publish_draft(cx, &api, release).await?;
+        let release = self.publish_draft(cx, &api, release).await?;
+        let fin = self.final_assets(cx, &api, &release).await?;
         Ok(Published {
-            handover: self.handover(cx),
+            handover: Handover {
+                urls: vec![fin.html_url],
+                assets: fin
+                    .assets
+                    .into_iter()
+                    .map(|a| Asset {
+                        name: a.name,
+                        url: a.url,
+                        sha256: a.sha256,
+                        size: a.size,
+                    })
+                    .collect(),
+            },
             uploaded,
             ..Default::default()
         })

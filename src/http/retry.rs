@@ -1,8 +1,16 @@
 //! Retry decisions. Retryable: connect errors, resets and timeouts (idempotent requests
 //! only), 5xx and 429. `Retry-After` (seconds or HTTP date) and GitHub's `x-ratelimit-reset`
 //! are honoured up to `max_wait`. A non-idempotent request is retried only when the server
-//! provably did not act on it (connect error, 429, 503); any other transport failure after
-//! sending is an unknown outcome, reported as such so the engine re-checks live state first.
+//! provably did not act on it (connect error, 429, 503, a rate limit); any other transport
+//! failure after sending is an unknown outcome, reported as such so the engine re-checks live
+//! state first.
+//!
+//! GitHub's secondary rate limit often comes as a bare 403/429 whose only sign is its message
+//! ("You have exceeded a secondary rate limit"). GitHub's docs say: without `retry-after` or
+//! `x-ratelimit-reset`, wait at least a minute, then back off exponentially, and give up after
+//! a few tries. So the waits are 60 s, 120 s, 240 s … and a wait beyond `max_wait` gives up
+//! (the response is returned and the adapter reports a rate limit). The first wait is
+//! `min(60 s, max_wait)`, which lets tests shorten it through `TAGSHIP_HTTP_MAX_WAIT_SECS`.
 
 use super::{Request, Response};
 use std::time::{Duration, SystemTime};
@@ -55,16 +63,17 @@ impl RetryPolicy {
         match outcome {
             Ok(resp) => {
                 let s = resp.status.as_u16();
-                let retryable = s == 429 || (500..=599).contains(&s) || secondary_limit(resp);
+                let limited = rate_limited(resp);
+                let retryable = s == 429 || (500..=599).contains(&s) || limited;
                 if !retryable {
                     return Decision::Done;
                 }
                 // A non-idempotent request that got a 500/502/504 may have been acted on.
-                let safe = req.is_idempotent() || s == 429 || s == 503 || secondary_limit(resp);
+                let safe = req.is_idempotent() || s == 429 || s == 503 || limited;
                 if !safe || last {
                     return Decision::GiveUp(resp.clone());
                 }
-                match server_wait(resp) {
+                match server_wait(resp).or_else(|| self.secondary_wait(resp, attempt)) {
                     Some(w) if w > self.max_wait => Decision::GiveUp(resp.clone()),
                     Some(w) => Decision::RetryAfter(w),
                     None => Decision::RetryAfter(self.backoff(attempt)),
@@ -89,6 +98,21 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The wait GitHub's docs ask for after the `attempt`-th secondary-rate-limit answer that
+    /// names no wait: at least a minute (shortened to `max_wait` when that is lower), doubling.
+    fn secondary_wait(&self, r: &Response, attempt: u32) -> Option<Duration> {
+        if !secondary_message(r) {
+            return None;
+        }
+        let first = SECONDARY_MIN_WAIT.min(self.max_wait);
+        Some(first.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1)))
+    }
+}
+
+/// GitHub: "wait for at least one minute before retrying".
+const SECONDARY_MIN_WAIT: Duration = Duration::from_secs(60);
+
 pub(super) enum Decision {
     /// Return the outcome as it is.
     Done,
@@ -99,10 +123,24 @@ pub(super) enum Decision {
     RetryAfter(Duration),
 }
 
-/// GitHub's secondary rate limit answers 403 with `retry-after` or `x-ratelimit-remaining: 0`.
-fn secondary_limit(r: &Response) -> bool {
-    r.status.as_u16() == 403
-        && (r.header("retry-after").is_some() || r.header("x-ratelimit-remaining") == Some("0"))
+/// A 403/429 that is a rate limit: it names a wait (`retry-after`, `x-ratelimit-remaining: 0`)
+/// or says so in its message (GitHub's secondary limit often does only that).
+fn rate_limited(r: &Response) -> bool {
+    let s = r.status.as_u16();
+    (s == 403 || s == 429)
+        && (r.header("retry-after").is_some()
+            || r.header("x-ratelimit-remaining") == Some("0")
+            || secondary_message(r))
+}
+
+/// The messages GitHub sends with a secondary rate limit (older API: "abuse detection").
+fn secondary_message(r: &Response) -> bool {
+    let s = r.status.as_u16();
+    if s != 403 && s != 429 {
+        return false;
+    }
+    let body = String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    body.contains("secondary rate limit") || body.contains("abuse detection mechanism")
 }
 
 fn server_wait(r: &Response) -> Option<Duration> {
@@ -144,6 +182,64 @@ mod tests {
             1445412480
         );
     }
+    fn secondary(body: &str, status: u16) -> Response {
+        Response {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: bytes::Bytes::from(body.to_string()),
+            url: "https://api.github.com/x".into(),
+            predicted: false,
+        }
+    }
+
+    fn policy(max_wait: u64) -> RetryPolicy {
+        RetryPolicy {
+            attempts: 5,
+            base: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            max_wait: Duration::from_secs(max_wait),
+        }
+    }
+
+    fn wait(d: Decision) -> Option<Duration> {
+        match d {
+            Decision::RetryAfter(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn secondary_limit_by_message_waits_a_minute_then_doubles_then_gives_up() {
+        let msg = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#;
+        let post = Request::post("https://api.github.com/repos/o/r/releases").unwrap();
+        let p = policy(120);
+        for status in [403, 429] {
+            let r = Ok(secondary(msg, status));
+            assert_eq!(wait(p.decide(&post, &r, 1)), Some(Duration::from_secs(60)));
+            assert_eq!(wait(p.decide(&post, &r, 2)), Some(Duration::from_secs(120)));
+            assert!(
+                matches!(p.decide(&post, &r, 3), Decision::GiveUp(_)),
+                "240 s > max_wait"
+            );
+        }
+        // A short max_wait shortens the first wait (tests), the doubling still gives up.
+        let r = Ok(secondary(msg, 403));
+        assert_eq!(
+            wait(policy(1).decide(&post, &r, 1)),
+            Some(Duration::from_secs(1))
+        );
+        assert!(matches!(
+            policy(1).decide(&post, &r, 2),
+            Decision::GiveUp(_)
+        ));
+        // A plain 403 (permissions) is not a rate limit and is not retried.
+        let plain = Ok(secondary(
+            r#"{"message":"Resource not accessible by integration"}"#,
+            403,
+        ));
+        assert!(matches!(p.decide(&post, &plain, 1), Decision::Done));
+    }
+
     #[test]
     fn backoff_grows_and_is_capped() {
         let p = RetryPolicy {

@@ -23,7 +23,12 @@ pub struct Opts {
     pub dry_run: bool,
     pub token: Option<&'static str>,
     pub version: &'static str,
+    pub tag: &'static str,
     pub extra: serde_json::Value,
+    /// Longest server-requested (or rate-limit) wait the HTTP layer accepts.
+    pub max_wait: Duration,
+    /// More uploadable archives: (name, bytes).
+    pub files: Vec<(&'static str, &'static [u8])>,
 }
 
 impl Default for Opts {
@@ -32,7 +37,10 @@ impl Default for Opts {
             dry_run: false,
             token: Some(TOKEN),
             version: "1.2.3",
+            tag: TAG,
             extra: serde_json::json!({}),
+            max_wait: Duration::from_secs(5),
+            files: Vec::new(),
         }
     }
 }
@@ -56,9 +64,10 @@ pub fn artifact(dist: &std::path::Path, name: &str, data: &[u8], kind: ArtifactK
     }
 }
 
-/// A release of `demo` at `TAG` whose dist/ holds an archive, SHA256SUMS and a binary.
-pub fn release(dist: &std::path::Path, version: &str) -> Release {
-    let artifacts = vec![
+/// A release of `demo` at `o.tag` whose dist/ holds an archive, SHA256SUMS, a binary and
+/// `o.files`.
+pub fn release(dist: &std::path::Path, o: &Opts) -> Release {
+    let mut artifacts = vec![
         artifact(
             dist,
             ARCHIVE,
@@ -78,13 +87,16 @@ pub fn release(dist: &std::path::Path, version: &str) -> Release {
             ArtifactKind::Binary,
         ),
     ];
+    for (name, data) in &o.files {
+        artifacts.push(artifact(dist, name, data, ArtifactKind::Archive));
+    }
     Release {
         project: Project {
             name: "demo".into(),
             ..Default::default()
         },
-        version: semver::Version::parse(version).unwrap(),
-        tag: TAG.into(),
+        version: semver::Version::parse(o.version).unwrap(),
+        tag: o.tag.into(),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         dist: dist.to_path_buf(),
         artifacts,
@@ -101,7 +113,7 @@ pub fn cx(release: Release, o: &Opts, ledger: &Ledger) -> Cx {
             attempts: 4,
             base: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
-            max_wait: Duration::from_secs(5),
+            max_wait: o.max_wait,
         },
         ..Default::default()
     };
@@ -123,7 +135,7 @@ pub fn cx(release: Release, o: &Opts, ledger: &Ledger) -> Cx {
 /// The adapter for `acme/demo` on the double, with `o.extra` merged into its section.
 pub fn setup(d: &GithubDouble, o: Opts) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let release = release(dir.path(), o.version);
+    let release = release(dir.path(), &o);
     let project = release.project.clone();
     let ledger = Ledger::default();
     let cx = cx(release, &o, &ledger);

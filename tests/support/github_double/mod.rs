@@ -1,21 +1,31 @@
 //! An in-process, stateful GitHub Releases API double (axum on 127.0.0.1:0) for adapter tests.
 //!
-//! It serves one repository with the endpoints tagship uses, answering like GitHub does:
-//! drafts are invisible to `GET /releases/tags/{tag}`, listings paginate with `Link`, a
-//! duplicate asset name is a 422 `already_exists`, published immutable releases refuse
-//! uploads. Uploads live under `/uploads/...` on the same listener and are reachable only
-//! through the `upload_url` template in the release JSON. Tests inject faults and read the
-//! request log. Path segments are not percent-decoded (tags in tests are plain).
+//! It serves one repository with the endpoints tagship uses, answering like GitHub does
+//! (REST description 2022-11-28 and the docs), never kinder:
+//! - drafts are invisible to `GET /releases/tags/{tag}` and to callers without a token; a
+//!   draft's pages and asset links live under `untagged-<hex>` until it is published;
+//! - releases are listed drafts first, newest first; listings paginate with `Link` and stop
+//!   at 1,000 results (a page beyond answers 422);
+//! - a public repository answers reads without a token, a private one answers 404;
+//! - path segments are percent-decoded (`release%2Fv1` is the tag `release/v1`); asset names
+//!   are rewritten as GitHub stores them; a duplicate name is a 422 `already_exists`;
+//! - published immutable releases refuse uploads; a release whose target commit changes
+//!   `.github/workflows/` needs a token with the workflow scope (else 404 or 403).
+//!
+//! Uploads live under `/uploads/...` on the same listener and are reachable only through the
+//! `upload_url` template. Tests inject faults (including secondary rate limits and uploads
+//! that fail leaving an unfinished asset), read the request log, and read every JSON answer
+//! (`served`) to check it against the vendored schemas.
 #![allow(dead_code)]
 
 pub mod harness;
+mod render;
 mod routes;
 
 use axum::http::HeaderMap;
-use axum::response::Response;
-use routes::gh;
+use render::EPOCH;
+use routes::Reply;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +41,8 @@ struct Rel {
     prerelease: bool,
     target_commitish: String,
     assets: Vec<Asset>,
+    created: u64,
+    published: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -41,6 +53,27 @@ struct Asset {
     state: String,
     content_type: String,
     data: Vec<u8>,
+    created: u64,
+}
+
+/// One JSON answer, for the schema checks: the operation (REST description `operationId`),
+/// the status and the body.
+#[derive(Clone, Debug)]
+pub struct Served {
+    pub op: &'static str,
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Who is calling, judged from `Authorization`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// The configured token: push access, sees drafts.
+    Owner,
+    /// No token at all.
+    Anonymous,
+    /// A token GitHub does not know: 401 "Bad credentials", even on a public repository.
+    Bad,
 }
 
 #[derive(Default)]
@@ -56,9 +89,17 @@ struct State {
     fail_only: Option<String>,
     fail_always: Option<u16>,
     rate_limit_next: u32,
+    secondary_next: u32,
+    secondary_status: u16,
     immutable: bool,
     race_create: bool,
+    private: bool,
+    workflow_commits: Vec<String>,
+    workflow_denial: Option<u16>,
+    starter_uploads: u32,
+    clock: u64,
     log: Vec<(String, String)>,
+    served: Vec<Served>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -83,6 +124,7 @@ impl GithubDouble {
             repo: repo.into(),
             token: token.into(),
             next_id: 1000,
+            clock: EPOCH,
             ..Default::default()
         }));
         let app = axum::Router::new()
@@ -125,10 +167,51 @@ impl GithubDouble {
         s.fail_next = 0;
         s.fail_always = None;
         s.rate_limit_next = 0;
+        s.secondary_next = 0;
+        s.starter_uploads = 0;
     }
-    /// Answers the next `n` requests with GitHub's secondary rate limit (403, retry-after: 1).
+    /// Answers the next `n` requests with a rate limit that names its wait (403 with
+    /// `retry-after: 1` and `x-ratelimit-remaining: 0`).
     pub fn rate_limit_next(&self, n: u32) {
         self.st().rate_limit_next = n;
+    }
+    /// Answers the next `n` requests with GitHub's secondary rate limit as it often comes:
+    /// `status` (403 or 429), the documented message, and neither `retry-after` nor
+    /// `x-ratelimit-remaining`.
+    pub fn secondary_limit_next(&self, n: u32, status: u16) {
+        let mut s = self.st();
+        s.secondary_next = n;
+        s.secondary_status = status;
+    }
+    /// A private repository: tokenless requests get 404, as if it did not exist.
+    pub fn set_private(&self, on: bool) {
+        self.st().private = on;
+    }
+    /// The commit `sha` changes files under `.github/workflows/`.
+    pub fn workflow_change_at(&self, sha: &str) {
+        self.st().workflow_commits.push(sha.into());
+    }
+    /// The token lacks the workflow scope: creating or publishing a release whose target
+    /// commit changes workflows answers `status` (404 for tokens, 403 "Resource not accessible
+    /// by integration" for GitHub App / Actions tokens).
+    pub fn deny_workflow_changes(&self, status: u16) {
+        self.st().workflow_denial = Some(status);
+    }
+    /// The next `n` uploads fail with 502 after storing part of the file: an unfinished
+    /// (`state: "open"`) asset keeps the name, as a broken upload does on GitHub.
+    pub fn fail_uploads_leaving_starter(&self, n: u32) {
+        self.st().starter_uploads = n;
+    }
+    /// Adds `n` releases tagged `{prefix}{i}` (no request logged).
+    pub fn add_releases(&self, prefix: &str, n: usize, draft: bool) {
+        let mut s = self.st();
+        for i in 0..n {
+            s.insert_release(&format!("{prefix}{i}"), draft);
+        }
+    }
+    /// Every JSON answer given so far (faults with 5xx excluded).
+    pub fn served(&self) -> Vec<Served> {
+        self.st().served.clone()
     }
     /// Published releases refuse uploads and deletions, as with immutable releases on.
     pub fn set_immutable(&self, on: bool) {
@@ -147,6 +230,7 @@ impl GithubDouble {
     pub fn add_asset(&self, tag: &str, name: &str, data: &[u8], state: &str) {
         let mut s = self.st();
         let id = s.bump();
+        let now = s.clock;
         let rel = s.rel_by_tag_mut(tag).expect("no release with that tag");
         rel.assets.push(Asset {
             id,
@@ -155,6 +239,7 @@ impl GithubDouble {
             state: state.into(),
             content_type: "application/octet-stream".into(),
             data: data.to_vec(),
+            created: now,
         });
     }
     /// Deletes an asset behind the adapter's back.
@@ -202,10 +287,12 @@ impl GithubDouble {
 impl State {
     fn bump(&mut self) -> u64 {
         self.next_id += 1;
+        self.clock += 1;
         self.next_id
     }
     fn insert_release(&mut self, tag: &str, draft: bool) -> u64 {
         let id = self.bump();
+        let now = self.clock;
         self.releases.push(Rel {
             id,
             tag_name: tag.into(),
@@ -215,6 +302,8 @@ impl State {
             prerelease: false,
             target_commitish: "main".into(),
             assets: Vec::new(),
+            created: now,
+            published: (!draft).then_some(now),
         });
         id
     }
@@ -225,65 +314,48 @@ impl State {
         let id: u64 = id.parse().ok()?;
         self.releases.iter_mut().find(|r| r.id == id)
     }
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
     fn frozen(&self, r: &Rel) -> bool {
         self.immutable && !r.draft
     }
-    fn rel_json(&self, r: &Rel) -> Value {
-        let (o, p, b) = (&self.owner, &self.repo, self.base());
-        let page = if r.draft {
-            format!("untagged-{}", r.id)
-        } else {
-            r.tag_name.clone()
-        };
-        let assets: Vec<Value> = r.assets.iter().map(|a| self.asset_json(r, a)).collect();
-        json!({
-            "id": r.id, "tag_name": r.tag_name, "name": r.name, "body": r.body,
-            "draft": r.draft, "prerelease": r.prerelease, "target_commitish": r.target_commitish,
-            "immutable": self.frozen(r),
-            "url": format!("{b}/repos/{o}/{p}/releases/{}", r.id),
-            "html_url": format!("{b}/{o}/{p}/releases/tag/{page}"),
-            "upload_url": format!("{b}/uploads/repos/{o}/{p}/releases/{}/assets{{?name,label}}", r.id),
-            "assets": assets,
-        })
-    }
-    fn asset_json(&self, r: &Rel, a: &Asset) -> Value {
-        let (o, p, b) = (&self.owner, &self.repo, self.base());
-        json!({
-            "id": a.id, "name": a.name, "label": a.label, "state": a.state,
-            "size": a.data.len(), "content_type": a.content_type,
-            "digest": format!("sha256:{}", hex::encode(Sha256::digest(&a.data))),
-            "browser_download_url": format!("{b}/{o}/{p}/releases/download/{}/{}", r.tag_name, a.name),
-        })
-    }
 
     /// Injected faults, in priority order.
-    fn fault(&mut self, line: &str) -> Option<Response> {
+    fn fault(&mut self, line: &str) -> Option<Reply> {
         if self.rate_limit_next > 0 {
             self.rate_limit_next -= 1;
-            let body = json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "documentation_url": DOCS});
-            let mut r = gh(403, body);
-            r.headers_mut().insert("retry-after", "1".parse().unwrap());
-            r.headers_mut()
-                .insert("x-ratelimit-remaining", "0".parse().unwrap());
-            return Some(r);
+            let body = json!({"message": "API rate limit exceeded for user ID 1.", "documentation_url": DOCS});
+            return Some(
+                Reply::new(403, "*", body)
+                    .header("retry-after", "1")
+                    .header("x-ratelimit-remaining", "0"),
+            );
+        }
+        if self.secondary_next > 0 {
+            self.secondary_next -= 1;
+            let body = json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0AB1:2C3D:4E5F60:7A8B9C:6789ABCD.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"});
+            return Some(Reply::new(self.secondary_status, "*", body));
         }
         let selected = self.fail_only.as_deref().map_or(true, |n| line.contains(n));
         if self.fail_next > 0 && selected {
             self.fail_next -= 1;
-            return Some(gh(self.fail_status, json!({"message": "injected failure"})));
+            return Some(Reply::new(
+                self.fail_status,
+                "*",
+                json!({"message": "injected failure"}),
+            ));
         }
         self.fail_always
-            .map(|s| gh(s, json!({"message": "injected failure"})))
+            .map(|s| Reply::new(s, "*", json!({"message": "injected failure"})))
     }
 
-    fn authorized(&self, headers: &HeaderMap) -> bool {
-        let got = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        got == format!("Bearer {}", self.token) || got == format!("token {}", self.token)
+    fn caller(&self, headers: &HeaderMap) -> Caller {
+        let Some(got) = headers.get("authorization") else {
+            return Caller::Anonymous;
+        };
+        let got = got.to_str().unwrap_or("");
+        if got == format!("Bearer {}", self.token) || got == format!("token {}", self.token) {
+            Caller::Owner
+        } else {
+            Caller::Bad
+        }
     }
 }
