@@ -323,7 +323,7 @@ fn gh_message(resp: &Response) -> String {
     serde_json::from_slice::<serde_json::Value>(&resp.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
-        .unwrap_or_else(|| resp.text().chars().take(200).collect())
+        .unwrap_or_else(|| resp.excerpt(200))
 }
 
 fn rate_limited(resp: &Response) -> bool {
