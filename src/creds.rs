@@ -13,27 +13,103 @@ pub fn lookup(var: &str, purpose: &str) -> Result<Secret> {
 }
 
 /// [`lookup`] with the environment and the keyring switch passed in (tests, embedding).
+/// A value that is blank counts as missing; one that cannot travel as an HTTP header value
+/// (line breaks, control or non-ASCII characters, surrounding whitespace) is refused before
+/// anything is sent, naming the variable and never showing the value.
 pub fn lookup_in(
     var: &str,
     purpose: &str,
     env: impl Fn(&str) -> Option<String>,
     use_keyring: bool,
 ) -> Result<Secret> {
-    if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-        return Ok(Secret::new(v));
+    if let Err(why) = check_name(var) {
+        let shown = var.escape_debug();
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("credential variable name `{shown}` (needed by {purpose}) {why}"),
+        )
+        .with_hint(NAME_RULE));
+    }
+    let mut blank = false;
+    let mut found = |v: Option<String>, from: &str| -> Option<Result<Secret>> {
+        let v = v.filter(|v| !v.is_empty())?;
+        if v.trim().is_empty() {
+            blank = true;
+            return None;
+        }
+        Some(match unsendable(&v) {
+            None => Ok(Secret::new(v)),
+            Some(why) => Err(refuse(var, purpose, from, &v, why)),
+        })
+    };
+    if let Some(r) = found(env(var), "the environment variable") {
+        return r;
     }
     if use_keyring {
-        if let Some(v) = keyring_get(var) {
-            return Ok(Secret::new(v));
+        if let Some(r) = found(keyring_get(var), "the keyring entry") {
+            return r;
         }
     }
+    let why = if blank { " (it is set but blank)" } else { "" };
     Err(Error::new(
         ErrorKind::Credentials,
-        format!("missing credential {var} (needed by {purpose})"),
+        format!("missing credential {var} (needed by {purpose}){why}"),
     )
     .with_hint(format!(
         "set the environment variable {var}, or store it in the OS keyring: service `tagship`, user `{var}`"
     )))
+}
+
+const NAME_RULE: &str = "a credential is named by an environment variable: ASCII letters, digits \
+     and `_`, not starting with a digit (e.g. `GITHUB_TOKEN`)";
+
+/// Whether `var` can name an environment variable (POSIX portable names).
+pub fn check_name(var: &str) -> std::result::Result<(), &'static str> {
+    let mut chars = var.chars();
+    match chars.next() {
+        None => Err("is empty"),
+        Some(c) if c.is_ascii_digit() => Err("starts with a digit"),
+        _ if var.contains('=') => {
+            Err("contains `=` (write the name only; the value goes in the environment)")
+        }
+        _ if var.contains('\0') => Err("contains a NUL character"),
+        _ if !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Err("contains characters other than letters, digits and `_`")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why `v` cannot be sent as (part of) an HTTP header value, if it cannot.
+fn unsendable(v: &str) -> Option<String> {
+    let (i, c) = match v.char_indices().find(|(_, c)| !(' '..='~').contains(c)) {
+        Some(found) => found,
+        None if v.trim() != v => return Some("starts or ends with whitespace".into()),
+        None => return None,
+    };
+    let what = match c {
+        '\r' | '\n' if i + c.len_utf8() == v.len() => "ends with a line break",
+        '\r' | '\n' => "contains a line break (a header injection would follow it)",
+        c if c.is_control() => "contains a control character",
+        _ => "contains a non-ASCII character",
+    };
+    Some(format!("{what} at byte {i}"))
+}
+
+fn refuse(var: &str, purpose: &str, from: &str, v: &str, why: String) -> Error {
+    // The value is refused, but it is still a secret: parts of it may show elsewhere.
+    crate::redact::register(v);
+    for part in v.split(|c: char| c.is_control()) {
+        crate::redact::register(part.trim());
+    }
+    Error::new(
+        ErrorKind::Credentials,
+        format!("credential {var} (needed by {purpose}) cannot be sent: {from} {why}"),
+    )
+    .with_hint(format!(
+        "a credential must be one line of visible ASCII characters; set {var} again without \
+         the stray characters (e.g. `export {var}=\"$(tr -d '\\r\\n' < token.txt)\"`)"
+    ))
 }
 
 /// Reads the OS keyring. Any keyring failure (no backend, no entry, locked) counts as
@@ -60,6 +136,39 @@ mod tests {
         let got = lookup_in("V", "t", |_| Some("from-env-value".into()), false).unwrap();
         assert_eq!(got.expose(), "from-env-value");
         assert!(lookup_in("V", "t", |_| Some(String::new()), false).is_err());
+    }
+
+    /// Hostile values and names: refused with the variable named, the value never shown.
+    #[test]
+    fn unsendable_values_and_bad_names_are_refused() {
+        let rows: &[(&str, &str, &str)] = &[
+            ("V", "tok-123456\r\nX-Injected: yes", "line break"),
+            ("V", "tok-123456\n", "ends with a line break"),
+            ("V", "tok-123456\r", "ends with a line break"),
+            ("V", "tok\t123456", "control character"),
+            ("V", "tok\u{7f}123456", "control character"),
+            ("V", "tök-123456", "non-ASCII"),
+            ("V", "tok-123456\u{200b}", "non-ASCII"),
+            ("V", " tok-123456", "whitespace"),
+            ("V", "   ", "blank"),
+            ("V", "\t \t", "blank"),
+            ("", "x", "is empty"),
+            ("GITHUB_TOKEN=x", "x", "contains `=`"),
+            ("GITHUB\0TOKEN", "x", "NUL"),
+            ("1TOKEN", "x", "digit"),
+            ("MY-TOKEN", "x", "letters, digits"),
+        ];
+        for (var, value, want) in rows {
+            let value = value.to_string();
+            let e = lookup_in(var, "t", |_| Some(value.clone()), false).unwrap_err();
+            let msg = e.message();
+            assert!(msg.contains(want), "{var:?}={value:?}: {msg}");
+            assert!(msg.contains(&var.escape_debug().to_string()), "{msg}");
+            if value.trim().len() > 4 {
+                assert!(!msg.contains("123456"), "value shown: {msg}");
+            }
+            assert!(e.kind.is_input() || e.kind == ErrorKind::Credentials);
+        }
     }
 
     /// The keyring path for real: a secret stored in the OS keyring (kernel keyutils on

@@ -9,6 +9,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[path = "version_files.rs"]
+mod files;
+
 /// Where the version came from, for the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -138,72 +141,28 @@ pub fn head_commit(root: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// Refuses when a project file states a version other than the tag's. Every claim is checked
+/// (a pyproject.toml may carry both `[project]` and `[tool.poetry]`).
 fn check_project_files(root: &Path, v: &semver::Version) -> Result<()> {
-    let found = [
-        (
-            "Cargo.toml",
-            toml_version(&root.join("Cargo.toml"), "package"),
-        ),
-        (
-            "pyproject.toml",
-            toml_version(&root.join("pyproject.toml"), "project"),
-        ),
-        ("package.json", json_version(&root.join("package.json"))),
-    ];
-    for (file, ver) in found {
-        let Some((ver, line)) = ver else { continue };
-        if ver != v.to_string() {
+    for c in files::claims(root)? {
+        if c.version != v.to_string() {
+            let file = c.file.file_name().map_or_else(
+                || c.file.display().to_string(),
+                |f| f.to_string_lossy().into_owned(),
+            );
             return Err(Error::input(format!(
-                "{}:{line}: version `{ver}` does not match the tag's version `{v}`",
-                root.join(file).display()
+                "{}:{}: version `{}` does not match the tag's version `{v}`",
+                c.file.display(),
+                c.line,
+                c.version
             ))
-            .with_hint(format!("bump {file} to {v} and re-tag, or tag v{ver}")));
+            .with_hint(format!(
+                "bump {file} to {v} and re-tag, or tag v{}",
+                c.version
+            )));
         }
     }
     Ok(())
-}
-
-/// Reads `version = "x"` in a TOML `[section]` with a line scan (enough for the version key;
-/// `version.workspace = true` and dynamic versions are skipped).
-fn toml_version(path: &Path, section: &str) -> Option<(String, usize)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut in_section = false;
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.starts_with('[') {
-            in_section = l == format!("[{section}]");
-            continue;
-        }
-        if !in_section {
-            continue;
-        }
-        if let Some(rest) = l.strip_prefix("version") {
-            let rest = rest.trim_start();
-            if let Some(val) = rest.strip_prefix('=') {
-                return Some((toml_string(val)?, i + 1));
-            }
-        }
-    }
-    None
-}
-
-/// The value of a TOML basic or literal string, ignoring a trailing comment.
-fn toml_string(v: &str) -> Option<String> {
-    let v = v.trim();
-    let q = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let rest = &v[1..];
-    Some(rest[..rest.find(q)?].to_string())
-}
-
-fn json_version(path: &Path) -> Option<(String, usize)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let ver = v.get("version")?.as_str()?.to_string();
-    let line = text
-        .lines()
-        .position(|l| l.contains("\"version\""))
-        .map_or(1, |i| i + 1);
-    Some((ver, line))
 }
 
 #[cfg(test)]

@@ -22,13 +22,16 @@ pub struct CratesConfig {
     pub registry: Option<String>,
     /// Sparse index URL (`sparse+` prefix optional). Default `https://index.crates.io/`;
     /// required when `registry` is set.
+    #[schemars(extend("format" = "sparse-index-url"))]
     #[serde(default)]
     pub index: Option<String>,
     /// Web API root, e.g. `https://crates.io`. Default: the `api` field of the index's
     /// `config.json`.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub api: Option<String>,
     /// Environment variable (or keyring entry) holding the API token.
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
     /// Path to Cargo.toml, relative to pipeline.yaml (default `Cargo.toml`).

@@ -383,7 +383,7 @@ fn gh_message(resp: &Response) -> String {
     serde_json::from_slice::<serde_json::Value>(&resp.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
-        .unwrap_or_else(|| resp.text().chars().take(200).collect())
+        .unwrap_or_else(|| resp.excerpt(200))
 }
 
 /// A 403/429 that is a rate limit: a named wait, or GitHub's secondary-limit message alone.

@@ -15,13 +15,16 @@ pub struct GithubConfig {
     /// Repository name.
     pub repo: String,
     /// REST API root. `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default = "default_api_url")]
     pub api_url: String,
     /// Uploads root. When unset: the `upload_url` template GitHub returns with the release,
     /// else `https://uploads.github.com` for api.github.com, else `https://HOST/api/uploads`.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub upload_url: Option<String>,
     /// Environment variable (or keyring entry) holding a token with `contents: write`.
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
     /// Leave the release as a draft (assets uploaded, not published).

@@ -12,6 +12,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct NpmConfig {
     /// Registry root, e.g. `https://registry.npmjs.org/` or a Verdaccio URL.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default = "default_registry")]
     pub registry: String,
     /// Name of the root package users install (`@acme/tool` or `tool`). Default: the
@@ -23,9 +24,11 @@ pub struct NpmConfig {
     #[serde(default)]
     pub scope: Option<String>,
     /// Environment variable (or keyring entry) holding an npm automation/granular token.
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
     /// Environment variable holding a one-time password (2FA), sent as `npm-otp`. Optional.
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_otp_env")]
     pub otp_env: String,
     /// dist-tag to publish under. Default: `latest`, or `next` for a prerelease.

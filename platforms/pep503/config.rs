@@ -22,6 +22,7 @@ pub struct Pep503Config {
     pub path: Option<String>,
     /// URL where the files of `files/` are served (wheels and their `.metadata`), e.g. a CDN;
     /// default: relative links (`../../files/<wheel>`), which work wherever the index is hosted.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub base_url: Option<String>,
     /// Distribution name; default: the project name.
@@ -32,6 +33,7 @@ pub struct Pep503Config {
     pub requires_python: Option<String>,
     /// Env var with an HTTPS token for git (sent as an `Authorization: Basic` header with
     /// user `x-access-token`); default: git's own credentials (ssh key, credential helper).
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default)]
     pub token_env: Option<String>,
 }

@@ -22,12 +22,15 @@ pub enum CheckVia {
 #[serde(deny_unknown_fields)]
 pub struct PypiConfig {
     /// Legacy upload endpoint.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default = "default_repository_url")]
     pub repository_url: String,
     /// Base of the warehouse JSON API (`{index_url}pypi/{name}/{version}/json`).
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default = "default_index_url")]
     pub index_url: String,
     /// Simple API root (PEP 691/503), e.g. `http://host/simple/`; default `{index_url}simple/`.
+    #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub simple_url: Option<String>,
     /// Which API the check asks first.
@@ -37,6 +40,7 @@ pub struct PypiConfig {
     #[serde(default)]
     pub package: Option<String>,
     /// Environment variable holding the API token (or password).
+    #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
     /// Upload user name: `__token__` for API tokens.

@@ -36,13 +36,21 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// At most this many problems are printed: a hostile file can have hundreds of thousands,
+/// and the first ones are what the user fixes first.
+pub const MAX_SHOWN: usize = 100;
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.0.iter().take(MAX_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{d}")?;
+        }
+        if self.0.len() > MAX_SHOWN {
+            let more = self.0.len() - MAX_SHOWN;
+            write!(f, "\n... and {more} more problem(s) not shown")?;
         }
         Ok(())
     }
@@ -154,8 +162,15 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let lower = word.to_lowercase();
+    let len = lower.chars().count();
     candidates
         .into_iter()
+        // The distance is at least the length difference: skip what cannot be close enough
+        // (a file with 250k unknown keys must not cost 250k full edit-distance tables each).
+        .filter(|c| {
+            let n = c.chars().count();
+            len.abs_diff(n) <= 1.max(n / 3)
+        })
         .map(|c| (distance(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| {
             let len = c.chars().count();

@@ -9,7 +9,7 @@
 
 use super::diag::{finish, Diagnostics, Origin, Problem};
 use super::model::Pipeline;
-use super::tree::{self, Node};
+use super::tree::{self, Node, Val};
 use super::validate::{self, Context};
 use crate::platform::Factory;
 use std::collections::BTreeMap;
@@ -63,9 +63,17 @@ pub(crate) fn load_with(
     })
 }
 
+/// Refused above this size: pipeline.yaml is a few kilobytes; this bounds memory and time for
+/// a hostile file (a 250k-key mapping still fits).
+pub(crate) const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 fn read(path: &Path) -> Result<String, Problem> {
-    std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let opened =
+        std::fs::File::open(path).and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = opened {
+        return Err(if e.kind() == std::io::ErrorKind::NotFound {
             let msg = "the config file does not exist";
             let hint =
                 "create it with at least `project: { name: my-tool }` plus a `builds:` list \
@@ -73,8 +81,36 @@ fn read(path: &Path) -> Result<String, Problem> {
             Problem::new(&Origin::Whole, msg).hint(hint)
         } else {
             Problem::new(&Origin::Whole, format!("cannot read the config file: {e}"))
+        });
+    }
+    if bytes.len() as u64 > MAX_BYTES {
+        let msg = format!(
+            "the config file is larger than the limit of {} MiB",
+            MAX_BYTES >> 20
+        );
+        return Err(
+            Problem::new(&Origin::Whole, msg).hint("pipeline.yaml should be a few kilobytes")
+        );
+    }
+    decode(bytes)
+}
+
+/// The file as UTF-8 text; invalid bytes are reported at their line.
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, Problem> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let good = &bytes[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+            let start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
+            let byte = bytes[good.len()];
+            let msg = format!("the config file is not valid UTF-8 (byte 0x{byte:02X})");
+            let at = Origin::File { line, col };
+            Err(Problem::new(&at, msg).hint("save pipeline.yaml as UTF-8"))
         }
-    })
+    }
 }
 
 /// Parses, overrides, validates and deserializes config text.
@@ -83,12 +119,16 @@ pub(crate) fn from_str(
     cx: &Context,
     env: &BTreeMap<String, String>,
 ) -> Result<Pipeline, Vec<Problem>> {
+    // A byte-order mark (Windows editors write one) is not part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(mut tree) = tree::parse(text)? else {
         let p = Problem::new(&Origin::Whole, "the config file is empty");
         return Err(vec![p.hint("start with `project: { name: my-tool }`")]);
     };
     let mut problems = Vec::new();
     super::env::apply(&mut tree, env, &mut problems);
+    // Before any problem is reported: a password written into a URL must never print.
+    register_url_secrets(&tree);
     let effective = validate::validate(&mut tree, cx, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
@@ -101,4 +141,18 @@ fn typed(effective: &Node) -> Result<Pipeline, Vec<Problem>> {
     let fail = |e: serde_yaml_ng::Error| vec![Problem::new(&Origin::Whole, e.to_string())];
     let value = serde_yaml_ng::to_value(effective.to_json()).map_err(fail)?;
     serde_yaml_ng::from_value(value).map_err(fail)
+}
+
+/// Registers, for redaction, the password of every `scheme://user:password@host` value in the
+/// tree (file and `TAGSHIP__*` overrides alike).
+fn register_url_secrets(node: &Node) {
+    match &node.val {
+        Val::Scalar { value, .. } => {
+            if let Some(s) = value.as_str().filter(|s| s.contains("://")) {
+                crate::redact::register_url_credentials(s);
+            }
+        }
+        Val::Seq(items) => items.iter().for_each(register_url_secrets),
+        Val::Map(entries) => entries.iter().for_each(|e| register_url_secrets(&e.value)),
+    }
 }

@@ -7,6 +7,7 @@
 
 mod diag;
 mod env;
+pub mod format;
 mod load;
 pub mod model;
 mod semantic;

@@ -107,14 +107,23 @@ impl Node {
     }
 }
 
-/// Deep merge: mappings merge key by key, anything else is replaced by `over`.
+/// Deep merge: mappings merge key by key, anything else is replaced by `over`. Keys are found
+/// through an index, so merging two large mappings stays linear.
 pub(crate) fn merge(base: &mut Node, over: &Node) {
     match (&mut base.val, &over.val) {
-        (Val::Map(_), Val::Map(over_map)) => {
+        (Val::Map(base_map), Val::Map(over_map)) => {
+            let mut index: HashMap<String, usize> = base_map
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect();
             for e in over_map {
-                match base.get_mut(&e.key) {
-                    Some(b) => merge(b, &e.value),
-                    None => base.set(&e.key, e.key_at.clone(), e.value.clone()),
+                match index.get(&e.key) {
+                    Some(i) => merge(&mut base_map[*i].value, &e.value),
+                    None => {
+                        index.insert(e.key.clone(), base_map.len());
+                        base_map.push(e.clone());
+                    }
                 }
             }
         }
@@ -198,18 +207,42 @@ fn scalar_value(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Val {
     }
 }
 
+/// Limits that keep a hostile file from exhausting memory or time. A real pipeline.yaml has
+/// a few hundred values; a 250k-key mapping (500k values) still loads.
+pub(crate) const MAX_NODES: usize = 1_000_000;
+/// Values produced by expanding aliases (`*name`): the "billion laughs" guard.
+pub(crate) const MAX_ALIAS_NODES: usize = 10_000;
+/// Nesting of lists and mappings (validation and drop recurse over it).
+pub(crate) const MAX_DEPTH: usize = 64;
+
 enum Frame {
-    Seq(Origin, usize, Vec<Node>),
-    Map(Origin, usize, Vec<Entry>, Option<(Option<String>, Origin)>),
+    Seq(Origin, usize, usize, Vec<Node>),
+    Map(Box<MapFrame>),
+}
+
+struct MapFrame {
+    at: Origin,
+    anchor: usize,
+    /// `nodes` when the mapping started, to size it for aliases.
+    first: usize,
+    entries: Vec<Entry>,
+    pending: Option<(Option<String>, Origin)>,
+    /// Key → index in `entries`: duplicate detection in O(1), so a huge mapping stays linear.
+    index: HashMap<String, usize>,
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     root: Option<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size in values.
+    anchors: HashMap<usize, (Node, usize)>,
     problems: Vec<Problem>,
     documents: usize,
+    nodes: usize,
+    aliased: usize,
+    /// Set when a limit is hit: the rest of the stream is ignored.
+    stopped: bool,
 }
 
 impl MarkedEventReceiver for Builder {
@@ -224,17 +257,24 @@ impl MarkedEventReceiver for Builder {
                         .push(p.hint("remove the second `---` and what follows"));
                 }
             }
-            Event::Scalar(text, style, aid, tag) => {
+            Event::Scalar(text, style, aid, tag) if self.count(1, &at) => {
                 let val = scalar_value(text, style, tag.as_ref());
-                self.push(Node { at, val }, aid);
+                self.push(Node { at, val }, aid, 1);
             }
-            Event::Alias(aid) => match self.anchors.get(&aid).cloned() {
-                Some(n) => self.push(Node { at, ..n }, 0),
-                None => self.problems.push(Problem::new(&at, "unknown alias")),
-            },
-            Event::SequenceStart(aid, _) => self.stack.push(Frame::Seq(at, aid, Vec::new())),
-            Event::MappingStart(aid, _) => {
-                self.stack.push(Frame::Map(at, aid, Vec::new(), None));
+            Event::Alias(aid) => self.alias(aid, at),
+            Event::SequenceStart(aid, _) if self.count(1, &at) && self.nest(&at) => {
+                let n = self.nodes;
+                self.stack.push(Frame::Seq(at, aid, n, Vec::new()));
+            }
+            Event::MappingStart(aid, _) if self.count(1, &at) && self.nest(&at) => {
+                self.stack.push(Frame::Map(Box::new(MapFrame {
+                    at,
+                    anchor: aid,
+                    first: self.nodes,
+                    entries: Vec::new(),
+                    pending: None,
+                    index: HashMap::new(),
+                })));
             }
             Event::SequenceEnd | Event::MappingEnd => self.close(),
             _ => {}
@@ -243,43 +283,91 @@ impl MarkedEventReceiver for Builder {
 }
 
 impl Builder {
+    /// Counts `n` more values; false (and stop) past the limit.
+    fn count(&mut self, n: usize, at: &Origin) -> bool {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            let msg = format!("the config file has more than {MAX_NODES} values (the limit)");
+            self.stop(Problem::new(at, msg).hint("pipeline.yaml should be a few hundred lines"));
+            return false;
+        }
+        true
+    }
+
+    fn nest(&mut self, at: &Origin) -> bool {
+        if self.stack.len() >= MAX_DEPTH {
+            let msg =
+                format!("lists and mappings are nested deeper than {MAX_DEPTH} levels (the limit)");
+            self.stop(Problem::new(at, msg));
+            return false;
+        }
+        true
+    }
+
+    fn stop(&mut self, p: Problem) {
+        self.problems.push(p);
+        self.stopped = true;
+    }
+
+    fn alias(&mut self, aid: usize, at: Origin) {
+        let Some((node, size)) = self.anchors.get(&aid) else {
+            return self.problems.push(Problem::new(&at, "unknown alias"));
+        };
+        let size = *size;
+        self.aliased += size;
+        if self.aliased > MAX_ALIAS_NODES {
+            let msg = format!(
+                "YAML aliases expand to more than {MAX_ALIAS_NODES} values (the limit for `*alias` expansion)"
+            );
+            let hint = "write the values out, or use fewer nested aliases";
+            return self.stop(Problem::new(&at, msg).hint(hint));
+        }
+        let node = Node { at, ..node.clone() };
+        if self.count(size, &node.at.clone()) {
+            self.push(node, 0, size);
+        }
+    }
+
     fn close(&mut self) {
-        let (node, aid) = match self.stack.pop() {
-            Some(Frame::Seq(at, aid, items)) => (
+        let (node, aid, first) = match self.stack.pop() {
+            Some(Frame::Seq(at, aid, first, items)) => (
                 Node {
                     at,
                     val: Val::Seq(items),
                 },
                 aid,
+                first,
             ),
-            Some(Frame::Map(at, aid, entries, _)) => (
+            Some(Frame::Map(m)) => (
                 Node {
-                    at,
-                    val: Val::Map(entries),
+                    at: m.at,
+                    val: Val::Map(m.entries),
                 },
-                aid,
+                m.anchor,
+                m.first,
             ),
             None => return,
         };
-        self.push(node, aid);
+        let size = self.nodes - first + 1;
+        self.push(node, aid, size);
     }
 
-    fn push(&mut self, node: Node, aid: usize) {
+    fn push(&mut self, node: Node, aid: usize, size: usize) {
         if aid > 0 {
-            self.anchors.insert(aid, node.clone());
+            self.anchors.insert(aid, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None if self.documents <= 1 => self.root = Some(node),
             None => {}
-            Some(Frame::Seq(_, _, items)) => items.push(node),
-            Some(Frame::Map(map_at, _, entries, pending)) => match pending.take() {
+            Some(Frame::Seq(_, _, _, items)) => items.push(node),
+            Some(Frame::Map(m)) => match m.pending.take() {
                 None => {
                     // A block mapping's start event comes after its first key was scanned
                     // (at the `:`); the first key is where the user sees the mapping begin.
-                    if entries.is_empty() && node.at < *map_at {
-                        *map_at = node.at.clone();
+                    if m.entries.is_empty() && node.at < m.at {
+                        m.at = node.at.clone();
                     }
-                    *pending = Some((key_text(&node, &mut self.problems), node.at));
+                    m.pending = Some((key_text(&node, &mut self.problems), node.at));
                 }
                 Some((None, _)) => {}
                 Some((Some(key), key_at)) => {
@@ -288,7 +376,7 @@ impl Builder {
                         // `key:` with nothing after it: the event is marked at the next token.
                         node.at = key_at.clone();
                     }
-                    add_entry(entries, key, key_at, node, &mut self.problems);
+                    add_entry(m, key, key_at, node, &mut self.problems);
                 }
             },
         }
@@ -313,8 +401,8 @@ fn key_text(node: &Node, problems: &mut Vec<Problem>) -> Option<String> {
     }
 }
 
-fn add_entry(entries: &mut Vec<Entry>, key: String, at: Origin, v: Node, p: &mut Vec<Problem>) {
-    if let Some(first) = entries.iter().find(|e| e.key == key) {
+fn add_entry(m: &mut MapFrame, key: String, at: Origin, v: Node, p: &mut Vec<Problem>) {
+    if let Some(first) = m.index.get(&key).map(|i| &m.entries[*i]) {
         let hint = match first.key_at {
             Origin::File { line, .. } => format!("`{key}` is first set on line {line}"),
             _ => "remove one of them".to_string(),
@@ -322,7 +410,8 @@ fn add_entry(entries: &mut Vec<Entry>, key: String, at: Origin, v: Node, p: &mut
         p.push(Problem::new(&at, format!("duplicate key `{key}`")).hint(hint));
         return;
     }
-    entries.push(Entry {
+    m.index.insert(key.clone(), m.entries.len());
+    m.entries.push(Entry {
         key,
         key_at: at,
         value: v,
@@ -331,12 +420,29 @@ fn add_entry(entries: &mut Vec<Entry>, key: String, at: Origin, v: Node, p: &mut
 
 /// Parses the text into a tree. A syntax error stops parsing (YAML cannot be resynchronised
 /// reliably), so it is the only problem reported besides structural ones found before it.
+/// Parsing also stops at the first limit exceeded (values, alias expansion, nesting).
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Problem>> {
     let mut b = Builder::default();
-    let result = Parser::new_from_str(text).load(&mut b, true);
-    if let Err(e) = result {
-        let msg = format!("YAML syntax error: {}", e.info());
-        b.problems.push(Problem::new(&origin(e.marker()), msg));
+    let mut parser = Parser::new_from_str(text);
+    while !b.stopped {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((ev, mark)) => b.on_event(ev, mark),
+            Err(e) => {
+                let msg = format!("YAML syntax error: {}", e.info());
+                let at = match tab_indent(text, e.marker().line()) {
+                    Some(at) if e.info().contains("tab") => at,
+                    _ => origin(e.marker()),
+                };
+                let p = Problem::new(&at, msg);
+                b.problems.push(if e.info().contains("tab") {
+                    p.hint("indent with spaces: YAML does not allow tabs for indentation")
+                } else {
+                    p
+                });
+                break;
+            }
+        }
     }
     if b.problems.is_empty() {
         Ok(b.root)
@@ -345,67 +451,21 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Problem>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pos(n: &Node) -> (usize, usize) {
-        match n.at {
-            Origin::File { line, col } => (line, col),
-            _ => (0, 0),
-        }
-    }
-
-    #[test]
-    fn positions_are_one_based() {
-        let t = parse("a:\n  b: [x, 'y']\n  c:\n    - 1\n")
-            .unwrap()
-            .unwrap();
-        let a = t.get("a").unwrap();
-        assert_eq!(a.entries()[0].key_at, Origin::File { line: 2, col: 3 });
-        let b = a.get("b").unwrap();
-        assert_eq!(pos(&b.items()[0]), (2, 7));
-        assert_eq!(pos(&b.items()[1]), (2, 10));
-        assert_eq!(pos(&a.get("c").unwrap().items()[0]), (4, 7));
-    }
-
-    #[test]
-    fn scalars_resolve_like_serde_yaml_ng() {
-        let j = parse("[1, -0x1f, 1.5, 1e3, ~, true, yes, '3', 1_0, .inf, 0o17, '']")
-            .unwrap()
-            .unwrap()
-            .to_json();
-        let want =
-            serde_json::json!([1, -31, 1.5, 1000.0, null, true, "yes", "3", "1_0", ".inf", 15, ""]);
-        assert_eq!(j, want);
-    }
-
-    #[test]
-    fn duplicate_keys_and_syntax_errors() {
-        let p = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(p[0].message, "duplicate key `a`");
-        assert_eq!(p[0].at, Origin::File { line: 3, col: 1 });
-        assert_eq!(p[0].hint.as_deref(), Some("`a` is first set on line 1"));
-        let p = parse("a: 1\n---\nb: 2\n").unwrap_err();
-        assert_eq!(p[0].message, "only one YAML document is allowed");
-        assert_eq!(p[0].at, Origin::File { line: 2, col: 1 });
-        let p = parse("a: [1, 2\nb: 3\n").unwrap_err();
-        assert!(p[0].message.starts_with("YAML syntax error"), "{p:?}");
-    }
-
-    #[test]
-    fn anchors_merge_and_empty() {
-        let t = parse("a: &x {k: 1, m: {n: 2}}\nb: *x\n").unwrap().unwrap();
-        assert_eq!(
-            t.get("b").unwrap().to_json(),
-            serde_json::json!({"k": 1, "m": {"n": 2}})
-        );
-        let mut base = t.get("a").unwrap().clone();
-        let over = parse("{m: {o: 3}, k: [1]}").unwrap().unwrap();
-        merge(&mut base, &over);
-        let want = serde_json::json!({"k": [1], "m": {"n": 2, "o": 3}});
-        assert_eq!(base.to_json(), want);
-        assert_eq!(parse("").unwrap(), None);
-        assert_eq!(parse("# only a comment\n").unwrap(), None);
-    }
+/// The first tab in the leading whitespace of a line, from `line` (1-based) on: the scanner
+/// reports a tab error where the previous token ended, often the line before the tab.
+fn tab_indent(text: &str, line: usize) -> Option<Origin> {
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(1))
+        .find_map(|(i, l)| {
+            let lead = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+            lead.find('\t').map(|c| Origin::File {
+                line: i + 1,
+                col: c + 1,
+            })
+        })
 }
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;

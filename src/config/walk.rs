@@ -3,12 +3,16 @@
 //! problem with the node's position, where serde would stop at the first.
 //! Supported: `$ref` (JSON pointers into the root), `type` (one or a list, `null` included),
 //! `properties`, `additionalProperties`, `required`, `items`, `enum`, `const`, `oneOf`/`anyOf`/
-//! `allOf`, `minLength`/`maxLength`, `minItems`/`maxItems`, `minimum`/`maximum`. Not supported:
-//! `pattern`, `format`, `patternProperties`, `if`/`then` (they are accepted, not checked).
+//! `allOf`, `minLength`/`maxLength`, `minItems`/`maxItems`, `minimum`/`maximum`, and tagship's
+//! own `format`s (see `format`). Not supported: `pattern`, `patternProperties`, `if`/`then`
+//! (they are accepted, not checked).
 
 use super::diag::{quoted_list, suggest, Origin, Problem};
 use super::tree::{Node, Val};
 use serde_json::{Map, Value};
+
+/// Problems that get a "did you mean" hint; the rest are reported without one.
+const HINTED: usize = 500;
 
 pub(crate) struct Walker<'a> {
     /// The document `$ref`s point into.
@@ -264,7 +268,11 @@ impl<'a> Walker<'a> {
                     p => format!("unknown key `{}` in `{p}`", e.key),
                 };
                 let keys = props.into_iter().flat_map(|p| p.keys().map(String::as_str));
-                let hint = suggest(&e.key, keys, "allowed keys here");
+                // Past the first few hundred problems nobody reads the hints, and a hostile
+                // file with 250k unknown keys must not pay an edit distance per key.
+                let hint = (self.problems.len() < HINTED)
+                    .then(|| suggest(&e.key, keys, "allowed keys here"))
+                    .flatten();
                 self.push(&e.key_at, msg, hint);
             } else if let Some(s @ Value::Object(_)) = extra {
                 self.walk(s, &mut e.value, &sub);
@@ -317,6 +325,12 @@ impl<'a> Walker<'a> {
             return;
         };
         let num = |k: &str| obj.get(k).and_then(Value::as_f64);
+        if let (Value::String(s), Some(f)) = (value, obj.get("format").and_then(Value::as_str)) {
+            if let Some((why, hint)) = super::format::check(f, s) {
+                let msg = format!("{}{why}", at_path(path));
+                self.problems.push(Problem::new(&node.at, msg).hint(hint));
+            }
+        }
         let mut fail = |what: String| {
             let msg = format!("{}{what}", at_path(path));
             self.problems.push(Problem::new(&node.at, msg));

@@ -48,24 +48,13 @@ impl std::fmt::Debug for Request {
     }
 }
 
-fn urlencoding_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| Ok(v.into_owned()))
-        .unwrap_or(Ok(String::new()))
-}
-
 impl Request {
     pub fn new(method: Method, url: &str) -> Result<Self> {
         // The message leaves the URL out: it may carry a credential not yet registered.
         let url = url::Url::parse(url).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
-        // A credential written into a URL (https://user:token@host/) is a secret too.
-        if let Some(pw) = url.password() {
-            redact::register(pw);
-            if let Ok(decoded) = urlencoding_decode(pw) {
-                redact::register(&decoded);
-            }
-        }
+        // A credential written into a URL (https://user:token@host/) is a secret too, and so
+        // is the Basic header the client derives from it.
+        redact::register_url_credentials(url.as_str());
         Ok(Request {
             method,
             url,
@@ -173,6 +162,11 @@ impl Response {
             ))
         })
     }
+    /// The body for an error message: redacted first, then cut to `max` bytes (a body cut
+    /// first could end inside a secret, and the cut start would no longer match it).
+    pub fn excerpt(&self, max: usize) -> String {
+        redact::excerpt(&self.text(), max)
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -187,15 +181,7 @@ impl Response {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Protocol,
         };
-        let mut body = self.text();
-        if body.len() > 300 {
-            let cut = (0..=300)
-                .rev()
-                .find(|i| body.is_char_boundary(*i))
-                .unwrap_or(0);
-            body.truncate(cut);
-            body.push('…');
-        }
+        let body = self.excerpt(300);
         let e = Error::new(
             kind,
             format!(
@@ -400,10 +386,7 @@ impl Http {
                 Auth::Bearer(s) => rb.bearer_auth(s.expose()),
                 Auth::Basic(u, s) => {
                     // The encoded form is a secret as well.
-                    use base64::Engine;
-                    let enc = base64::engine::general_purpose::STANDARD
-                        .encode(format!("{u}:{}", s.expose()));
-                    redact::register(&enc);
+                    let enc = redact::register_basic(u, s.expose());
                     rb.header(reqwest::header::AUTHORIZATION, format!("Basic {enc}"))
                 }
                 Auth::Raw(s) => rb.header(reqwest::header::AUTHORIZATION, s.expose()),

@@ -1,0 +1,125 @@
+//! Running `tagship` for hostile cases: under `ulimit -v` 1 GiB and a 30 s `timeout`, so a
+//! blow-up shows as a failed case (exit 124 or an abort) instead of hanging or exhausting the
+//! machine, with the same environment and canary scan as `support::cli::Project::run`.
+#![allow(dead_code)]
+
+use super::support::cli::{assert_no_canary, Project, Run, CANARY, CREDENTIAL_VARS};
+use super::support::github_double::GithubDouble;
+
+/// Address-space limit for one run, in KiB (1 GiB).
+pub const MEMORY_KIB: u64 = 1 << 20;
+/// Wall-clock limit for one run, in seconds.
+pub const SECONDS: u64 = 30;
+
+/// Runs `tagship ARGS` in the project dir under the limits and checks the canary.
+pub fn run_limited(p: &Project, args: &[&str]) -> Run {
+    let script = format!("ulimit -v {MEMORY_KIB}; exec timeout -s KILL {SECONDS} \"$0\" \"$@\"");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_tagship"))
+        .args(args)
+        .current_dir(p.path());
+    for v in CREDENTIAL_VARS {
+        cmd.env(v, CANARY);
+    }
+    cmd.env("TAGSHIP_NO_KEYRING", "1")
+        .env("TAGSHIP_HTTP_BACKOFF_MS", "20")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("CI", "true")
+        .env_remove("GITHUB_REF")
+        .env_remove("CI_COMMIT_TAG")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS");
+    for (k, v) in &p.env {
+        cmd.env(k, v);
+    }
+    for k in &p.unset {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().expect("running tagship under bash");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_no_canary(&run, &p.dist());
+    run
+}
+
+pub struct Case {
+    pub name: &'static str,
+    /// The pipeline bytes, from the base text (github at the double + exec).
+    pub pipeline: fn(String) -> Vec<u8>,
+    pub setup: fn(&mut Project),
+    pub expect: &'static [&'static str],
+    /// Must not appear in stdout or stderr.
+    pub reject: &'static [&'static str],
+}
+
+pub fn nothing(_: &mut Project) {}
+pub fn same(s: String) -> Vec<u8> {
+    s.into_bytes()
+}
+pub fn edit(s: String, from: &str, to: &str) -> Vec<u8> {
+    assert!(s.contains(from), "base pipeline lacks {from:?}");
+    s.replacen(from, to, 1).into_bytes()
+}
+/// Adds a line to the github section, after `repo: demo` (it becomes line 15).
+pub fn gh(s: String, line: &str) -> Vec<u8> {
+    edit(s, "    repo: demo\n", &format!("    repo: demo\n{line}\n"))
+}
+
+/// Runs every case against a fresh GitHub double: exit 2, every `expect` and no `reject` in
+/// the output, no request at the double, nothing published by exec.
+pub async fn run_cases(all: Vec<Case>, base: fn(&GithubDouble) -> String, args: &[&str]) {
+    assert!(all.len() >= 40, "{} cases", all.len());
+    let mut failures = Vec::new();
+    for c in all {
+        let d = GithubDouble::start("acme", "demo", CANARY).await;
+        let mut p = Project::new("");
+        std::fs::write(p.path().join("pipeline.yaml"), (c.pipeline)(base(&d))).unwrap();
+        (c.setup)(&mut p);
+        let r = tokio::task::block_in_place(|| run_limited(&p, args));
+        let mut why = Vec::new();
+        if r.code != 2 {
+            why.push(format!("exit code {} (want 2)", r.code));
+        }
+        let both = format!("{}{}", r.stdout, r.stderr);
+        why.extend(
+            c.expect
+                .iter()
+                .filter(|e| !both.contains(*e))
+                .map(|e| format!("output lacks {e:?}")),
+        );
+        why.extend(
+            c.reject
+                .iter()
+                .filter(|e| both.contains(*e))
+                .map(|e| format!("output shows {e:?}")),
+        );
+        if !d.requests().is_empty() {
+            why.push(format!(
+                "{} request(s) reached the double",
+                d.requests().len()
+            ));
+        }
+        if p.path().join("published-marker").exists() {
+            why.push("exec published".into());
+        }
+        if !why.is_empty() {
+            let tail: String = r.stderr.chars().take(2000).collect();
+            failures.push(format!(
+                "{}: {}\n--- stderr\n{tail}",
+                c.name,
+                why.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
