@@ -1,204 +1,12 @@
-//! The registry web API: the publish body (metadata JSON built from the normalized Cargo.toml
-//! inside the `.crate`, framed as cargo frames it), yank, and how replies map to errors.
+//! The registry web API: the framed publish body, yank, and how replies map to errors
+//! (each refusal crates.io is known to send gets its own message and hint).
 //! Wire format: `rust-lang/cargo:crates/crates-io/lib.rs` (`fn publish`, `fn handle`) and the
-//! cargo book's "Registry web API".
+//! cargo book's "Registry web API". Refusal texts: `rust-lang/crates.io`
+//! `src/controllers/krate/publish.rs`, `src/rate_limiter.rs`, `src/util/errors/json.rs`.
 
-use super::CrateContents;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Auth, Body, Http, Request, Response};
 use crate::redact::Secret;
-use serde::Serialize;
-use std::collections::BTreeMap;
-use toml::{Table, Value};
-
-/// The publish metadata, in cargo's field order (`crates-io` crate, `NewCrate`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NewCrate {
-    pub name: String,
-    pub vers: String,
-    pub deps: Vec<NewDep>,
-    pub features: BTreeMap<String, Vec<String>>,
-    pub authors: Vec<String>,
-    pub description: Option<String>,
-    pub documentation: Option<String>,
-    pub homepage: Option<String>,
-    pub readme: Option<String>,
-    pub readme_file: Option<String>,
-    pub keywords: Vec<String>,
-    pub categories: Vec<String>,
-    pub license: Option<String>,
-    pub license_file: Option<String>,
-    pub repository: Option<String>,
-    pub badges: BTreeMap<String, BTreeMap<String, String>>,
-    pub links: Option<String>,
-    pub rust_version: Option<String>,
-}
-
-/// One dependency (`NewCrateDependency`). `name` is the package name; the key used in
-/// Cargo.toml goes to `explicit_name_in_toml` when the dependency is renamed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NewDep {
-    pub optional: bool,
-    pub default_features: bool,
-    pub name: String,
-    pub features: Vec<String>,
-    pub version_req: String,
-    pub target: Option<String>,
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub registry: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub explicit_name_in_toml: Option<String>,
-}
-
-fn s(t: &Table, k: &str) -> Option<String> {
-    t.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Builds the publish metadata from the `.crate`. `index` is the index we publish to: a
-/// dependency from that same registry gets no `registry`, one from elsewhere gets its
-/// index URL (crates.io deps carry no `registry-index` in the normalized manifest).
-pub fn new_crate(c: &CrateContents, index: &str) -> Result<NewCrate> {
-    let m = c.manifest()?;
-    let pkg = m
-        .get("package")
-        .and_then(Value::as_table)
-        .ok_or_else(|| Error::input(format!("{}/Cargo.toml has no [package]", c.prefix)))?;
-    let name = s(pkg, "name").ok_or_else(|| Error::input("Cargo.toml has no package.name"))?;
-    let vers =
-        s(pkg, "version").ok_or_else(|| Error::input("Cargo.toml has no package.version"))?;
-    let readme_file = s(pkg, "readme");
-    let mut deps = Vec::new();
-    for (table, kind) in dep_tables(&m) {
-        for (key, spec) in table.0 {
-            if let Some(d) = new_dep(key, spec, kind, table.1.clone(), index)? {
-                deps.push(d);
-            }
-        }
-    }
-    // Tables whose shape is already what the API wants; a malformed one is left out.
-    fn table<T: serde::de::DeserializeOwned + Default>(m: &Table, k: &str) -> T {
-        m.get(k)
-            .cloned()
-            .and_then(|v| v.try_into().ok())
-            .unwrap_or_default()
-    }
-    let features = table(&m, "features");
-    let badges = table(&m, "badges");
-    Ok(NewCrate {
-        readme: readme_file.as_deref().and_then(|p| c.text(p)),
-        readme_file,
-        name,
-        vers,
-        deps,
-        features,
-        authors: strings(pkg.get("authors")),
-        description: s(pkg, "description"),
-        documentation: s(pkg, "documentation"),
-        homepage: s(pkg, "homepage"),
-        keywords: strings(pkg.get("keywords")),
-        categories: strings(pkg.get("categories")),
-        license: s(pkg, "license"),
-        license_file: s(pkg, "license-file"),
-        repository: s(pkg, "repository"),
-        badges,
-        links: s(pkg, "links"),
-        rust_version: s(pkg, "rust-version"),
-    })
-}
-
-type DepTable<'a> = (&'a Table, Option<String>);
-
-/// `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` and their
-/// `[target.'cfg(..)'.*]` forms, with the kind cargo sends for each.
-fn dep_tables(m: &Table) -> Vec<(DepTable<'_>, &'static str)> {
-    const KINDS: [(&str, &str); 5] = [
-        ("dependencies", "normal"),
-        ("dev-dependencies", "dev"),
-        ("dev_dependencies", "dev"),
-        ("build-dependencies", "build"),
-        ("build_dependencies", "build"),
-    ];
-    fn add<'a>(t: &'a Table, target: Option<String>, out: &mut Vec<(DepTable<'a>, &'static str)>) {
-        for (k, kind) in KINDS {
-            if let Some(d) = t.get(k).and_then(Value::as_table) {
-                out.push(((d, target.clone()), kind));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    add(m, None, &mut out);
-    if let Some(targets) = m.get("target").and_then(Value::as_table) {
-        for (cfg, t) in targets {
-            if let Some(t) = t.as_table() {
-                add(t, Some(cfg.clone()), &mut out);
-            }
-        }
-    }
-    out
-}
-
-fn new_dep(
-    key: &str,
-    spec: &Value,
-    kind: &str,
-    target: Option<String>,
-    index: &str,
-) -> Result<Option<NewDep>> {
-    let empty = Table::new();
-    let (t, version) = match spec {
-        Value::String(v) => (&empty, Some(v.clone())),
-        Value::Table(t) => (t, s(t, "version")),
-        _ => {
-            return Err(Error::input(format!(
-                "dependency `{key}` is neither a string nor a table"
-            )))
-        }
-    };
-    // Cargo drops dev-dependencies without a version (path-only) when publishing.
-    if kind == "dev" && version.is_none() {
-        return Ok(None);
-    }
-    let version_req = match &version {
-        // Cargo sends the parsed requirement: `1.0` goes out as `^1.0`.
-        Some(v) => semver::VersionReq::parse(v)
-            .map(|r| r.to_string())
-            .unwrap_or_else(|_| v.clone()),
-        None => "*".into(),
-    };
-    let dep_index =
-        s(t, "registry-index").unwrap_or_else(|| super::config::CRATES_IO_GIT_INDEX.into());
-    // Cargo sends the dependency's registry as its source URL, `sparse+` prefix included.
-    let registry = (!super::config::same_index(&dep_index, index)).then_some(dep_index);
-    let package = s(t, "package");
-    let bool_or = |a: &str, b: &str, d: bool| {
-        t.get(a)
-            .or_else(|| t.get(b))
-            .and_then(Value::as_bool)
-            .unwrap_or(d)
-    };
-    Ok(Some(NewDep {
-        optional: bool_or("optional", "optional", false),
-        default_features: bool_or("default-features", "default_features", true),
-        name: package.clone().unwrap_or_else(|| key.to_string()),
-        features: strings(t.get("features")),
-        version_req,
-        target,
-        kind: kind.to_string(),
-        registry,
-        explicit_name_in_toml: package.map(|_| key.to_string()),
-    }))
-}
 
 /// The publish body: `u32 LE len(json)` ‖ json ‖ `u32 LE len(crate)` ‖ crate bytes.
 pub fn frame(json: &[u8], krate: &[u8]) -> Vec<u8> {
@@ -243,24 +51,88 @@ pub fn check_reply(resp: &Response, what: &str, token_env: &str) -> Result<serde
     if resp.ok() && details.is_empty() {
         return Ok(body);
     }
-    if details.is_empty() {
+    let status = resp.status.as_u16();
+    if details.is_empty() && !matches!(status, 413 | 429) {
         return Err(resp.error(what));
     }
-    let detail = details.join("; ");
-    let status = resp.status.as_u16();
-    let msg = format!("{what}: the registry answered HTTP {status}: {detail}");
-    Err(match status {
+    let detail = if details.is_empty() {
+        resp.text().trim().to_string()
+    } else {
+        details.join("; ")
+    };
+    let why = Refused {
+        status,
+        detail: &detail,
+        retry_after: resp.header("retry-after"),
+        token_env,
+    };
+    Err(refusal(&why).context(what))
+}
+
+/// A refusal as the registry sent it.
+pub struct Refused<'a> {
+    pub status: u16,
+    /// The `detail`s of `{"errors":[{"detail":…}]}`, joined (or the raw body).
+    pub detail: &'a str,
+    /// The `Retry-After` header (seconds or an HTTP date), if any.
+    pub retry_after: Option<&'a str>,
+    pub token_env: &'a str,
+}
+
+/// Known crates.io refusals (`publish.rs`, `rate_limiter.rs`): a phrase of the detail → kind
+/// and hint. The first match wins, so the specific phrases come first.
+const KNOWN: &[(&str, ErrorKind, &str)] = &[
+    ("verified email address is required", ErrorKind::Auth,
+     "verify your email on crates.io (https://crates.io/settings/profile), then re-run"),
+    ("you don't seem to be an owner", ErrorKind::Auth,
+     "the token's user does not own this crate: ask an owner to run `cargo owner --add`, or accept the pending invitation on crates.io"),
+    ("do not support creating new crates", ErrorKind::Auth,
+     "trusted publishing cannot create a crate: publish its first version by hand with a regular token"),
+    ("is not valid for crate", ErrorKind::Auth,
+     "the trusted-publishing token was minted for another crate: check the trusted publisher configured on crates.io"),
+    ("too many versions of this crate in the last 24 hours", ErrorKind::RateLimited,
+     "crates.io's daily limit of new versions per crate is reached and it gives no time to retry: re-run in 24 hours (tagship only publishes what is missing)"),
+    ("max upload size is", ErrorKind::Input,
+     "the .crate is over crates.io's 10 MiB limit: add large files to `exclude` in Cargo.toml (check with `cargo package --list`)"),
+    ("category slugs are not currently supported", ErrorKind::Input,
+     "use slugs from https://crates.io/category_slugs in `categories`"),
+    ("cross-registry dependencies are not permitted", ErrorKind::Input,
+     "every dependency of a crates.io crate must come from crates.io"),
+    ("wildcard (`*`) dependency constraints", ErrorKind::Input,
+     "give every dependency a real version requirement instead of `*`"),
+    ("recently deleted", ErrorKind::Conflict,
+     "the name was deleted recently; wait until the date crates.io names, or pick another name"),
+];
+
+/// Maps one registry refusal to an error whose message carries the registry's own words and
+/// whose hint says what to do about that refusal.
+pub fn refusal(r: &Refused<'_>) -> Error {
+    let msg = format!("the registry answered HTTP {}: {}", r.status, r.detail);
+    let lower = r.detail.to_ascii_lowercase();
+    if let Some((_, kind, hint)) = KNOWN
+        .iter()
+        .find(|(needle, ..)| lower.contains(&needle.to_ascii_lowercase()))
+    {
+        return Error::new(*kind, msg).with_hint(*hint);
+    }
+    match r.status {
         401 | 403 => Error::new(ErrorKind::Auth, msg).with_hint(format!(
-            "the registry rejected the token in {token_env}; check its value and that it may publish this crate"
+            "the registry rejected the token in {}; check its value and that it may publish this crate",
+            r.token_env
         )),
-        429 => Error::new(ErrorKind::RateLimited, msg).with_hint(
-            "rate limited; re-run after the time the registry names: tagship only publishes what is missing",
+        413 => Error::new(ErrorKind::Input, msg).with_hint(
+            "the .crate is larger than the registry accepts: add large files to `exclude` in Cargo.toml",
         ),
+        429 => Error::new(ErrorKind::RateLimited, msg).with_hint(match r.retry_after {
+            Some(at) => format!("rate limited until {at}; re-run then: tagship only publishes what is missing"),
+            None => "rate limited without a time to retry; re-run later: tagship only publishes what is missing".into(),
+        }),
         404 => Error::new(ErrorKind::NotFound, msg),
         500..=599 => Error::new(ErrorKind::Server, msg),
-        _ => Error::new(ErrorKind::Other, msg)
-            .with_hint("the registry refused the crate; fix what it names (usually Cargo.toml) and re-run"),
-    })
+        _ => Error::new(ErrorKind::Other, msg).with_hint(
+            "the registry refused the crate; fix what it names (usually Cargo.toml) and re-run; `rules: crates-io` checks crates.io's rules before publishing",
+        ),
+    }
 }
 
 /// Interprets a publish reply.
@@ -339,109 +211,6 @@ impl Api {
 mod tests {
     use super::*;
 
-    const MANIFEST: &str = r#"
-[package]
-edition = "2021"
-rust-version = "1.70"
-name = "demo-crate"
-version = "1.2.3"
-authors = ["A <a@example.invalid>"]
-description = "demo"
-readme = "README.md"
-keywords = ["demo"]
-license = "MIT"
-repository = "https://example.invalid/demo"
-
-[features]
-default = ["fast"]
-fast = ["dep:rayon", "serde?/std"]
-
-[dependencies]
-serde = { version = "1.0", features = ["derive"], optional = true, default-features = false }
-json = { version = "=1.0.100", package = "serde_json" }
-inhouse = { version = "0.3", registry-index = "sparse+https://other.invalid/index/" }
-sibling = { version = "^2", registry-index = "sparse+http://127.0.0.1:9/index/" }
-
-[dev-dependencies]
-tempfile = { version = "3" }
-local-only = {}
-
-[build-dependencies]
-cc = "1.0.90"
-
-[target."cfg(unix)".dependencies]
-libc = { version = "0.2" }
-"#;
-
-    fn contents() -> CrateContents {
-        let mut files = BTreeMap::new();
-        files.insert("Cargo.toml".into(), MANIFEST.as_bytes().to_vec());
-        files.insert("README.md".into(), b"# demo\n".to_vec());
-        CrateContents {
-            prefix: "demo-crate-1.2.3".into(),
-            files,
-        }
-    }
-
-    #[test]
-    fn metadata_from_normalized_manifest() {
-        let meta = new_crate(&contents(), "http://127.0.0.1:9/index/").unwrap();
-        // One line per top-level field and per dependency keeps the snapshot reviewable.
-        let v = serde_json::to_value(&meta).unwrap();
-        let mut lines = Vec::new();
-        for (k, x) in v.as_object().unwrap() {
-            match x.as_array().filter(|_| k == "deps") {
-                Some(deps) => lines.extend(deps.iter().map(|d| format!("dep {d}"))),
-                None => lines.push(format!("{k}: {x}")),
-            }
-        }
-        insta::assert_snapshot!(lines.join("\n"), @r##"
-        name: "demo-crate"
-        vers: "1.2.3"
-        dep {"optional":false,"default_features":true,"name":"inhouse","features":[],"version_req":"^0.3","target":null,"kind":"normal","registry":"sparse+https://other.invalid/index/"}
-        dep {"optional":false,"default_features":true,"name":"serde_json","features":[],"version_req":"=1.0.100","target":null,"kind":"normal","registry":"https://github.com/rust-lang/crates.io-index","explicit_name_in_toml":"json"}
-        dep {"optional":true,"default_features":false,"name":"serde","features":["derive"],"version_req":"^1.0","target":null,"kind":"normal","registry":"https://github.com/rust-lang/crates.io-index"}
-        dep {"optional":false,"default_features":true,"name":"sibling","features":[],"version_req":"^2","target":null,"kind":"normal"}
-        dep {"optional":false,"default_features":true,"name":"tempfile","features":[],"version_req":"^3","target":null,"kind":"dev","registry":"https://github.com/rust-lang/crates.io-index"}
-        dep {"optional":false,"default_features":true,"name":"cc","features":[],"version_req":"^1.0.90","target":null,"kind":"build","registry":"https://github.com/rust-lang/crates.io-index"}
-        dep {"optional":false,"default_features":true,"name":"libc","features":[],"version_req":"^0.2","target":"cfg(unix)","kind":"normal","registry":"https://github.com/rust-lang/crates.io-index"}
-        features: {"default":["fast"],"fast":["dep:rayon","serde?/std"]}
-        authors: ["A <a@example.invalid>"]
-        description: "demo"
-        documentation: null
-        homepage: null
-        readme: "# demo\n"
-        readme_file: "README.md"
-        keywords: ["demo"]
-        categories: []
-        license: "MIT"
-        license_file: null
-        repository: "https://example.invalid/demo"
-        badges: {}
-        links: null
-        rust_version: "1.70"
-        "##);
-    }
-
-    #[test]
-    fn crates_io_deps_carry_no_registry_on_crates_io() {
-        // Order: inhouse, json (serde_json), serde, sibling, tempfile, cc, libc.
-        let meta = new_crate(&contents(), "https://index.crates.io/").unwrap();
-        let reg: Vec<_> = meta.deps.iter().map(|d| d.registry.as_deref()).collect();
-        assert_eq!(
-            reg,
-            [
-                Some("sparse+https://other.invalid/index/"),
-                None,
-                None,
-                Some("sparse+http://127.0.0.1:9/index/"),
-                None,
-                None,
-                None
-            ]
-        );
-    }
-
     #[test]
     fn framing_bytes() {
         let b = frame(b"{}", b"xyz");
@@ -496,5 +265,46 @@ libc = { version = "0.2" }
         // No JSON at all: the status decides.
         let e = publish_reply(&resp(502, "<html>bad gateway</html>"), "T").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Server);
+    }
+
+    /// crates.io's real response bodies (publish.rs, rate_limiter.rs, errors/json.rs).
+    #[test]
+    fn each_crates_io_refusal_has_its_own_hint() {
+        let with = |status: u16, detail: &str, retry: Option<&str>| {
+            let mut r = resp(
+                status,
+                &serde_json::json!({"errors": [{"detail": detail}]}).to_string(),
+            );
+            if let Some(v) = retry {
+                r.headers.insert("retry-after", v.parse().unwrap());
+            }
+            publish_reply(&r, "CARGO_REGISTRY_TOKEN").unwrap_err()
+        };
+        let cases: [(u16, &str, Option<&str>, ErrorKind, &str); 8] = [
+            (400, "A verified email address is required to publish crates to crates.io. Visit https://crates.io/settings/profile to set and verify your email address.", None, ErrorKind::Auth, "verify your email on crates.io"),
+            (403, "this crate exists but you don't seem to be an owner. If you believe this is a mistake, perhaps you need to accept an invitation to be an owner before publishing.", None, ErrorKind::Auth, "cargo owner --add"),
+            (429, "You have published too many versions of this crate in the last 24 hours", None, ErrorKind::RateLimited, "re-run in 24 hours"),
+            (429, "You have published too many new crates in a short period of time. Please try again after Fri, 21 Aug 2026 10:00:00 GMT and see https://crates.io/docs/rate-limits for more details.", Some("Fri, 21 Aug 2026 10:00:00 GMT"), ErrorKind::RateLimited, "rate limited until Fri, 21 Aug 2026 10:00:00 GMT"),
+            (413, "max upload size is: 10485760", None, ErrorKind::Input, "10 MiB"),
+            (400, "The following category slugs are not currently supported on crates.io: cli\n\nSee https://crates.io/category_slugs for a list of supported slugs.", None, ErrorKind::Input, "category_slugs"),
+            (400, "Dependency `inhouse` is hosted on another registry. Cross-registry dependencies are not permitted on crates.io.", None, ErrorKind::Input, "must come from crates.io"),
+            (403, "authentication failed", None, ErrorKind::Auth, "CARGO_REGISTRY_TOKEN"),
+        ];
+        for (status, detail, retry, kind, hint) in cases {
+            let e = with(status, detail, retry);
+            assert_eq!(e.kind, kind, "{e:?}");
+            assert!(
+                e.message().contains(&detail[..detail.len().min(30)]),
+                "server words kept: {e:?}"
+            );
+            assert!(e.hint().unwrap().contains(hint), "{e:?}");
+        }
+        let wild = with(400, "wildcard (`*`) dependency constraints are not allowed on crates.io. Crate with this problem: `serde`", None);
+        assert!(wild.hint().unwrap().contains("instead of `*`"), "{wild:?}");
+        // A bare 413 from a proxy (no JSON) still gets the size hint.
+        let e =
+            publish_reply(&resp(413, "<html>Request Entity Too Large</html>"), "T").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Input, "{e:?}");
+        assert!(e.hint().unwrap().contains("exclude"), "{e:?}");
     }
 }

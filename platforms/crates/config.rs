@@ -43,6 +43,21 @@ pub struct CratesConfig {
     /// Pass `--allow-dirty` to `cargo package` (uncommitted changes in a git checkout).
     #[serde(default)]
     pub allow_dirty: bool,
+    /// Which registry rules `package` checks the packaged crate against (`rules.rs`):
+    /// `crates-io` or `none`. Default: `crates-io` when publishing to crates.io, else `none`
+    /// (an alternative registry may allow what crates.io refuses, e.g. crates.io deps).
+    #[serde(default)]
+    pub rules: Option<CratesRules>,
+}
+
+/// The rule sets `platforms.crates.rules` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CratesRules {
+    /// What crates.io's publish endpoint refuses (description, license, URLs, keywords, ...).
+    CratesIo,
+    /// No preflight beyond what cargo itself checks.
+    None,
 }
 
 pub fn default_token_env() -> String {
@@ -91,6 +106,19 @@ impl CratesConfig {
     /// Whether this is crates.io (deps without `registry-index` then need no `registry`).
     pub fn is_crates_io(&self) -> bool {
         same_index(&self.index_url(), CRATES_IO_INDEX)
+    }
+
+    /// Whether `package` checks crates.io's publish rules.
+    pub fn crates_io_rules(&self) -> bool {
+        match self.rules {
+            Some(r) => r == CratesRules::CratesIo,
+            None => self.is_crates_io(),
+        }
+    }
+
+    /// The manifest as the user names it in messages (relative to pipeline.yaml).
+    pub fn manifest_name(&self) -> &str {
+        self.manifest.as_deref().unwrap_or("Cargo.toml")
     }
 
     /// Absolute path of the manifest.
@@ -155,6 +183,12 @@ mod tests {
         assert!(c.is_crates_io());
         assert_eq!(c.token_env, "CARGO_REGISTRY_TOKEN");
         assert_eq!(c.registry_env(), None);
+        assert!(c.crates_io_rules());
+        let alt = cfg(serde_json::json!({"registry": "r", "index": "http://h/i/"})).unwrap();
+        assert!(!alt.crates_io_rules());
+        let strict =
+            cfg(serde_json::json!({"index": "http://h/i/", "rules": "crates-io"})).unwrap();
+        assert!(strict.crates_io_rules());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Status codes are mapped to outcomes here; deciding what to do with them is `mod.rs`'s job.
 //! The PEP 503 HTML parser is also used by the pep503 platform.
 
-use crate::error::{Error, Result};
+use super::config::Readme;
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Auth, Body, Http, Part, Request, Response};
 use crate::platforms::wheel::{self, WheelMeta};
 use serde_json::{json, Value};
@@ -221,6 +222,8 @@ pub struct Upload<'a> {
     pub filename: &'a str,
     pub sha256: &'a str,
     pub meta: &'a WheelMeta,
+    /// Sent as `description` + `description_content_type` (the project page).
+    pub readme: Option<&'a Readme>,
 }
 
 /// What the index said about one upload.
@@ -266,6 +269,10 @@ pub fn form(u: &Upload<'_>) -> Vec<Part> {
     for (label, url) in &m.project_urls {
         parts.push(text("project_urls", &format!("{label}, {url}")));
     }
+    if let Some(r) = u.readme {
+        parts.push(text("description", &r.text));
+        parts.push(text("description_content_type", &r.content_type));
+    }
     parts.push(Part::File {
         name: "content".into(),
         filename: u.filename.to_string(),
@@ -293,13 +300,102 @@ pub async fn upload(http: &Http, u: &Upload<'_>) -> Result<Uploaded> {
     let exists = body.contains("already exist")
         || body.contains("already been taken")
         || body.contains("overwrite artifact");
+    let what = format!("uploading {}", u.filename);
     Ok(match status {
         200..=299 => Uploaded::Ok,
         409 => Uploaded::AlreadyExists(resp.text()),
         400 | 403 if exists => Uploaded::AlreadyExists(resp.text()),
-        401 | 403 => Uploaded::Rejected(resp),
-        _ => return Err(resp.error(&format!("uploading {}", u.filename))),
+        // A 403 that names its cause is reported as that cause; a bare one is the token.
+        401 | 403 if known(&detail(&resp.text())).is_none() => Uploaded::Rejected(resp),
+        300..=399 => return Err(resp.error(&what)),
+        _ => return Err(refusal(status, &resp.text(), resp.header("retry-after")).context(what)),
     })
+}
+
+/// The message of a warehouse error body. Warehouse raises pyramid HTTP exceptions whose
+/// plain-text body is `"{status} {title}\n\n{explanation}\n\n{detail}"`; the detail is what
+/// twine shows (it is also the status line's reason phrase). Other servers send plain text.
+pub fn detail(body: &str) -> String {
+    let paras: Vec<&str> = body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let titled = paras.first().is_some_and(|p| {
+        p.len() > 4 && p.as_bytes()[..3].iter().all(u8::is_ascii_digit) && p.as_bytes()[3] == b' '
+    });
+    let text = if titled && paras.len() >= 3 {
+        paras[2..].join(" ")
+    } else {
+        body.trim().to_string()
+    };
+    let mut text = text.replace('\n', " ");
+    if text.len() > 400 {
+        let cut = (0..=400)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// Warehouse refusals (forklift/legacy.py, decorators.py): a phrase of the detail → kind and
+/// hint. The first match wins.
+const KNOWN: &[(&str, ErrorKind, &str)] = &[
+    ("read-only mode", ErrorKind::Server,
+     "PyPI is in read-only mode (maintenance): nothing was uploaded; re-run when https://status.python.org says uploads are back"),
+    ("new uploads are temporarily disabled", ErrorKind::Server,
+     "PyPI has paused uploads: re-run later"),
+    ("does not have two-factor authentication enabled", ErrorKind::Auth,
+     "enable two-factor authentication on the PyPI account that owns the token, then re-run"),
+    ("does not have a verified primary email", ErrorKind::Auth,
+     "verify the primary email of the PyPI account that owns the token, then re-run"),
+    ("isn't allowed to upload to project", ErrorKind::Auth,
+     "the project name belongs to another user, or the token is scoped to another project: pick another `package` name or use a token of the owning account"),
+    ("too similar to an existing project", ErrorKind::Conflict,
+     "PyPI refuses names too close to an existing project: choose another `package` name"),
+    ("isn't allowed", ErrorKind::Conflict,
+     "PyPI refuses this project name: choose another `package` name"),
+    ("too many new projects created", ErrorKind::RateLimited,
+     "PyPI limits how many new projects an account creates and names no time to retry: re-run in a few hours (tagship only uploads the missing files)"),
+    ("releases older than", ErrorKind::Conflict,
+     "PyPI refuses new files for a release more than 14 days old, so a partial release cannot be resumed: the files already there stay; publish the missing wheels under a new version"),
+    ("file too large", ErrorKind::Input,
+     "the wheel is over the project's size limit: make it smaller, or ask PyPI for a larger limit and set platforms.pypi.max_file_size"),
+    ("project size too large", ErrorKind::Input,
+     "the project is over its total size limit on PyPI: delete old files or ask PyPI for a larger limit"),
+    ("failed to render", ErrorKind::Input,
+     "the README does not render in its format: fix it (or set platforms.pypi.readme to another file)"),
+];
+
+fn known(detail: &str) -> Option<&'static (&'static str, ErrorKind, &'static str)> {
+    let lower = detail.to_ascii_lowercase();
+    KNOWN.iter().find(|(needle, ..)| lower.contains(needle))
+}
+
+/// Maps one index refusal to an error carrying the server's message and a hint for that
+/// refusal. `retry_after` is the `Retry-After` header, if any.
+pub fn refusal(status: u16, body: &str, retry_after: Option<&str>) -> Error {
+    let d = detail(body);
+    let msg = format!("the index answered HTTP {status}: {d}");
+    if let Some((_, kind, hint)) = known(&d) {
+        return Error::new(*kind, msg).with_hint(*hint);
+    }
+    match status {
+        400 => Error::new(ErrorKind::Input, msg).with_hint(
+            "the index refused a metadata field of the upload form; fix what it names in pipeline.yaml (project.*) or the platforms.pypi settings",
+        ),
+        429 => Error::new(ErrorKind::RateLimited, msg).with_hint(match retry_after {
+            Some(at) => format!("rate limited until {at}; re-run then: tagship only uploads the missing files"),
+            None => "rate limited without a time to retry; re-run later: tagship only uploads the missing files".into(),
+        }),
+        401 | 403 => Error::new(ErrorKind::Auth, msg),
+        500..=599 => Error::new(ErrorKind::Server, msg)
+            .with_hint("the index kept failing after retries; re-run later: tagship only uploads the missing files"),
+        _ => Error::new(ErrorKind::Protocol, msg),
+    }
 }
 
 #[cfg(test)]
@@ -347,5 +443,37 @@ mod tests {
         assert_eq!(l[0].sha256.as_deref(), Some("aa"));
         assert_eq!(l[0].url.as_deref(), Some("http://h/u/i/a.whl"));
         assert_eq!(l[1].sha256, None);
+    }
+
+    /// Warehouse's real refusals, in pyramid's plain-text body shape.
+    #[test]
+    fn each_warehouse_refusal_has_its_own_hint() {
+        let body = |status: &str, expl: &str, d: &str| format!("{status}\n\n{expl}\n\n{d}\n\n");
+        let forbidden = |d: &str| body("403 Forbidden", "Access was denied to this resource.", d);
+        let bad = |d: &str| {
+            body("400 Bad Request", "The server could not comply with the request since it is either malformed or otherwise incorrect.", d)
+        };
+        let cases = [
+            (403, forbidden("Read-only mode: Uploads are temporarily disabled."), ErrorKind::Server, "read-only"),
+            (403, forbidden("User 'ann', associated with the API token used, does not have two-factor authentication enabled. Please enable two-factor authentication before attempting to upload to PyPI. See https://pypi.org/help/#two-factor-authentication for more information."), ErrorKind::Auth, "enable two-factor"),
+            (403, forbidden("User 'ann', associated with the API token used, does not have a verified primary email address. Please add a verified primary email before attempting to upload to PyPI. See https://pypi.org/help/#verified-email for more information."), ErrorKind::Auth, "verify the primary email"),
+            (403, forbidden("The user 'ann' isn't allowed to upload to project 'requests'. See https://pypi.org/help/#project-name for more information."), ErrorKind::Auth, "belongs to another user"),
+            (429, body("429 Too Many Requests", "The server has received too many requests.", "Too many new projects created"), ErrorKind::RateLimited, "names no time to retry"),
+            (400, bad("Uploading new files to releases older than 14 days is not allowed."), ErrorKind::Conflict, "partial release cannot be resumed"),
+            (400, bad("'summary' must be a single line. See https://packaging.python.org/specifications/core-metadata for more information."), ErrorKind::Input, "metadata field"),
+            (400, bad("File too large. Limit for project 'demo' is 100 MB. See https://docs.pypi.org/project-management/storage-limits#requesting-a-file-size-limit-increase for more information."), ErrorKind::Input, "max_file_size"),
+        ];
+        for (status, b, kind, hint) in cases {
+            let e = refusal(status, &b, None);
+            assert_eq!(e.kind, kind, "{e:?}");
+            assert!(
+                !e.message().contains("Access was denied"),
+                "boilerplate dropped: {e:?}"
+            );
+            assert!(e.message().contains(&detail(&b)), "{e:?}");
+            assert!(e.hint().unwrap().contains(hint), "{e:?}");
+        }
+        assert!(known(&detail(&forbidden("Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information."))).is_none());
+        assert_eq!(detail("plain words"), "plain words");
     }
 }

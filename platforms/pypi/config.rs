@@ -1,8 +1,10 @@
 //! `platforms.pypi` in pipeline.yaml. The defaults target pypi.org; pypiserver, devpi,
 //! TestPyPI and other legacy-upload indexes work by setting the URLs (see README.md).
 
+use crate::error::{Error, Result};
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::path::Path;
 
 /// How the check finds out which files are live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Default)]
@@ -52,6 +54,32 @@ pub struct PypiConfig {
     /// How long `verify` waits for the files to be listed, in seconds.
     #[serde(default = "default_verify_secs")]
     pub verify_timeout_secs: u64,
+    /// Largest wheel the index accepts, in bytes. PyPI's default is 100 MiB per file; a
+    /// project with a raised limit sets its own here.
+    #[serde(default = "default_max_file_size")]
+    pub max_file_size: u64,
+    /// README sent as the project page (`description`), relative to pipeline.yaml; its
+    /// content type follows the extension (.md markdown, .rst reStructuredText, else plain).
+    /// Default: README.md next to pipeline.yaml when it exists.
+    #[serde(default)]
+    pub readme: Option<String>,
+}
+
+/// PyPI's default per-file upload limit (warehouse `project.upload_limit_size`).
+pub const PYPI_MAX_FILE_SIZE: u64 = 100 * 1024 * 1024;
+
+fn default_max_file_size() -> u64 {
+    PYPI_MAX_FILE_SIZE
+}
+
+/// The long description sent with each upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readme {
+    /// The file as named in messages (relative to pipeline.yaml).
+    pub file: String,
+    pub text: String,
+    /// `text/markdown`, `text/x-rst` or `text/plain`.
+    pub content_type: String,
 }
 
 fn default_repository_url() -> String {
@@ -76,6 +104,42 @@ pub fn with_slash(url: &str) -> String {
 }
 
 impl PypiConfig {
+    /// The README to send: the configured one (missing = input error), else README.md next
+    /// to pipeline.yaml when present, else none.
+    pub fn readme(&self, root: &Path) -> Result<Option<Readme>> {
+        let (file, required) = match &self.readme {
+            Some(f) => (f.clone(), true),
+            None => ("README.md".to_string(), false),
+        };
+        let path = root.join(&file);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(_) if !required => return Ok(None),
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "pipeline.yaml: `platforms.pypi.readme`: cannot read {}: {e}",
+                    path.display()
+                ))
+                .with_hint(
+                    "name an existing README relative to pipeline.yaml, or remove `readme`",
+                ))
+            }
+        };
+        let lower = file.to_ascii_lowercase();
+        let content_type = if lower.ends_with(".md") || lower.ends_with(".markdown") {
+            "text/markdown"
+        } else if lower.ends_with(".rst") {
+            "text/x-rst"
+        } else {
+            "text/plain"
+        };
+        Ok(Some(Readme {
+            file,
+            text,
+            content_type: content_type.into(),
+        }))
+    }
+
     pub fn simple_root(&self) -> String {
         match &self.simple_url {
             Some(u) => with_slash(u),
@@ -95,6 +159,7 @@ mod tests {
         assert_eq!(c.token_env, "PYPI_TOKEN");
         assert_eq!(c.username, "__token__");
         assert_eq!(c.check_via, CheckVia::Json);
+        assert_eq!(c.max_file_size, 100 * 1024 * 1024);
         let e = serde_json::from_value::<PypiConfig>(serde_json::json!({"tokn_env": "X"}));
         assert!(e.is_err());
         let c: PypiConfig = serde_json::from_value(
@@ -102,5 +167,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.simple_root(), "http://h/s/");
+    }
+
+    #[test]
+    fn readme_default_configured_and_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let c: PypiConfig = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(c.readme(dir.path()).unwrap(), None);
+        std::fs::write(dir.path().join("README.md"), "# hi\n").unwrap();
+        let r = c.readme(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            (r.text.as_str(), r.content_type.as_str()),
+            ("# hi\n", "text/markdown")
+        );
+        let c: PypiConfig =
+            serde_json::from_value(serde_json::json!({"readme": "docs/README.rst"})).unwrap();
+        let e = c.readme(dir.path()).unwrap_err();
+        assert!(e.message().contains("platforms.pypi.readme"), "{e:?}");
+        std::fs::create_dir(dir.path().join("docs")).unwrap();
+        std::fs::write(dir.path().join("docs/README.rst"), "Hi\n==\n").unwrap();
+        assert_eq!(
+            c.readme(dir.path()).unwrap().unwrap().content_type,
+            "text/x-rst"
+        );
     }
 }

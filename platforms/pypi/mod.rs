@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod config;
+pub mod rules;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
@@ -96,6 +97,16 @@ impl Pypi {
             .map(|s| Auth::Basic(self.cfg.username.clone(), s.clone()))
     }
 
+    /// Wheels in dist/, then warehouse's form rules (`rules.rs`) on exactly what the upload
+    /// will send: the validation phase, so a refusal is exit 2 with nothing published.
+    async fn package_checked(&self, cx: &Cx) -> Result<Vec<Artifact>> {
+        let meta = self.meta(cx)?;
+        let readme = self.cfg.readme(&cx.release.root)?;
+        let pkgs = package_wheels(cx, meta.clone(), "pypi").await?;
+        rules::check(&self.cfg, &meta, readme.as_ref(), &pkgs)?;
+        Ok(pkgs)
+    }
+
     fn rejected(&self, cx: &Cx, resp: &crate::http::Response, file: &str) -> Error {
         let var = &self.cfg.token_env;
         let hint = if cx.secret(var).is_some() {
@@ -112,8 +123,10 @@ impl Pypi {
         Error::new(
             ErrorKind::Auth,
             format!(
-                "uploading {file}: HTTP {} from {}",
-                resp.status, self.cfg.repository_url
+                "uploading {file}: HTTP {} from {}: {}",
+                resp.status,
+                self.cfg.repository_url,
+                api::detail(&resp.text())
             ),
         )
         .with_hint(hint)
@@ -121,6 +134,7 @@ impl Pypi {
 
     /// Uploads one wheel; a duplicate answer is fine only when the live bytes are ours.
     async fn upload_one(&self, cx: &Cx, meta: &WheelMeta, a: &Artifact) -> Result<bool> {
+        let readme = self.cfg.readme(&cx.release.root)?;
         let u = Upload {
             repository_url: &self.cfg.repository_url,
             auth: self.auth(cx),
@@ -128,6 +142,7 @@ impl Pypi {
             filename: &a.name,
             sha256: &a.sha256,
             meta,
+            readme: readme.as_ref(),
         };
         match api::upload(&cx.http, &u).await? {
             Uploaded::Ok => Ok(true),
@@ -225,7 +240,7 @@ impl Platform for Pypi {
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
-        package_wheels(cx, self.meta(cx)?, "pypi").await
+        self.package_checked(cx).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {

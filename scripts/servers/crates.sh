@@ -5,7 +5,8 @@
 #  "dl":"http://127.0.0.1:P/api/v1/crates","token":"...","port":P,"pid":N,
 #  "log":"DIR/requests.jsonl","server_log":"DIR/crates.log","data":"DIR/data"}
 # Env: CRATES_TOKEN (default: random), CRATES_BASE_URL (URL written into
-# config.json, e.g. a fault proxy's), CRATES_DUPLICATE_STATUS (default 400).
+# config.json, e.g. a fault proxy's), CRATES_DUPLICATE_STATUS (default 400),
+# CRATES_MAX_UPLOAD_SIZE (bytes, default 10 MiB), CRATES_LENIENT=1 (no crates.io rules).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 init_dir "${1:-}"
@@ -17,6 +18,8 @@ rm -f "$DIR/crates.port"
 printf '%s\n' "$TOKEN" > "$DIR/token"
 extra=()
 [ -n "${CRATES_BASE_URL:-}" ] && extra+=(--base-url "$CRATES_BASE_URL")
+[ -n "${CRATES_MAX_UPLOAD_SIZE:-}" ] && extra+=(--max-upload-size "$CRATES_MAX_UPLOAD_SIZE")
+[ "${CRATES_LENIENT:-}" = 1 ] && extra+=(--lenient)
 start_bg crates "$LOG" "$SYS_PYTHON" "$SERVERS_DIR/crates_registry.py" \
   --host 127.0.0.1 --port "$PORT" --data "$DIR/data" --token-file "$DIR/token" \
   --request-log "$REQLOG" --port-file "$DIR/crates.port" \

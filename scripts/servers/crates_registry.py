@@ -19,6 +19,17 @@ Writes need `Authorization: <token>` (the raw token, as cargo sends it; a
 `Bearer ` prefix is NOT accepted). Errors use the crates.io body
 `{"errors":[{"detail":"..."}]}`.
 
+crates.io's publish rules are enforced by default (controllers/krate/publish.rs,
+with crates.io's own error texts): description (<= 1000 chars) and license or
+license-file, license an SPDX expression, homepage/documentation/repository
+http(s), rust-version digits and dots, <= 5 keywords of <= 20 chars matching
+[A-Za-z0-9][A-Za-z0-9_+-]*, <= 5 categories from the vendored crates.io slug
+list (platforms/crates/categories.txt), <= 300 features, <= 500 dependencies,
+no `*` requirement, no dependency from another registry, and a .crate of at
+most --max-upload-size bytes (default 10 MiB, answered with 413 like crates.io).
+The checks read the normalized Cargo.toml inside the .crate, as crates.io does.
+`--lenient` turns them off.
+
 A duplicate version (also when it differs only in build metadata) is rejected
 with HTTP 400 by default, which is what crates.io answers today; pass
 `--duplicate-status 200` for the legacy "200 + errors[]" style. cargo treats an
@@ -41,6 +52,7 @@ import re
 import sys
 import tarfile
 import threading
+import tomllib
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -52,6 +64,20 @@ SEMVER_RE = re.compile(
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
 MAX_BODY = 64 * 1024 * 1024
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def load_list(rel, prefix=""):
+    with open(os.path.join(REPO, rel), encoding="utf-8") as f:
+        return {l.strip()[len(prefix):] for l in f
+                if l.strip() and not l.startswith("#") and l.startswith(prefix)}
+
+
+CATEGORIES = load_list("platforms/crates/categories.txt")
+SPDX_LICENSES = {x.lower() for x in load_list("platforms/crates/spdx.txt", "license ")}
+SPDX_EXCEPTIONS = {x.lower() for x in load_list("platforms/crates/spdx.txt", "exception ")}
+KEYWORD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")
 
 
 class ApiError(Exception):
@@ -82,7 +108,8 @@ def strip_build(vers):
 
 
 class Registry:
-    def __init__(self, data_dir, base_url, tokens, duplicate_status):
+    def __init__(self, data_dir, base_url, tokens, duplicate_status, rules=True,
+                 max_upload=10 * 1024 * 1024):
         self.data = os.path.abspath(data_dir)
         self.index_dir = os.path.join(self.data, "index")
         self.crates_dir = os.path.join(self.data, "crates")
@@ -91,6 +118,8 @@ class Registry:
         self.base_url = base_url.rstrip("/")
         self.tokens = set(tokens)
         self.duplicate_status = duplicate_status
+        self.rules = rules
+        self.max_upload = max_upload
         self.lock = threading.RLock()
 
     # ---- storage ---------------------------------------------------------
@@ -159,6 +188,8 @@ class Registry:
         if off + clen != len(body):
             raise ApiError(400, "invalid upload request: crate length %d does not match the %d remaining bytes"
                            % (clen, len(body) - off))
+        if self.rules and clen > self.max_upload:
+            raise ApiError(413, "max upload size is: %d" % self.max_upload)
         crate = body[off:off + clen]
         if not isinstance(meta, dict):
             raise ApiError(400, "invalid upload request: metadata must be a JSON object")
@@ -168,8 +199,10 @@ class Registry:
             raise ApiError(400, "invalid crate name: %r" % (name,))
         if not isinstance(vers, str) or not SEMVER_RE.match(vers):
             raise ApiError(400, "invalid semver version: %r" % (vers,))
-        self.check_tarball(name, vers, crate)
+        manifest = self.check_tarball(name, vers, crate)
         entry = self.index_entry(meta, crate)
+        if self.rules:
+            crates_io_rules(manifest, meta.get("deps") or [], self.own_index_urls())
 
         with self.lock:
             entries = self.read_entries(name) or []
@@ -213,6 +246,15 @@ class Registry:
             names.add(p)
         if prefix + "Cargo.toml" not in names:
             raise ApiError(400, "the .crate has no `%sCargo.toml`" % prefix)
+        try:
+            raw_manifest = tf.extractfile(prefix + "Cargo.toml").read().decode("utf-8")
+            return tomllib.loads(raw_manifest)
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ApiError(400, "failed to parse `Cargo.toml` manifest file\n\n%s" % e)
+
+    def own_index_urls(self):
+        own = self.base_url + "/index/"
+        return {own, "sparse+" + own, own.rstrip("/"), ("sparse+" + own).rstrip("/")}
 
     def index_entry(self, meta, crate):
         own_index = "sparse+" + self.base_url + "/index/"
@@ -275,6 +317,119 @@ class Registry:
                     self.write_entries(name, entries)
                     return {"ok": True}
             raise ApiError(404, "crate `%s` does not have a version `%s`" % (name, vers))
+
+
+
+def spdx_ok(expr):
+    """crates.io's lax SPDX parse: AND/OR/WITH, `/` as OR, parentheses, `+`."""
+    toks = re.findall(r"\(|\)|/|[^\s()/]+", expr)
+    pos = [0]
+
+    def peek():
+        return toks[pos[0]] if pos[0] < len(toks) else None
+
+    def take():
+        t = peek()
+        pos[0] += 1
+        return t
+
+    def term():
+        t = take()
+        if t == "(":
+            expr_()
+            if take() != ")":
+                raise ValueError("unclosed (")
+            return
+        if t is None or t in ("AND", "OR", "WITH", ")", "/"):
+            raise ValueError("unexpected %r" % t)
+        ref = t.startswith("LicenseRef-") or (t.startswith("DocumentRef-") and ":LicenseRef-" in t)
+        if not ref and t.rstrip("+").lower() not in SPDX_LICENSES:
+            raise ValueError("unknown term %r" % t)
+        if peek() == "WITH":
+            take()
+            e = take()
+            if e is None or e.lower() not in SPDX_EXCEPTIONS:
+                raise ValueError("unknown exception %r" % e)
+
+    def expr_():
+        term()
+        while peek() in ("AND", "OR", "/"):
+            take()
+            term()
+
+    try:
+        expr_()
+        return pos[0] == len(toks)
+    except ValueError:
+        return False
+
+
+def validate_url(url, field):
+    if url is None:
+        return
+    if not (url.startswith("http://") or url.startswith("https://")):
+        raise ApiError(400, "URL for field `%s` must begin with http:// or https:// (url: %s)" % (field, url))
+    parts = urllib.parse.urlsplit(url)
+    if not parts.netloc:
+        raise ApiError(400, "`%s` is not a valid url: `%s`" % (field, url))
+
+
+def crates_io_rules(manifest, deps, own_index_urls):
+    """crates.io's checks on the manifest inside the .crate, in publish.rs's order and with
+    its error texts."""
+    pkg = manifest.get("package") or {}
+    desc, lic, lic_file = pkg.get("description"), pkg.get("license"), pkg.get("license-file")
+    missing = []
+    if not desc:
+        missing.append("description")
+    if not lic and not lic_file:
+        missing.append("license")
+    if missing:
+        raise ApiError(400, "missing or empty metadata fields: %s. Please see "
+                       "https://doc.rust-lang.org/cargo/reference/manifest.html for more "
+                       "information on configuring these fields" % ", ".join(missing))
+    if len(desc) > 1000:
+        raise ApiError(400, "The `description` is too long. A maximum of 1000 characters are currently allowed.")
+    if lic and not spdx_ok(lic):
+        raise ApiError(400, "unknown or invalid license expression; see http://opensource.org/licenses "
+                       "for options, and http://spdx.org/licenses/ for their identifiers\n%s" % lic)
+    for field in ("homepage", "documentation", "repository"):
+        validate_url(pkg.get(field), field)
+    rv = pkg.get("rust-version")
+    if rv is not None and not re.match(r"^\d+(\.\d+){0,2}$", str(rv)):
+        raise ApiError(400, "failed to parse `Cargo.toml` manifest file\n\ninvalid `rust-version` value")
+    keywords = pkg.get("keywords") or []
+    if len(keywords) > 5:
+        raise ApiError(400, "expected at most 5 keywords per crate")
+    for k in keywords:
+        if len(k) > 20:
+            raise ApiError(400, "\"%s\" is an invalid keyword (keywords must have less than 20 characters)" % k)
+        if not KEYWORD_RE.match(k):
+            raise ApiError(400, "\"%s\" is an invalid keyword" % k)
+    categories = pkg.get("categories") or []
+    if len(categories) > 5:
+        raise ApiError(400, "expected at most 5 categories per crate")
+    features = manifest.get("features") or {}
+    if len(features) > 300:
+        raise ApiError(400, "crates.io only allows a maximum number of 300 features, but your "
+                       "crate is declaring %d features." % len(features))
+    if len(deps) > 500:
+        raise ApiError(400, "crates.io only allows a maximum number of 500 dependencies.")
+    for d in deps:
+        reg = d.get("registry")
+        if reg and reg not in own_index_urls:
+            raise ApiError(400, "Dependency `%s` is hosted on another registry. Cross-registry "
+                           "dependencies are not permitted on crates.io." % d.get("name"))
+        if str(d.get("version_req", "")).strip() == "*":
+            raise ApiError(400, "wildcard (`*`) dependency constraints are not allowed on crates.io. "
+                           "Crate with this problem: `%s` See https://doc.rust-lang.org/cargo/faq.html"
+                           "#can-libraries-use--as-a-version-for-their-dependencies for more "
+                           "information" % d.get("name"))
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ApiError(400, "The following category slugs are not currently supported on crates.io: "
+                       "%s\n\nSee https://crates.io/category_slugs for a list of supported slugs."
+                       % ", ".join(unknown))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -459,6 +614,9 @@ def main():
                     "set it to a proxy's URL to route cargo through the proxy")
     ap.add_argument("--duplicate-status", type=int, default=400, choices=[200, 400, 409, 422],
                     help="HTTP status for an already-uploaded version (default 400, like crates.io)")
+    ap.add_argument("--lenient", action="store_true", help="do not enforce crates.io's publish rules")
+    ap.add_argument("--max-upload-size", type=int, default=10 * 1024 * 1024,
+                    help="largest .crate accepted, in bytes (default 10 MiB, like crates.io)")
     ap.add_argument("--request-log", help="append one JSON line per request here")
     ap.add_argument("--port-file", help="write the bound port here once listening")
     args = ap.parse_args()
@@ -474,7 +632,8 @@ def main():
     httpd.daemon_threads = True
     port = httpd.server_address[1]
     base = args.base_url or "http://%s:%d" % (args.host, port)
-    Handler.registry = Registry(args.data, base, tokens, args.duplicate_status)
+    Handler.registry = Registry(args.data, base, tokens, args.duplicate_status,
+                                rules=not args.lenient, max_upload=args.max_upload_size)
     Handler.request_log = args.request_log
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
