@@ -1,5 +1,6 @@
 //! The double's HTTP side: routing by method and path, GitHub-shaped answers, pagination.
 
+use super::meet::{self, PING};
 use super::{Asset, Shared, State, DOCS};
 use axum::body::Bytes;
 use axum::extract::State as AxState;
@@ -65,7 +66,13 @@ pub(super) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    let (rx, timeout) = match &lock().meet {
+        Some(m) => (m.arrive(uri.path()), m.timeout),
+        None => (None, Default::default()),
+    };
+    meet::wait(rx, timeout).await;
+    let mut s = lock();
     let pq = uri
         .path_and_query()
         .map(|p| p.as_str())
@@ -73,6 +80,12 @@ pub(super) async fn handle(
         .to_string();
     let line = format!("{method} {pq}");
     s.log.push((method.to_string(), pq));
+    if let Some(m) = &s.meet {
+        m.logged(uri.path());
+    }
+    if uri.path().starts_with(PING) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     if let Some(r) = s.fault(&line) {
         return r;
     }
