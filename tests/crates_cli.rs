@@ -3,7 +3,7 @@
 //! dry run → wrong token → real run → re-run, with the report and the registry's request log
 //! as evidence. Every run also checks that the canary credential never shows (stdout,
 //! stderr, dist/).
-//! Fails naming the setup script when it is missing, unless TAGSHIP_SKIP_SERVER_TESTS=1.
+//! Fails naming the setup script when it is missing.
 
 mod support;
 
@@ -106,10 +106,8 @@ fn crates_report(run: &Run, p: &Project) -> serde_json::Value {
 }
 
 #[test]
-fn release_hello_rust_through_the_cli() {
-    let Some(reg) = Registry::start() else {
-        return;
-    };
+fn server_release_hello_rust_through_the_cli() {
+    let reg = Registry::start();
     let mut p = Project::new();
     p.env("TAGSHIP__PLATFORMS__CRATES__REGISTRY", "local")
         .env("TAGSHIP__PLATFORMS__CRATES__INDEX", &reg.get("index"));

@@ -3,7 +3,7 @@
 //! and on the upload is retried, a 429 waits for `Retry-After`, a 500 on the (non-idempotent)
 //! upload is not re-sent, and a connection reset mid-upload is an unknown outcome that a
 //! re-check settles. Evidence: the proxy's log and the registry's index.
-//! Fails naming the start scripts when missing, unless TAGSHIP_SKIP_SERVER_TESTS=1.
+//! Fails naming the start scripts when missing.
 
 mod support;
 
@@ -29,14 +29,14 @@ struct Servers {
 }
 
 impl Servers {
-    fn start() -> Option<Servers> {
+    fn start() -> Servers {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let base = format!("http://127.0.0.1:{port}");
-        let reg = Registry::start_with(&[("CRATES_BASE_URL", &base)])?;
+        let reg = Registry::start_with(&[("CRATES_BASE_URL", &base)]);
         require_script("fault_proxy.sh");
         let upstream = format!("http://127.0.0.1:{}", reg.port());
         let proxy = Server::start(
@@ -46,7 +46,7 @@ impl Servers {
             &[&port.to_string()],
             &[],
         );
-        Some(Servers { proxy, reg })
+        Servers { proxy, reg }
     }
     fn control(&self) -> String {
         self.proxy.s("control")
@@ -141,8 +141,8 @@ fn setup(s: &Servers) -> Setup {
 const NEW: &str = "/api/v1/crates/new";
 
 #[tokio::test]
-async fn retries_503_on_index_and_upload() {
-    let Some(s) = Servers::start() else { return };
+async fn server_retries_503_on_index_and_upload() {
+    let s = Servers::start();
     let t = setup(&s);
     let pkgs = t.crates.package(&t.cx).await.unwrap();
     s.inject("GET", "/index/he/ll/", serde_json::json!([503]))
@@ -156,8 +156,8 @@ async fn retries_503_on_index_and_upload() {
 }
 
 #[tokio::test]
-async fn waits_for_retry_after_on_429() {
-    let Some(s) = Servers::start() else { return };
+async fn server_waits_for_retry_after_on_429() {
+    let s = Servers::start();
     let t = setup(&s);
     let pkgs = t.crates.package(&t.cx).await.unwrap();
     s.inject("PUT", NEW, serde_json::json!([429])).await;
@@ -171,8 +171,8 @@ async fn waits_for_retry_after_on_429() {
 }
 
 #[tokio::test]
-async fn a_500_on_upload_is_not_resent() {
-    let Some(s) = Servers::start() else { return };
+async fn server_a_500_on_upload_is_not_resent() {
+    let s = Servers::start();
     let t = setup(&s);
     let pkgs = t.crates.package(&t.cx).await.unwrap();
     s.inject("PUT", NEW, serde_json::json!([500])).await;
@@ -188,8 +188,8 @@ async fn a_500_on_upload_is_not_resent() {
 
 /// The engine's rule for an unknown outcome, played by hand: re-check, then publish the rest.
 #[tokio::test]
-async fn reset_mid_upload_is_unknown_then_settled_by_a_recheck() {
-    let Some(s) = Servers::start() else { return };
+async fn server_reset_mid_upload_is_unknown_then_settled_by_a_recheck() {
+    let s = Servers::start();
     let t = setup(&s);
     let pkgs = t.crates.package(&t.cx).await.unwrap();
     s.inject("PUT", NEW, serde_json::json!(["reset"])).await;

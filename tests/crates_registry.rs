@@ -4,7 +4,7 @@
 //! dry run sends no PUT; wrong token; different content; duplicates; yank.
 //!
 //! The registry needs only python3 and cargo. If its start script is missing the tests fail
-//! naming it, unless TAGSHIP_SKIP_SERVER_TESTS=1.
+//! naming it.
 
 mod support;
 
@@ -157,10 +157,8 @@ fn install_and_run(reg: &Registry, version: &semver::Version) -> String {
 }
 
 #[tokio::test]
-async fn publish_install_rerun_and_yank() {
-    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
-        return;
-    };
+async fn server_publish_install_rerun_and_yank() {
+    let reg = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]);
     let p = Example::new();
     let token = reg.get("token");
     let r = run(&reg, &p, false, Some(&token));
@@ -217,10 +215,8 @@ async fn publish_install_rerun_and_yank() {
 }
 
 #[tokio::test]
-async fn dry_run_sends_no_put_and_lists_it() {
-    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
-        return;
-    };
+async fn server_dry_run_sends_no_put_and_lists_it() {
+    let reg = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]);
     let p = Example::new();
     // No token at all: a dry run must still get through, the request is only recorded.
     let r = run(&reg, &p, true, None);
@@ -244,10 +240,8 @@ async fn dry_run_sends_no_put_and_lists_it() {
 }
 
 #[tokio::test]
-async fn wrong_token_is_an_auth_error_naming_the_variable() {
-    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
-        return;
-    };
+async fn server_wrong_token_is_an_auth_error_naming_the_variable() {
+    let reg = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]);
     let p = Example::new();
     let r = run(&reg, &p, false, Some("not-the-registry-token-1234"));
     let pkgs = r.package().await;
@@ -265,11 +259,9 @@ async fn wrong_token_is_an_auth_error_naming_the_variable() {
 /// A duplicate PUT (bypassing the check, as after a lost reply) is settled by the index:
 /// same checksum → published; both the 400 and the legacy "200 + errors" styles.
 #[tokio::test]
-async fn duplicate_upload_is_resolved_through_the_index() {
+async fn server_duplicate_upload_is_resolved_through_the_index() {
     for status in ["400", "200"] {
-        let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", status)]) else {
-            return;
-        };
+        let reg = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", status)]);
         let p = Example::new();
         let r = run(&reg, &p, false, Some(&reg.get("token")));
         let pkgs = r.package().await;
@@ -281,10 +273,8 @@ async fn duplicate_upload_is_resolved_through_the_index() {
 }
 
 #[tokio::test]
-async fn same_version_with_different_content_is_a_conflict() {
-    let Some(reg) = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]) else {
-        return;
-    };
+async fn server_same_version_with_different_content_is_a_conflict() {
+    let reg = Registry::start_with(&[("CRATES_DUPLICATE_STATUS", "400")]);
     let p = Example::new();
     let r = run(&reg, &p, false, Some(&reg.get("token")));
     let pkgs = r.package().await;

@@ -3,8 +3,7 @@
 //! field, AND the strict local registry (`scripts/servers/crates_registry.py`, which enforces
 //! crates.io's rules with crates.io's error texts) refuses the same `.crate` sent to it
 //! directly with HTTP 400 (413 for size). The untouched manifest passes both.
-//! Fails naming the setup script when the registry is missing, unless
-//! TAGSHIP_SKIP_SERVER_TESTS=1.
+//! Fails naming the setup script when the registry is missing.
 
 mod support;
 
@@ -219,10 +218,8 @@ fn cases(own_index: &str) -> Vec<Case> {
 }
 
 #[test]
-fn preflight_and_the_strict_registry_refuse_the_same_crates() {
-    let Some(reg) = Registry::start() else {
-        return;
-    };
+fn server_preflight_and_the_strict_registry_refuse_the_same_crates() {
+    let reg = Registry::start();
     let index = reg.get("index");
     let cfg: crates::CratesConfig = serde_json::from_value(
         serde_json::json!({"registry": "local", "index": index, "rules": "crates-io"}),

@@ -3,7 +3,7 @@
 //! release JSON and `upload_url` template, a real 201 asset, and the real 422
 //! `already_exists` on a duplicate asset name. The replay server answers only the exact next
 //! recorded request, so these tests also pin our method, path, query and headers.
-//! Needs `scripts/setup.d/20-octokit-fixtures.sh`; `TAGSHIP_SKIP_NODE_TESTS=1` skips.
+//! Needs `scripts/setup.d/20-octokit-fixtures.sh`; fails naming it when it is missing.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -34,22 +34,16 @@ fn deps_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/test-deps/octokit")
 }
 
-/// Starts the wrapper, or `None` when the user opted out of Node tests.
-fn start() -> Option<Server> {
+/// Starts the wrapper; fails naming the setup script when the fixtures are not installed.
+fn start() -> Server {
     let deps = deps_dir();
     if !deps
         .join("node_modules/@octokit/fixtures-server/package.json")
         .exists()
     {
-        if std::env::var("TAGSHIP_SKIP_NODE_TESTS").as_deref() == Ok("1") {
-            eprintln!(
-                "skipped: TAGSHIP_SKIP_NODE_TESTS=1 and @octokit/fixtures-server is not installed"
-            );
-            return None;
-        }
         panic!(
-            "@octokit/fixtures-server is not installed in {}: run scripts/setup.d/20-octokit-fixtures.sh \
-             (or set TAGSHIP_SKIP_NODE_TESTS=1 to skip these tests)",
+            "@octokit/fixtures-server is not installed in {}: run \
+             scripts/setup.d/20-octokit-fixtures.sh (scripts/setup.sh runs every setup step)",
             deps.display()
         );
     }
@@ -69,10 +63,10 @@ fn start() -> Option<Server> {
         .trim()
         .strip_prefix("listening ")
         .unwrap_or_else(|| panic!("fixtures server did not start: {line:?}"));
-    Some(Server {
+    Server {
         base: format!("http://127.0.0.1:{port}"),
         child,
-    })
+    }
 }
 
 /// Loads a recorded scenario; returns its API root.
@@ -123,8 +117,8 @@ fn upload(dir: &Path) -> Upload {
 }
 
 #[tokio::test]
-async fn release_assets_upload_against_the_recording() {
-    let Some(server) = start() else { return };
+async fn server_release_assets_upload_against_the_recording() {
+    let server = start();
     let base = scenario(&server, "release-assets").await;
     let api = api(&base, "release-assets");
     let dir = tempfile::tempdir().unwrap();
@@ -166,8 +160,8 @@ async fn release_assets_upload_against_the_recording() {
 }
 
 #[tokio::test]
-async fn release_assets_conflict_is_recognised_and_resolved() {
-    let Some(server) = start() else { return };
+async fn server_release_assets_conflict_is_recognised_and_resolved() {
+    let server = start();
     let base = scenario(&server, "release-assets-conflict").await;
     let api = api(&base, "release-assets-conflict");
     let dir = tempfile::tempdir().unwrap();
@@ -197,10 +191,10 @@ async fn release_assets_conflict_is_recognised_and_resolved() {
 }
 
 #[tokio::test]
-async fn an_unexpected_request_is_refused_by_the_replay_server() {
+async fn server_an_unexpected_request_is_refused_by_the_replay_server() {
     // Guards the guard: if the replay server accepted anything, the tests above would prove
     // nothing about our requests.
-    let Some(server) = start() else { return };
+    let server = start();
     let base = scenario(&server, "release-assets").await;
     let e = api(&base, "release-assets")
         .list_assets(1000)

@@ -4,8 +4,7 @@
 //! version are a conflict and never overwrite; prereleases go to `next`; no token is a clear
 //! auth error.
 //!
-//! Needs `scripts/setup.d/30-registries.sh` (installs verdaccio); fails without it unless
-//! TAGSHIP_SKIP_SERVER_TESTS=1.
+//! Needs `scripts/setup.d/30-registries.sh` (installs verdaccio); fails naming it without it.
 
 mod npm_common;
 
@@ -37,12 +36,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Starts verdaccio with the shared script; `None` when server tests are skipped.
-fn verdaccio() -> Option<Verdaccio> {
-    if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
-        return None;
-    }
+/// Starts verdaccio with the shared script; fails naming the setup script without it.
+fn verdaccio() -> Verdaccio {
     let script = repo().join("scripts/servers/verdaccio.sh");
     let deps = std::env::var("TAGSHIP_TEST_DEPS")
         .map(PathBuf::from)
@@ -50,8 +45,8 @@ fn verdaccio() -> Option<Verdaccio> {
     let bin = deps.join("verdaccio/node_modules/.bin/verdaccio");
     assert!(
         script.exists() && bin.exists(),
-        "verdaccio is not installed ({} missing): run scripts/setup.d/30-registries.sh, \
-         or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests",
+        "verdaccio is not installed ({} missing): run scripts/setup.d/30-registries.sh \
+         (scripts/setup.sh runs every setup step)",
         if script.exists() {
             bin.display().to_string()
         } else {
@@ -76,12 +71,12 @@ fn verdaccio() -> Option<Verdaccio> {
             String::from_utf8_lossy(&out.stdout)
         )
     });
-    Some(Verdaccio {
+    Verdaccio {
         url: v["url"].as_str().unwrap().to_string(),
         token: v["token"].as_str().unwrap().to_string(),
         pid: v["pid"].as_i64().unwrap(),
         _dir: dir,
-    })
+    }
 }
 
 /// A release of `name` with one real linux-amd64 binary, in a fresh dist dir under `tmp`.
@@ -141,8 +136,8 @@ fn npm_install(registry: &str, prefix: &Path, spec: &str) {
 }
 
 #[tokio::test]
-async fn publish_install_run_then_rerun_and_dry_run_send_no_put() {
-    let Some(v) = verdaccio() else { return };
+async fn server_publish_install_run_then_rerun_and_dry_run_send_no_put() {
+    let v = verdaccio();
     let tmp = tempfile::tempdir().unwrap();
     let (npm, r) = setup(
         &v,
@@ -248,8 +243,8 @@ async fn dry_run_of_the_next_version(v: &Verdaccio, tmp: &Path) {
 }
 
 #[tokio::test]
-async fn different_bytes_for_a_published_version_are_a_conflict() {
-    let Some(v) = verdaccio() else { return };
+async fn server_different_bytes_for_a_published_version_are_a_conflict() {
+    let v = verdaccio();
     let tmp = tempfile::tempdir().unwrap();
     let (npm, r) = setup(&v, tmp.path(), "1.0.0", "", serde_json::json!({}));
     let cx1 = cx(r, false, Some(&v.token), &Ledger::default());
@@ -283,8 +278,8 @@ async fn different_bytes_for_a_published_version_are_a_conflict() {
 }
 
 #[tokio::test]
-async fn partial_repair_prerelease_tag_and_missing_token() {
-    let Some(v) = verdaccio() else { return };
+async fn server_partial_repair_prerelease_tag_and_missing_token() {
+    let v = verdaccio();
     let tmp = tempfile::tempdir().unwrap();
     let (npm, r) = setup(&v, tmp.path(), "1.0.0", "", serde_json::json!({}));
     let ledger = Ledger::default();

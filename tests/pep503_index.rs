@@ -143,17 +143,11 @@ fn commits(bare: &Path) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn git_branch_story() {
-    if system_tool("git", "scripts/setup.d/10-base.sh").is_none() {
-        return;
-    }
+async fn server_git_branch_story() {
+    system_tool("git", "scripts/setup.d/10-base.sh");
     let tmp = tempfile::tempdir().unwrap();
-    let Some(go) = go_binary(tmp.path(), "idxdemo", "0.3.0", "amd64") else {
-        return;
-    };
-    let Some(cbin) = c_binary(tmp.path(), "otherdemo", "1.0.0") else {
-        return;
-    };
+    let go = go_binary(tmp.path(), "idxdemo", "0.3.0", "amd64");
+    let cbin = c_binary(tmp.path(), "otherdemo", "1.0.0");
     let bare = tmp.path().join("index.git");
     run(Command::new("git")
         .args(["init", "--quiet", "--bare"])
@@ -216,9 +210,7 @@ async fn git_branch_story() {
     {
         let served = Served::start(&site);
         let venv = fresh_venv(tmp.path());
-        if pip_install(&venv, &["--index-url", &served.1, "idxdemo==0.3.0"]).is_none() {
-            return;
-        }
+        pip_install(&venv, &["--index-url", &served.1, "idxdemo==0.3.0"]);
         let out = run(Command::new(venv.join("bin/idxdemo")).arg("--version"));
         assert_eq!(out.trim(), "idxdemo 0.3.0");
     }
@@ -285,11 +277,9 @@ async fn git_branch_story() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn dir_mode_with_subpath() {
+async fn server_dir_mode_with_subpath() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(cbin) = c_binary(tmp.path(), "dirdemo", "2.0.0") else {
-        return;
-    };
+    let cbin = c_binary(tmp.path(), "dirdemo", "2.0.0");
     let site: PathBuf = tmp.path().join("site");
     let cfg = json!({"dir": site.display().to_string(), "path": "py"});
 
@@ -327,9 +317,7 @@ async fn dir_mode_with_subpath() {
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Present);
     let served = Served::start(&site.join("py"));
     let venv = fresh_venv(tmp.path());
-    if pip_install(&venv, &["--index-url", &served.1, "dirdemo==2.0.0"]).is_none() {
-        return;
-    }
+    pip_install(&venv, &["--index-url", &served.1, "dirdemo==2.0.0"]);
     let out = run(Command::new(venv.join("bin/dirdemo")).arg("--version"));
     assert_eq!(out.trim(), "dirdemo 2.0.0");
 }
@@ -337,9 +325,7 @@ async fn dir_mode_with_subpath() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_repo_is_reported_as_such() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(cbin) = c_binary(tmp.path(), "gone", "1.0.0") else {
-        return;
-    };
+    let cbin = c_binary(tmp.path(), "gone", "1.0.0");
     let missing = tmp.path().join("no-such-repo.git");
     let cfg = json!({"repo": missing.display().to_string()});
     let c = case(&tmp.path().join("p"), "gone", "1.0.0", &cbin, &cfg, true).await;

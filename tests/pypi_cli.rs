@@ -31,10 +31,8 @@ fn commits(bare: &std::path::Path) -> String {
 }
 
 #[test]
-fn release_rerun_and_dry_run_through_the_cli() {
-    if venv_tool("pypi-server").is_none() {
-        return;
-    }
+fn server_release_rerun_and_dry_run_through_the_cli() {
+    venv_tool("pypi-server");
     let tmp = tempfile::tempdir().unwrap();
     // The CLI harness puts a canary value in PYPI_TOKEN and checks it never shows.
     let srv = Server::start_env(

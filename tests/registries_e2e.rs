@@ -16,7 +16,7 @@
 //! verdaccio and pypiserver sit behind `scripts/servers/fault_proxy.sh`, whose log counts
 //! every request. Every run goes through `support::cli::Project::run`, which puts the
 //! canary in every credential variable not overridden here and asserts it never shows.
-//! Needs `scripts/setup.d/30-registries.sh`; fails naming it unless TAGSHIP_SKIP_SERVER_TESTS=1.
+//! Needs `scripts/setup.d/30-registries.sh`; fails naming it when it is missing.
 
 mod support;
 
@@ -274,10 +274,8 @@ fn assert_no_mutations(r: &Registries, since: (usize, usize)) {
 
 /// Acceptance 1 and 2.
 #[test]
-fn release_everywhere_install_rerun_and_repair() {
-    let Some(r) = Registries::start() else {
-        return;
-    };
+fn server_release_everywhere_install_rerun_and_repair() {
+    let r = Registries::start();
     let p = project(&r, &["linux-amd64", "linux-arm64"]);
 
     // 1. One release, four registries.
@@ -396,10 +394,8 @@ fn release_everywhere_install_rerun_and_repair() {
 
 /// Acceptance 3.
 #[test]
-fn dry_run_probes_the_live_servers_and_withholds_every_mutation() {
-    let Some(r) = Registries::start() else {
-        return;
-    };
+fn server_dry_run_probes_the_live_servers_and_withholds_every_mutation() {
+    let r = Registries::start();
     let p = project(&r, &["linux-amd64"]);
     let since = mark(&r);
     let run = p.run(&["release", TAG, "--dry-run"]);
@@ -506,10 +502,8 @@ fn dry_run_probes_the_live_servers_and_withholds_every_mutation() {
 
 /// Acceptance 4, first half: 503, 503, then pass-through on the PyPI upload.
 #[test]
-fn pypi_upload_retried_past_two_503s_leaves_one_copy() {
-    let Some(r) = Registries::start() else {
-        return;
-    };
+fn server_pypi_upload_retried_past_two_503s_leaves_one_copy() {
+    let r = Registries::start();
     let p = project(&r, &["linux-amd64"]);
     r.pypi_proxy
         .fault(json!({"match": {"method": "POST"}, "responses": [503, 503]}));
@@ -541,10 +535,8 @@ fn pypi_upload_retried_past_two_503s_leaves_one_copy() {
 
 /// Acceptance 4, second half: a wrong PYPI_TOKEN fails pypi only.
 #[test]
-fn wrong_pypi_token_fails_pypi_alone() {
-    let Some(r) = Registries::start() else {
-        return;
-    };
+fn server_wrong_pypi_token_fails_pypi_alone() {
+    let r = Registries::start();
     let mut p = project(&r, &["linux-amd64"]);
     p.env("PYPI_TOKEN", "not-the-password");
     let run = p.run(&["release", TAG]);
@@ -599,10 +591,8 @@ fn wrong_pypi_token_fails_pypi_alone() {
 
 /// Acceptance 5.
 #[test]
-fn same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten() {
-    let Some(r) = Registries::start() else {
-        return;
-    };
+fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten() {
+    let r = Registries::start();
     let p = project(&r, &["linux-amd64"]);
     p.run(&["release", TAG]).assert_code(0);
 

@@ -2,7 +2,7 @@
 //! (0 ok, 1 a platform failed, 2 bad input/config/credentials/tool — nothing published).
 
 mod output;
-mod select;
+pub mod select;
 mod yank;
 
 use crate::cli::{CheckArgs, Cli, Command, ReleaseArgs, RunArgs};

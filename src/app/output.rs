@@ -75,6 +75,19 @@ impl Out {
         }
         if !self.quiet {
             print!("{}", redact(&crate::report::terminal_table(r)));
+            return;
+        }
+        // -q drops the table, not the errors: a failed platform is one.
+        for p in r
+            .platforms
+            .iter()
+            .filter(|p| p.outcome == crate::report::OutcomeKind::Failed)
+        {
+            let why = p.reason.as_deref().unwrap_or("failed");
+            eprintln!("error: {}: {}", p.id, redact(why));
+            if let Some(h) = &p.hint {
+                eprintln!("  hint: {}", redact(h));
+            }
         }
     }
 }

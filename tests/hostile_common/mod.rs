@@ -3,7 +3,7 @@
 //! machine, with the same environment and canary scan as `support::cli::Project::run`.
 #![allow(dead_code)]
 
-use super::support::cli::{assert_no_canary, Project, Run, CANARY, CREDENTIAL_VARS};
+use super::support::cli::{assert_no_canary, credential_vars, Project, Run, CANARY};
 use super::support::github_double::GithubDouble;
 
 /// Address-space limit for one run, in KiB (1 GiB).
@@ -20,7 +20,7 @@ pub fn run_limited(p: &Project, args: &[&str]) -> Run {
         .arg(env!("CARGO_BIN_EXE_tagship"))
         .args(args)
         .current_dir(p.path());
-    for v in CREDENTIAL_VARS {
+    for v in credential_vars(p.path(), args, &[]) {
         cmd.env(v, CANARY);
     }
     cmd.env("TAGSHIP_NO_KEYRING", "1")

@@ -1,6 +1,7 @@
 //! Shared helpers for the pypi/pep503 tests: real binaries (Go and C), a hand-built `Cx`,
 //! fresh venvs with pip, and the local servers from `scripts/servers/`. A missing tool or
-//! server makes the test FAIL naming the setup script, unless `TAGSHIP_SKIP_SERVER_TESTS=1`.
+//! server makes the test FAIL naming the setup script (there is no opt-out: a test that cannot
+//! run must not pass; `scripts/test.sh --fast` leaves the `server_` tests out, visibly).
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -30,30 +31,24 @@ pub fn pyenv() -> PathBuf {
         .join("pyenv")
 }
 
-/// `None` (skip) when TAGSHIP_SKIP_SERVER_TESTS=1, else a panic naming `setup`.
-pub fn missing(what: &str, setup: &str) -> Option<()> {
-    if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: {what} is missing (TAGSHIP_SKIP_SERVER_TESTS=1)");
-        return None;
-    }
-    panic!("{what} is missing: run {setup} (or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip)");
+/// Fails the test, naming what is missing and the setup script that installs it.
+pub fn missing(what: &str, setup: &str) -> ! {
+    panic!("{what} is missing: run {setup} (scripts/setup.sh runs every setup step)");
 }
 
 /// A tool from the registries venv, or a failure naming the setup script.
-pub fn venv_tool(name: &str) -> Option<PathBuf> {
+pub fn venv_tool(name: &str) -> PathBuf {
     let p = pyenv().join("bin").join(name);
-    if p.is_file() {
-        Some(p)
-    } else {
-        missing(&format!("{}", p.display()), SETUP).map(|_| p)
+    if !p.is_file() {
+        missing(&format!("{}", p.display()), SETUP);
     }
+    p
 }
 
 /// A program on PATH, or a failure naming the setup script.
-pub fn system_tool(name: &str, setup: &str) -> Option<PathBuf> {
+pub fn system_tool(name: &str, setup: &str) -> PathBuf {
     tagship::exec::resolve_program(name, None)
-        .ok()
-        .or_else(|| missing(&format!("`{name}`"), setup).map(|_| PathBuf::new()))
+        .unwrap_or_else(|_| missing(&format!("`{name}`"), setup))
 }
 
 pub fn run(cmd: &mut Command) -> String {
@@ -69,19 +64,13 @@ pub fn run(cmd: &mut Command) -> String {
 }
 
 /// A static linux Go binary (`goarch`: amd64, arm64) printing `name <version>` for `--version`.
-pub fn go_binary(dir: &Path, name: &str, version: &str, goarch: &str) -> Option<PathBuf> {
+pub fn go_binary(dir: &Path, name: &str, version: &str, goarch: &str) -> PathBuf {
     go_binary_for(dir, name, version, "linux", goarch)
 }
 
 /// A Go binary for any GOOS/GOARCH (`.exe` on windows).
-pub fn go_binary_for(
-    dir: &Path,
-    name: &str,
-    version: &str,
-    goos: &str,
-    goarch: &str,
-) -> Option<PathBuf> {
-    let go = system_tool("go", "scripts/setup.d/10-base.sh")?;
+pub fn go_binary_for(dir: &Path, name: &str, version: &str, goos: &str, goarch: &str) -> PathBuf {
+    let go = system_tool("go", "scripts/setup.d/10-base.sh");
     let src = dir.join("go-src");
     std::fs::create_dir_all(&src).unwrap();
     std::fs::write(
@@ -111,12 +100,12 @@ pub fn go_binary_for(
         .arg("-o")
         .arg(&out)
         .arg("main.go"));
-    Some(out)
+    out
 }
 
 /// A dynamically linked (glibc) C binary printing `name <version>` for `--version`.
-pub fn c_binary(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
-    let cc = system_tool("cc", "scripts/setup.d/10-base.sh")?;
+pub fn c_binary(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let cc = system_tool("cc", "scripts/setup.d/10-base.sh");
     let src = dir.join("c-src");
     std::fs::create_dir_all(&src).unwrap();
     std::fs::write(
@@ -131,7 +120,7 @@ pub fn c_binary(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
         .arg("-o")
         .arg(&out)
         .arg(src.join("main.c")));
-    Some(out)
+    out
 }
 
 /// A release whose dist/ holds `binaries` as Binary artifacts.
@@ -221,8 +210,8 @@ pub fn fresh_venv(dir: &Path) -> PathBuf {
 }
 
 /// `pip install` into `venv` with the registries venv's pip.
-pub fn pip_install(venv: &Path, args: &[&str]) -> Option<String> {
-    let py = venv_tool("python")?;
+pub fn pip_install(venv: &Path, args: &[&str]) -> String {
+    let py = venv_tool("python");
     let mut c = Command::new(py);
     c.args([
         "-m",
@@ -235,7 +224,7 @@ pub fn pip_install(venv: &Path, args: &[&str]) -> Option<String> {
     .args(["install", "--no-input"])
     .args(args)
     .env("PIP_CONFIG_FILE", "/dev/null");
-    Some(run(&mut c))
+    run(&mut c)
 }
 
 /// A server started by `scripts/servers/<script>`; stopped on drop.

@@ -1,24 +1,82 @@
 //! Runs the real `tagship` binary for tests, in a scratch project, with a canary value in
-//! every credential variable. Every run asserts the canary appears nowhere in stdout, stderr
-//! or dist/: secrets never show, across the whole suite.
+//! every credential variable the run's platforms declare. Every run asserts the canary appears
+//! nowhere in stdout, stderr or dist/: secrets never show, across the whole suite.
+//!
+//! The variables are not a hand-written list: they come from each configured platform's
+//! `requirements()` (`Requirement::Credential`), for the pipeline.yaml (and `--config`,
+//! `--profile`, `TAGSHIP__*` overrides) the run uses. A new platform is covered by declaring
+//! its credentials, nothing else.
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use tagship::platform::{Platform, Requirement};
 
 /// The value put in every credential variable of every CLI test.
 pub const CANARY: &str = "tgs-canary-6d1f0b9e4a7c";
 
-/// Every credential variable tagship's platforms read by default, plus the exec test's.
-pub const CREDENTIAL_VARS: &[&str] = &[
-    "GITHUB_TOKEN",
-    "NPM_TOKEN",
-    "PYPI_TOKEN",
-    "TWINE_PASSWORD",
-    "CARGO_REGISTRY_TOKEN",
-    "PEP503_TOKEN",
-    "EXEC_REGISTRY_TOKEN",
-];
+/// The credential variables the platforms configured in `dir`'s pipeline (as `args` and `env`
+/// select it) declare, optional ones (NPM_OTP) included. A config that does not load (the
+/// bad-input corpus) still yields the variables of every section that builds on its own.
+pub fn credential_vars(dir: &Path, args: &[&str], env: &[(String, String)]) -> Vec<String> {
+    // `--config X` or `--config=X`, as clap takes them.
+    let flag = |name: &str| -> Option<String> {
+        let eq = format!("{name}=");
+        args.iter()
+            .enumerate()
+            .find_map(|(i, a)| match a.strip_prefix(&eq) {
+                Some(v) => Some(v.to_string()),
+                None if *a == name => args.get(i + 1).map(|v| v.to_string()),
+                None => None,
+            })
+    };
+    let config = dir.join(flag("--config").unwrap_or_else(|| "pipeline.yaml".into()));
+    let mut vars: BTreeMap<String, String> = std::env::vars().collect();
+    vars.extend(env.iter().cloned());
+    let platforms = match tagship::config::load(&config, flag("--profile").as_deref(), &vars) {
+        Ok(l) => tagship::app::select::select(&l.pipeline, &[], &[]).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let platforms = if platforms.is_empty() {
+        each_section(&config)
+    } else {
+        platforms
+    };
+    let mut out: Vec<String> = platforms
+        .iter()
+        .flat_map(|p| p.requirements())
+        .filter_map(|r| match r {
+            Requirement::Credential { var, .. } => Some(var),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Fallback for configs that do not validate: every `platforms.<id>` section whose own
+/// factory accepts it.
+fn each_section(config: &Path) -> Vec<std::sync::Arc<dyn Platform>> {
+    let Ok(text) = std::fs::read_to_string(config) else {
+        return Vec::new();
+    };
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let Some(sections) = doc["platforms"].as_object() else {
+        return Vec::new();
+    };
+    let project = serde_json::from_value(doc["project"].clone()).unwrap_or_default();
+    sections
+        .iter()
+        .filter_map(|(id, section)| {
+            let f = tagship::platforms::find(id)?;
+            (f.build)(section, &project).ok().map(std::sync::Arc::from)
+        })
+        .collect()
+}
 
 /// What one run produced.
 #[derive(Debug)]
@@ -90,7 +148,7 @@ impl Project {
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tagship"));
         cmd.args(args).current_dir(dir);
-        for v in CREDENTIAL_VARS {
+        for v in credential_vars(dir, args, &self.env) {
             cmd.env(v, CANARY);
         }
         cmd.env("TAGSHIP_NO_KEYRING", "1")
@@ -120,20 +178,25 @@ impl Project {
 
 /// Fails if the canary shows in the run's output or in any file under `dist`.
 pub fn assert_no_canary(run: &Run, dist: &Path) {
+    assert_never_shows(run, dist, CANARY);
+}
+
+/// Fails if `secret` shows in the run's output or in any file under `dist`.
+pub fn assert_never_shows(run: &Run, dist: &Path, secret: &str) {
     assert!(
-        !run.stdout.contains(CANARY),
-        "canary leaked to stdout:\n{}",
+        !run.stdout.contains(secret),
+        "secret leaked to stdout:\n{}",
         run.stdout
     );
     assert!(
-        !run.stderr.contains(CANARY),
-        "canary leaked to stderr:\n{}",
+        !run.stderr.contains(secret),
+        "secret leaked to stderr:\n{}",
         run.stderr
     );
     for f in walk(dist) {
         let bytes = std::fs::read(&f).unwrap_or_default();
-        let hit = bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes());
-        assert!(!hit, "canary leaked into {}", f.display());
+        let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!hit, "secret leaked into {}", f.display());
     }
 }
 

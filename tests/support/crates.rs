@@ -2,8 +2,7 @@
 //! top of `registries::Server` (its JSON line's fields, stopped with `stop.sh` on drop), in
 //! a fresh temp dir: its request log, its index over HTTP, plus a copy of
 //! `examples/hello-rust` and a scratch CARGO_HOME that knows the registry.
-//! A missing start script FAILS naming it and the setup, unless
-//! `TAGSHIP_SKIP_SERVER_TESTS=1` (then `Registry::start` returns `None`).
+//! A missing start script FAILS naming it and the setup (no opt-out inside a test).
 
 #![allow(dead_code)]
 
@@ -30,23 +29,13 @@ pub fn copy_hello_rust(to: &Path, files: &[&str]) {
     }
 }
 
-/// True (and says so) when server tests are skipped with TAGSHIP_SKIP_SERVER_TESTS=1.
-pub fn skipped() -> bool {
-    let skip = std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1");
-    if skip {
-        eprintln!("skipped: TAGSHIP_SKIP_SERVER_TESTS=1");
-    }
-    skip
-}
-
 /// Fails naming `scripts/servers/<script>` (and the setup) when it is missing.
 pub fn require_script(script: &str) {
     let path = repo().join("scripts/servers").join(script);
     assert!(
         path.exists(),
         "{} is missing: it starts a local server these tests need (see \
-         docs/test-servers.md; scripts/setup.sh installs the test registries, {SETUP}) \
-         (or set TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests)",
+         docs/test-servers.md; scripts/setup.sh installs the test registries, {SETUP})",
         path.display()
     );
 }
@@ -59,21 +48,18 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Starts a fresh registry, or None when server tests are skipped.
-    pub fn start() -> Option<Registry> {
+    /// Starts a fresh registry.
+    pub fn start() -> Registry {
         Registry::start_with(&[])
     }
 
     /// Like `start`, with extra environment for crates.sh (`CRATES_DUPLICATE_STATUS`,
     /// `CRATES_BASE_URL`, `CRATES_TOKEN`).
-    pub fn start_with(env: &[(&str, &str)]) -> Option<Registry> {
-        if skipped() {
-            return None;
-        }
+    pub fn start_with(env: &[(&str, &str)]) -> Registry {
         require_script("crates.sh");
         let tmp = tempfile::tempdir().unwrap();
         let server = Server::start("crates.sh", &[], &tmp.path().join("reg"), &[], env);
-        Some(Registry { server, tmp })
+        Registry { server, tmp }
     }
 
     /// The temp dir holding the registry's dir (`reg/`); a test's other servers can go here.

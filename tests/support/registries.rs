@@ -1,8 +1,9 @@
 //! Local registry servers for CLI tests: verdaccio (npm), pypiserver (PyPI), the crates
 //! registry, the static PEP 503 server and the fault proxy, started with
 //! `scripts/servers/*.sh` (see docs/test-servers.md) and stopped on drop with `stop.sh`.
-//! A missing script or install FAILS naming `scripts/setup.d/30-registries.sh`, unless
-//! `TAGSHIP_SKIP_SERVER_TESTS=1` (then `require()` returns `None` and the test returns).
+//! A missing script or install FAILS naming `scripts/setup.d/30-registries.sh`: there is no
+//! opt-out inside a test (a test that cannot run must not pass). Tests that use these servers
+//! are named `server_*`, so `scripts/test.sh --fast` can leave them out, counted as skipped.
 
 #![allow(dead_code)]
 
@@ -29,13 +30,9 @@ pub fn venv_python() -> PathBuf {
     deps().join("pyenv/bin/python")
 }
 
-/// `Some(())` when every server script and install is there; `None` when server tests are
-/// skipped with TAGSHIP_SKIP_SERVER_TESTS=1; otherwise a panic naming the setup script.
-pub fn require() -> Option<()> {
-    if std::env::var("TAGSHIP_SKIP_SERVER_TESTS").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: TAGSHIP_SKIP_SERVER_TESTS=1");
-        return None;
-    }
+/// Returns when every server script and install is there; otherwise a panic naming the setup
+/// script.
+pub fn require() {
     let mut missing = Vec::new();
     for s in [
         "verdaccio.sh",
@@ -66,10 +63,9 @@ pub fn require() -> Option<()> {
     }
     assert!(
         missing.is_empty(),
-        "missing for the registry tests: {missing:?}: run {SETUP} (or set \
-         TAGSHIP_SKIP_SERVER_TESTS=1 to skip the server tests)"
+        "missing for the registry tests: {missing:?}: run {SETUP} (scripts/setup.sh runs \
+         every setup step)"
     );
-    Some(())
 }
 
 /// A server started by `scripts/servers/<script>`: its JSON line, stopped on drop.
@@ -286,8 +282,8 @@ pub struct Registries {
 
 impl Registries {
     /// Starts all of them (verdaccio takes ~4 s, so it starts in parallel with the rest).
-    pub fn start() -> Option<Registries> {
-        require()?;
+    pub fn start() -> Registries {
+        require();
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_path_buf();
         let pypi_password = format!("pw-{}-{}", std::process::id(), fastrand::u64(..));
@@ -312,7 +308,7 @@ impl Registries {
             .status()
             .unwrap();
         assert!(st.success());
-        Some(Registries {
+        Registries {
             npm,
             npm_proxy,
             pypi,
@@ -321,7 +317,7 @@ impl Registries {
             bare,
             pypi_password,
             tmp,
-        })
+        }
     }
 
     /// Commits on every branch of the bare PEP 503 repository.

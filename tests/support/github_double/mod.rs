@@ -19,6 +19,7 @@
 #![allow(dead_code)]
 
 pub mod harness;
+mod meet;
 mod render;
 mod routes;
 
@@ -98,6 +99,7 @@ struct State {
     workflow_denial: Option<u16>,
     starter_uploads: u32,
     clock: u64,
+    meet: Option<meet::Meet>,
     log: Vec<(String, String)>,
     served: Vec<Served>,
 }
@@ -220,6 +222,16 @@ impl GithubDouble {
     /// The next `POST /releases` finds a published release for its tag created "meanwhile".
     pub fn race_create_next(&self) {
         self.st().race_create = true;
+    }
+    /// From now on, API requests wait for `GET /__ping/start` and `GET /__ping/wait` waits for
+    /// an API request after it, each for at most `timeout` (see `meet.rs`): proves from the log
+    /// whether an outside process ran at the same time as the API calls.
+    pub fn meet_pings(&self, timeout: std::time::Duration) {
+        self.st().meet = Some(meet::Meet::new(timeout));
+    }
+    /// The listener's port, for a shell command's `/dev/tcp` ping.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
     /// Adds a release directly (no request logged); returns its id.
     pub fn add_release(&self, tag: &str, draft: bool) -> u64 {

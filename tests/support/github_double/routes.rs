@@ -2,6 +2,7 @@
 //! GitHub-shaped answers, pagination with the 1,000-result cap. Every handler returns a
 //! [`Reply`] naming its REST operation, so each JSON answer can be checked against the schema.
 
+use super::meet::{self, PING};
 use super::render::{stored_name, unseg};
 use super::{Asset, Caller, Served, Shared, State, DOCS};
 use axum::body::Bytes;
@@ -122,10 +123,23 @@ pub(super) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    // `meet_pings`: a request may wait here for another (see meet.rs), outside the lock.
+    let (rx, timeout) = match &lock().meet {
+        Some(m) => (m.arrive(uri.path()), m.timeout),
+        None => (None, Default::default()),
+    };
+    meet::wait(rx, timeout).await;
+    let mut s = lock();
     let pq = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let line = format!("{method} {pq}");
     s.log.push((method.to_string(), pq));
+    if let Some(m) = &s.meet {
+        m.logged(uri.path());
+    }
+    if uri.path().starts_with(PING) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let reply = match s.fault(&line) {
         Some(r) => r,
         None => answer(&mut s, method, &uri, headers, body),
