@@ -12,6 +12,7 @@ pub mod creds;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod git;
 pub mod guard;
 pub mod http;
 pub mod kit;

@@ -183,10 +183,18 @@ async fn server_git_branch_story() {
     .await;
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Absent);
     let pubd = c.p.publish(&c.cx, &Live::Absent, &c.pkgs).await.unwrap();
-    assert_eq!(pubd.uploaded, vec![c.pkgs[0].name.clone()]);
+    let whl = &c.pkgs[0].name;
+    let metadata = format!("files/{whl}.metadata");
+    let parts = [
+        format!("files/{whl}"),
+        metadata.clone(),
+        format!("simple/idxdemo/index.html#{whl}"),
+        format!("packages.json#{whl}"),
+        "simple/index.html#idxdemo".to_string(),
+    ];
+    assert_eq!(pubd.uploaded, parts, "every part a client downloads");
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Present);
     assert_eq!(commits(&bare), 1);
-    let whl = &c.pkgs[0].name;
     let page = show(&bare, "simple/idxdemo/index.html");
     assert!(page.contains(&format!(">{whl}</a>")), "{page}");
     assert!(
@@ -194,7 +202,7 @@ async fn server_git_branch_story() {
         "{page}"
     );
     assert!(page.contains("data-requires-python=\"&gt;=3.7\""), "{page}");
-    let metadata = show(&bare, &format!("files/{whl}.metadata"));
+    let metadata = show(&bare, &metadata);
     assert!(
         metadata.contains("Name: idxdemo\nVersion: 0.3.0\n"),
         "{metadata}"
@@ -310,8 +318,12 @@ async fn server_dir_mode_with_subpath() {
     )
     .await;
     let pubd = c.p.publish(&c.cx, &Live::Absent, &c.pkgs).await.unwrap();
-    assert_eq!(pubd.uploaded.len(), 1);
     let whl = &c.pkgs[0].name;
+    assert!(
+        pubd.uploaded.contains(&format!("py/files/{whl}")),
+        "{pubd:?}"
+    );
+    assert_eq!(pubd.uploaded.len(), 5, "{pubd:?}");
     assert!(site.join("py/files").join(whl).is_file());
     assert!(site.join("py/simple/dirdemo/index.html").is_file());
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Present);

@@ -36,6 +36,28 @@ pub struct Pep503Config {
     #[schemars(extend("format" = "env-var-name"))]
     #[serde(default)]
     pub token_env: Option<String>,
+    /// Env var holding an ssh private key (its text) for an ssh `repo`; written to a 0600
+    /// temp file for the push and removed afterwards. Default: ssh's own keys and agent.
+    #[serde(default)]
+    pub ssh_key_env: Option<String>,
+    /// known_hosts file the ssh host key is checked against (strictly; relative to
+    /// pipeline.yaml). Default: ssh's own known_hosts.
+    #[serde(default)]
+    pub known_hosts: Option<String>,
+    /// Name on the index commits (author and committer).
+    #[serde(default = "default_author_name")]
+    pub author_name: String,
+    /// Email on the index commits (author and committer).
+    #[serde(default = "default_author_email")]
+    pub author_email: String,
+}
+
+fn default_author_name() -> String {
+    crate::git::Author::default().name
+}
+
+fn default_author_email() -> String {
+    crate::git::Author::default().email
 }
 
 fn default_branch() -> String {
