@@ -15,7 +15,9 @@ Control API on the same port (never forwarded, never logged):
         The next matching requests get these answers, in order, then pass
         through. Answers: an int status (429 adds `Retry-After: 1`), "reset"
         (close the connection without answering, after reading the request),
-        "pass" (forward this one), or an object
+        "forward_reset" (forward it, then close without relaying the answer:
+        the upstream acted on it, the client sees a reset), "pass" (forward this one),
+        or an object
         {"status": 500, "headers": {...}, "body": "...", "delay": 0.5}
         (delay only: {"delay": 2} then forward). match keys are optional:
         method, path_prefix, path_regex. A list of rules may be posted too.
@@ -59,7 +61,8 @@ class State:
             if "path_regex" in match:
                 re.compile(match["path_regex"])
             for r in s["responses"]:
-                if not (isinstance(r, int) or r in ("reset", "pass") or isinstance(r, dict)):
+                if not (isinstance(r, int) or r in ("reset", "forward_reset", "pass")
+                        or isinstance(r, dict)):
                     raise ValueError("bad response entry: %r" % (r,))
             rules.append({"match": match, "responses": list(s["responses"])})
         with self.lock:
@@ -155,6 +158,17 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(404, {"error": "unknown control endpoint %s %s" % (self.command, path)})
 
     # ---- proxying -----------------------------------------------------------
+    def reset_client(self):
+        """Closes the client connection with an RST instead of answering."""
+        try:  # RST instead of FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        # Close now (the fd really closes when rfile is closed in finish()),
+        # before socketserver's shutdown(SHUT_WR) could send a FIN.
+        self.connection.close()
+
     def handle_any(self):
         body = self.read_body()
         path = self.path
@@ -167,16 +181,8 @@ class Handler(BaseHTTPRequestHandler):
             fault = "pass"
         if fault == "reset":
             self.state.record(method=self.command, path=path, status=None, forwarded=False, fault="reset")
-            try:  # RST instead of FIN
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-            self.close_connection = True
-            # Close now (the fd really closes when rfile is closed in finish()),
-            # before socketserver's shutdown(SHUT_WR) could send a FIN.
-            self.connection.close()
-            return
-        if fault is not None and fault != "pass":
+            return self.reset_client()
+        if fault is not None and fault not in ("pass", "forward_reset"):
             if isinstance(fault, int):
                 fault = {"status": fault}
             status = int(fault["status"])
@@ -216,6 +222,10 @@ class Handler(BaseHTTPRequestHandler):
             self.state.record(method=self.command, path=path, status=502, forwarded=False,
                               fault=None, error=str(e))
             return self.reply(502, {"error": "upstream failed: %s" % e})
+        if fault == "forward_reset":
+            self.state.record(method=self.command, path=path, status=status, forwarded=True,
+                              fault="forward_reset")
+            return self.reset_client()
         self.state.record(method=self.command, path=path, status=status, forwarded=True, fault=None)
         self.send_response(status)
         for k, v in rheaders:
