@@ -52,7 +52,7 @@ pub fn check_reply(resp: &Response, what: &str, token_env: &str) -> Result<serde
         return Ok(body);
     }
     let status = resp.status.as_u16();
-    if details.is_empty() && !matches!(status, 413 | 429) {
+    if details.is_empty() && !matches!(status, 401 | 403 | 413 | 429) {
         return Err(resp.error(what));
     }
     let detail = if details.is_empty() {

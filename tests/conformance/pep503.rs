@@ -69,7 +69,7 @@ impl Server for Running {
             .map(String::from)
             .collect()
     }
-    /// Every path of the branch (`files/<x>` as `<x>`) → its git blob id.
+    /// Every path of the branch → its git blob id (pep503 reports the parts it wrote by path).
     fn files(&self) -> BTreeMap<String, String> {
         let has = Command::new("git")
             .arg("-C")
@@ -85,14 +85,13 @@ impl Server for Running {
             .map(|l| {
                 let (meta, path) = l.split_once('\t').unwrap();
                 let blob = meta.split_whitespace().nth(2).unwrap().to_string();
-                let name = path.strip_prefix("files/").unwrap_or(path).to_string();
-                (name, blob)
+                (path.to_string(), blob)
             })
             .collect()
     }
     /// Someone else's commit removing the arm64 wheel from `files/`.
     fn delete_one(&self) -> String {
-        let name = named(self.files(), &["aarch64", ".whl"]);
+        let name = named(self.files(), &["files/", "aarch64", ".whl"]);
         let _ = std::fs::remove_dir_all(&self.scratch);
         let parent = self.scratch.parent().unwrap();
         let (bare, scratch) = (self.bare.to_str().unwrap(), self.scratch.to_str().unwrap());
@@ -100,7 +99,7 @@ impl Server for Running {
             parent,
             &["clone", "--quiet", "--branch", "gh-pages", bare, scratch],
         );
-        git(&self.scratch, &["rm", "--quiet", &format!("files/{name}")]);
+        git(&self.scratch, &["rm", "--quiet", &name]);
         git(
             &self.scratch,
             &["commit", "--quiet", "-m", "remove a wheel"],
