@@ -1,27 +1,28 @@
-//! The platform registry: the only shared file a new platform touches (one line in `ALL`,
-//! plus its `mod` line).
+//! The platform registry: the only shared file a new platform touches, by one line in
+//! `registry!` below (it declares the module and adds its `FACTORY` to `ALL`).
 
 use crate::platform::Factory;
 
-pub mod crates;
-pub mod exec;
-pub mod github;
-pub mod npm;
-pub mod pep503;
-pub mod pypi;
 /// Shared wheel builder used by `pypi` and `pep503` (not a platform itself).
 pub mod wheel;
 
-/// Every platform tagship knows, in report order. GitHub comes first: other platforms may
-/// point at its asset URLs.
-pub const ALL: &[&Factory] = &[
-    &github::FACTORY,
-    &npm::FACTORY,
-    &pypi::FACTORY,
-    &pep503::FACTORY,
-    &crates::FACTORY,
-    &exec::FACTORY,
-];
+/// One line per platform: `pub mod <id>;` plus `&<id>::FACTORY` in `ALL`, in report order.
+macro_rules! registry {
+    ($($id:ident,)*) => {
+        $(pub mod $id;)*
+        /// Every platform tagship knows, in report order.
+        pub const ALL: &[&Factory] = &[$(&$id::FACTORY),*];
+    };
+}
+
+registry! {
+    github, // first: other platforms point at its asset URLs
+    npm,
+    pypi,
+    pep503,
+    crates,
+    exec,
+}
 
 /// Looks a factory up by id.
 pub fn find(id: &str) -> Option<&'static Factory> {
