@@ -3,7 +3,7 @@
 //! machine, with the same environment and canary scan as `support::cli::Project::run`.
 #![allow(dead_code)]
 
-use super::support::cli::{assert_no_canary, credential_vars, Project, Run, CANARY};
+use super::support::cli::{Project, Run, CANARY};
 use super::support::github_double::GithubDouble;
 
 /// Address-space limit for one run, in KiB (1 GiB).
@@ -18,33 +18,8 @@ pub fn run_limited(p: &Project, args: &[&str]) -> Run {
     cmd.arg("-c")
         .arg(script)
         .arg(env!("CARGO_BIN_EXE_tagship"))
-        .args(args)
-        .current_dir(p.path());
-    for v in credential_vars(p.path(), args, &[]) {
-        cmd.env(v, CANARY);
-    }
-    cmd.env("TAGSHIP_NO_KEYRING", "1")
-        .env("TAGSHIP_HTTP_BACKOFF_MS", "20")
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("CI", "true")
-        .env_remove("GITHUB_REF")
-        .env_remove("CI_COMMIT_TAG")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_ACTIONS");
-    for (k, v) in &p.env {
-        cmd.env(k, v);
-    }
-    for k in &p.unset {
-        cmd.env_remove(k);
-    }
-    let out = cmd.output().expect("running tagship under bash");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert_no_canary(&run, &p.dist());
-    run
+        .args(args);
+    p.output(cmd, p.path(), args)
 }
 
 pub struct Case {

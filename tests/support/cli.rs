@@ -147,7 +147,14 @@ impl Project {
     /// Runs `tagship ARGS` in `dir` (with this project's env) and checks the canary.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tagship"));
-        cmd.args(args).current_dir(dir);
+        cmd.args(args);
+        self.output(cmd, dir, args)
+    }
+
+    /// Runs `cmd` (tagship, or a wrapper that execs it with `args`) in `dir` with this
+    /// project's environment and a canary in every credential, and checks the canary.
+    pub fn output(&self, mut cmd: std::process::Command, dir: &Path, args: &[&str]) -> Run {
+        cmd.current_dir(dir);
         for v in credential_vars(dir, args, &self.env) {
             cmd.env(v, CANARY);
         }
