@@ -155,7 +155,12 @@ impl Project {
     /// project's environment and a canary in every credential, and checks the canary.
     pub fn output(&self, mut cmd: std::process::Command, dir: &Path, args: &[&str]) -> Run {
         cmd.current_dir(dir);
-        for v in credential_vars(dir, args, &self.env) {
+        // A hostile config may name a variable no environment can hold (`=`, NUL): skip it.
+        let settable = |v: &String| !v.is_empty() && !v.contains(['=', '\0']);
+        for v in credential_vars(dir, args, &self.env)
+            .into_iter()
+            .filter(settable)
+        {
             cmd.env(v, CANARY);
         }
         cmd.env("TAGSHIP_NO_KEYRING", "1")
