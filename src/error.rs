@@ -60,11 +60,14 @@ impl ErrorKind {
     }
 }
 
-/// The library error.
+/// The library error (thiserror: `Display` is the redacted message, `source` the cause).
+#[derive(thiserror::Error)]
+#[error("{message}")]
 pub struct Error {
     pub kind: ErrorKind,
     message: String,
     hint: Option<String>,
+    #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -140,12 +143,6 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Error({:?}, {:?}", self.kind, self.chain())?;
@@ -153,13 +150,5 @@ impl fmt::Debug for Error {
             write!(f, ", hint: {h:?}")?;
         }
         f.write_str(")")
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
