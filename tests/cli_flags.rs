@@ -1,8 +1,9 @@
 //! Global and run flags through the real binary, against the in-process GitHub double and an
 //! exec platform:
-//! - `--parallelism 1` runs one platform at a time and `--parallelism 2` runs both at once,
-//!   proven from the double's request log: the exec platform's `check` pings the double
-//!   (`start`, `wait`, `end`), and the double makes the two sides wait for each other
+//! - `--parallelism 1` publishes one platform at a time and `--parallelism 2` both at once
+//!   (checks always run at once: they are read-only and network-bound), proven from the
+//!   double's request log: the exec platform's `publish` pings the double (`start`, `wait`,
+//!   `end`), and the double makes GitHub's writes and the pings wait for each other
 //!   (support/github_double/meet.rs). Overlap shows as an API request inside exec's window.
 //! - `-q` prints nothing on success, and only the errors when a platform fails or the input
 //!   is refused;
@@ -22,15 +23,14 @@ fn github_section(d: &GithubDouble) -> String {
     )
 }
 
-/// An exec platform whose first `check` pings the double's `/__ping/start`, `wait` and `end`
-/// over bash's /dev/tcp and reports "absent" (exit 10); publish creates `published`, which
-/// later checks (the verify after publishing) report as present without pinging.
+/// An exec platform whose `publish` pings the double's `/__ping/start`, `wait` and `end` over
+/// bash's /dev/tcp and creates `published`; its check reports that file (0) or absent (10).
 fn pinging_exec(d: &GithubDouble) -> String {
     let port = d.port();
     format!(
         r#"  exec:
-    check: [bash, -c, 'if [ -f published ]; then exit 0; fi; for n in start wait end; do exec 3<>/dev/tcp/127.0.0.1/{port} && printf "GET /__ping/$n HTTP/1.0\r\n\r\n" >&3 && cat <&3 >/dev/null; exec 3<&-; done; exit 10']
-    publish: [bash, -c, 'touch published']
+    check: [bash, -c, 'if [ -f published ]; then exit 0; fi; exit 10']
+    publish: [bash, -c, 'for n in start wait end; do exec 3<>/dev/tcp/127.0.0.1/{port} && printf "GET /__ping/$n HTTP/1.0\r\n\r\n" >&3 && cat <&3 >/dev/null; exec 3<&-; done; touch published']
 "#
     )
 }
@@ -72,7 +72,7 @@ async fn release_with_parallelism(n: &str, meet_timeout: Duration) -> Vec<(Strin
     assert_eq!(
         pings(&log, "start").len(),
         1,
-        "exec's check ran once: {log:?}"
+        "exec published once: {log:?}"
     );
     assert_eq!(pings(&log, "end").len(), 1, "{log:?}");
     log
@@ -86,7 +86,7 @@ async fn parallelism_one_never_overlaps_two_platforms() {
     assert_eq!(
         api_between(&log, start, end),
         0,
-        "with --parallelism 1 no GitHub request may happen while exec runs: {log:?}"
+        "with --parallelism 1 no GitHub request may happen while exec publishes: {log:?}"
     );
     assert!(log.iter().any(|(m, _)| m == "PATCH"), "github published");
 }
@@ -98,7 +98,7 @@ async fn parallelism_two_runs_both_platforms_at_once() {
     let (start, wait) = (pings(&log, "start")[0], pings(&log, "wait")[0]);
     assert!(
         api_between(&log, start, wait) >= 1,
-        "with --parallelism 2 GitHub requests happen while exec's check runs: {log:?}"
+        "with --parallelism 2 GitHub publishes while exec publishes: {log:?}"
     );
 }
 

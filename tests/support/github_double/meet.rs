@@ -1,7 +1,8 @@
 //! A meeting point between the API and an outside process, so a test proves from the request
 //! log alone what ran at the same time, with no timing threshold. The outside process (an exec
 //! platform's command) sends `GET /__ping/<name>` (no auth, answered 204, logged):
-//! - every API request waits until `/__ping/start` has arrived, then is logged;
+//! - every mutating API request (not GET/HEAD) waits until `/__ping/start` has arrived, then
+//!   is logged (reads never wait: every platform's check runs at once, by design);
 //! - `/__ping/wait` returns (and is logged) only after an API request logged after `start`.
 //!
 //! When both sides run at once, an API request therefore always lies between `start` and
@@ -29,7 +30,7 @@ impl Meet {
     }
 
     /// Called when a request arrives: what it must wait for before it is logged.
-    pub fn arrive(&self, path: &str) -> Option<watch::Receiver<bool>> {
+    pub fn arrive(&self, method: &str, path: &str) -> Option<watch::Receiver<bool>> {
         match path.strip_prefix(PING) {
             Some("start") => {
                 self.started.send_replace(true);
@@ -37,6 +38,7 @@ impl Meet {
             }
             Some("wait") => Some(self.api_after_start.subscribe()),
             Some(_) => None,
+            None if matches!(method, "GET" | "HEAD") => None,
             None => Some(self.started.subscribe()),
         }
     }

@@ -126,7 +126,7 @@ pub(super) async fn handle(
     let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
     // `meet_pings`: a request may wait here for another (see meet.rs), outside the lock.
     let (rx, timeout) = match &lock().meet {
-        Some(m) => (m.arrive(uri.path()), m.timeout),
+        Some(m) => (m.arrive(method.as_str(), uri.path()), m.timeout),
         None => (None, Default::default()),
     };
     meet::wait(rx, timeout).await;
