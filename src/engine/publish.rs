@@ -47,6 +47,14 @@ pub(super) async fn publish_all(
         txs.insert(u.id().to_string(), tx);
         rxs.insert(u.id().to_string(), rx);
     }
+    let failed_check = |c: &Result<Checked, Error>| match c {
+        Err(_) => true,
+        Ok(c) => matches!(c.live, Live::Conflict { .. }),
+    };
+    if shared.opts.fail_fast && checked.iter().any(|(c, _)| failed_check(c)) {
+        // A platform already failed in the check phase: with --fail-fast nothing publishes.
+        shared.cancelled.store(true, Ordering::SeqCst);
+    }
     let mut set = tokio::task::JoinSet::new();
     let mut ids = BTreeMap::new();
     for (mut u, (c, took)) in units.into_iter().zip(checked) {
