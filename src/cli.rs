@@ -64,8 +64,9 @@ pub struct RunArgs {
     /// Skip these platforms (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Maximum platforms (and build commands) running at once (default: core count).
-    #[arg(long)]
+    /// Maximum build commands, and platforms packaging or publishing, at once (default: core
+    /// count; at least 1). Checks are read-only and always run at once.
+    #[arg(long, value_parser = at_least_one)]
     pub parallelism: Option<usize>,
     /// Cancel the other platforms as soon as one fails.
     #[arg(long)]
@@ -96,4 +97,13 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     #[arg(long)]
     pub profile: Option<String>,
+}
+
+/// `--parallelism 0` would run nothing: refused as a usage error (exit 2).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (0 would run nothing)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }

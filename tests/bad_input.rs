@@ -285,6 +285,20 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["report.json", "tagship release"],
         },
+        Case {
+            name: "--parallelism 0",
+            pipeline: same,
+            args: &["release", "v1.0.0", "--parallelism", "0"],
+            setup: nothing,
+            expect: &["--parallelism", "at least 1"],
+        },
+        Case {
+            name: "the same platform in --only and --skip",
+            pipeline: same,
+            args: &["release", "v1.0.0", "--only", "exec", "--skip", "exec"],
+            setup: nothing,
+            expect: &["`exec` is in both --only and --skip"],
+        },
     ]
 }
 

@@ -30,6 +30,12 @@ pub fn select(
             )));
         }
     }
+    for id in only.iter().filter(|o| skip.contains(o)) {
+        problems.push(
+            Error::input(format!("platform `{id}` is in both --only and --skip"))
+                .with_hint("name it in one of them: together they select nothing"),
+        );
+    }
     let mut out = Vec::new();
     for f in platforms::ALL {
         let Some(section) = p.platforms.get(f.id) else {
