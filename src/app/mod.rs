@@ -180,14 +180,7 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         root: p.l.root.clone(),
         epoch,
     };
-    let run = EngineRun {
-        release,
-        selected: p.selected,
-        layers: p.layers,
-        started,
-        previous: None,
-        operation: engine::Operation::Release,
-    };
+    let run = EngineRun::new(release, p, started, engine::Operation::Release);
     run_engine(run, &args, out).await
 }
 
@@ -341,6 +334,25 @@ pub(crate) struct EngineRun {
     /// `publish`: the earlier report whose other platforms are kept.
     pub previous: Option<Report>,
     pub operation: engine::Operation,
+}
+
+impl EngineRun {
+    /// A run of `operation` over what `prepare` selected.
+    pub(crate) fn new(
+        release: Release,
+        p: Prepared,
+        started: Instant,
+        operation: engine::Operation,
+    ) -> Self {
+        EngineRun {
+            release,
+            selected: p.selected,
+            layers: p.layers,
+            started,
+            previous: None,
+            operation,
+        }
+    }
 }
 
 pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32 {

@@ -65,13 +65,6 @@ pub async fn yank(a: ReleaseArgs, out: &Out) -> i32 {
         root: l.root.clone(),
         epoch: crate::build::source_date_epoch(&l.root).unwrap_or(crate::build::DEFAULT_EPOCH),
     };
-    let run = EngineRun {
-        release,
-        selected: p.selected,
-        layers: p.layers,
-        started,
-        previous: None,
-        operation: Operation::Withdraw,
-    };
+    let run = EngineRun::new(release, p, started, Operation::Withdraw);
     super::run_engine(run, &args, out).await
 }

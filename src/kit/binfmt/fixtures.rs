@@ -59,7 +59,8 @@ pub fn fat_header(cpus: &[u32]) -> Vec<u8> {
     h
 }
 
-/// An MZ stub pointing at a PE header with the executable-image flag and a PE32+ magic.
+/// An MZ (DOS) header whose `e_lfanew` points at a PE header with the executable-image flag
+/// and a PE32+ magic: the smallest real PE32+ executable header.
 pub fn pe_header(machine: u16) -> Vec<u8> {
     let mut h = vec![0u8; 0x80 + 26];
     h[..2].copy_from_slice(b"MZ");
