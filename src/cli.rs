@@ -26,8 +26,10 @@ pub enum Command {
     Release(ReleaseArgs),
     /// Publish the artifacts already in dist/ (no rebuild), e.g. `publish --only pypi`.
     Publish(RunArgs),
-    /// Withdraw a published version where the platform allows it (crates: yank).
-    Yank(ReleaseArgs),
+    /// Take a published version back, as each platform allows (crates: yank; npm: deprecate;
+    /// GitHub: demote; PyPI: where to yank by hand). `--dry-run` prints the plan.
+    #[command(visible_alias = "yank")]
+    Rollback(ReleaseArgs),
     /// Validate pipeline.yaml and preflight the selected platforms; exit 2 on any problem.
     Check(CheckArgs),
     /// Print the JSON Schema of pipeline.yaml (or of report.json with --report).

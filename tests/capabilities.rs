@@ -30,7 +30,7 @@ fn check_prints_what_each_platform_can_do() {
     };
     assert!(r.stdout.contains("withdraw") || r.stderr.contains("withdraw"));
     assert_eq!(row("crates")[1], "yank");
-    assert_eq!(row("github")[1], "-");
+    assert_eq!(row("github")[1], "demote");
     assert_eq!(row("exec")[1], "-");
     assert_eq!(
         row("crates")[2],
@@ -42,9 +42,13 @@ fn check_prints_what_each_platform_can_do() {
 #[test]
 fn withdrawing_where_a_platform_cannot_is_refused_before_anything_runs() {
     let p = project();
-    let r = p.run(&["yank", "v1.0.0", "--only", "github,crates"]);
+    // `yank` is the old name of `rollback`, kept as an alias.
+    let r = p.run(&["yank", "v1.0.0", "--only", "exec,crates"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("github cannot withdraw"), "{}", r.stderr);
+    assert!(r.stderr.contains("exec cannot roll back"), "{}", r.stderr);
     assert!(!r.stderr.contains("crates cannot"), "{}", r.stderr);
-    assert!(!p.dist().join("yank/report.json").exists(), "nothing ran");
+    assert!(
+        !p.dist().join("rollback/report.json").exists(),
+        "nothing ran"
+    );
 }

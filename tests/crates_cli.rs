@@ -147,9 +147,9 @@ fn server_release_hello_rust_through_the_cli() {
     assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
 
-    // `tagship yank`: a dry run withholds the DELETE; a real one yanks it in the index.
+    // `tagship rollback` (alias `yank`): a dry run withholds the DELETE; a real one yanks it.
     let line = || reg.index_file("hello-rust").unwrap_or_default();
-    let run = p.run(&["yank", "v0.1.0", "--dry-run", "--only", "crates"]);
+    let run = p.run(&["rollback", "v0.1.0", "--dry-run", "--only", "crates"]);
     run.assert_code(0);
     assert!(
         run.stdout.contains("would yank") && run.stdout.contains("withheld"),
@@ -158,11 +158,11 @@ fn server_release_hello_rust_through_the_cli() {
     );
     // yank runs through the engine: its own report, with the withheld DELETE listed.
     let yank_report = |p: &Project| -> serde_json::Value {
-        let text = std::fs::read_to_string(p.dist().join("yank/report.json")).unwrap();
+        let text = std::fs::read_to_string(p.dist().join("rollback/report.json")).unwrap();
         serde_json::from_str(&text).unwrap()
     };
     let y = yank_report(&p);
-    assert_eq!(y["operation"], "yank");
+    assert_eq!(y["operation"], "rollback");
     assert_eq!(y["platforms"][0]["outcome"], "would-withdraw");
     assert_eq!(y["platforms"][0]["withheld"][0]["method"], "DELETE");
     assert_eq!(y["requests"]["mutating_sent"], 0);
@@ -178,8 +178,8 @@ fn server_release_hello_rust_through_the_cli() {
     assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
 
-    // Yank needs an explicit platform list.
-    p.run(&["yank", "v0.1.0"]).assert_code(2);
+    // A rollback needs the version named: it never guesses it.
+    p.run(&["yank"]).assert_code(2);
 
     // `publish` republishes the bytes the release built: with the .crate still in dist/,
     // changed sources do not matter (those exact bytes are live already)...

@@ -9,16 +9,7 @@ mod support;
 
 use pypi_support::{venv_tool, Server};
 use std::process::Command;
-use support::cli::{Project, CANARY};
-
-fn outcome<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
-}
+use support::cli::{platform_row as outcome, Project, CANARY};
 
 fn commits(bare: &std::path::Path) -> String {
     let out = Command::new("git")

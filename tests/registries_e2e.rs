@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::Command;
-use support::cli::{Project, Run};
+use support::cli::{platform_row as outcome, Project, Run};
 use support::registries::{http, http_bytes, repo, venv_python, Registries, Server};
 
 const V: &str = "1.0.0";
@@ -135,15 +135,6 @@ fn project(r: &Registries, targets: &[&str]) -> Project {
         .env("CARGO_REGISTRY_TOKEN", &r.crates.s("token"))
         .env("TAGSHIP_HTTP_ATTEMPTS", "4");
     p
-}
-
-fn outcome<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
 }
 
 fn assert_outcomes(run: &Run, p: &Project, ids: &[&str], want: &str) -> Value {

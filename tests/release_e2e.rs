@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::cli::{exec_section, quick_pipeline, Project, CANARY};
+use support::cli::{exec_section, platform_row as outcome, quick_pipeline, Project, CANARY};
 use support::github_double::GithubDouble;
 
 fn github_section(d: &GithubDouble) -> String {
@@ -21,15 +21,6 @@ async fn project(d: &GithubDouble) -> Project {
         github_section(d),
         exec_section()
     )))
-}
-
-fn outcome<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
 }
 
 fn run_blocking(p: &Project, args: &[&str]) -> support::cli::Run {

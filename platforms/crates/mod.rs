@@ -38,7 +38,7 @@ use crate::exec::{Cmd, Effect};
 use crate::plan::{Artifact, ArtifactKind, Project};
 use crate::platform::{
     compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
-    Published, Requirement, Wanted, Withdraw,
+    Published, Requirement, Wanted, Withdraw, Withdrawn,
 };
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
@@ -391,11 +391,10 @@ impl Platform for Crates {
         }
     }
 
-    async fn withdraw(&self, cx: &Cx) -> Result<()> {
+    async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
         let name = self.crate_name(cx)?;
-        self.api(cx)
-            .await?
-            .yank(&name, &cx.release.version.to_string())
-            .await
+        let version = cx.release.version.to_string();
+        self.api(cx).await?.yank(&name, &version).await?;
+        Ok(Withdrawn::Done(format!("yanked {name} {version}")))
     }
 }

@@ -280,7 +280,7 @@ impl Api {
         let req = Request::patch(&url)?.json(body).predict(predicted);
         let resp = self.http.send(self.request(req)).await?;
         if !resp.ok() {
-            return Err(self.fail_write(&resp, "publishing the release", None));
+            return Err(self.fail_write(&resp, "updating the release", None));
         }
         resp.json()
     }

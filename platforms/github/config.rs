@@ -43,6 +43,20 @@ pub struct GithubConfig {
     /// release's commit (a SHA: a branch would move between draft creation and publication).
     #[serde(default)]
     pub target_commitish: Option<String>,
+    /// What `tagship rollback` does to the release: `prerelease` (default: it stops being
+    /// "latest", assets stay) or `draft` (hidden from everyone without push access; GitHub
+    /// refuses that for an immutable release). Assets are never deleted.
+    #[serde(default)]
+    pub rollback: RollbackMode,
+}
+
+/// `rollback: prerelease | draft`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RollbackMode {
+    #[default]
+    Prerelease,
+    Draft,
 }
 
 /// `prerelease: auto | true | false`.

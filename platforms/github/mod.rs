@@ -12,6 +12,7 @@
 pub mod api;
 pub mod assets;
 pub mod config;
+mod rollback;
 mod upload;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -19,7 +20,7 @@ use crate::http::Auth;
 use crate::plan::{Artifact, Project};
 use crate::platform::{
     section, Asset, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published,
-    Requirement,
+    Requirement, Withdraw, Withdrawn,
 };
 use api::{Api, Created, GhAsset, GhRelease};
 use assets::stored_name;
@@ -312,6 +313,7 @@ impl Platform for Github {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             verify_within: Some(Duration::from_secs(10)),
+            withdraw: Withdraw::Demote,
             ..Capabilities::default()
         }
     }
@@ -333,6 +335,10 @@ impl Platform for Github {
             _ => Handover::default(),
         };
         Ok(Checked::with(live, handover))
+    }
+
+    async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
+        rollback::demote(&self.api(cx), &cx.release.tag, self.cfg.rollback).await
     }
 
     async fn publish(&self, cx: &Cx, _live: &Live, _packages: &[Artifact]) -> Result<Published> {

@@ -9,8 +9,11 @@
 //! the push is `Effect::SideEffect`, so a dry run withholds only the push. Dir mode stages the
 //! changed files and copies them over with one side-effecting `cp`. Other projects' pages and
 //! manifest entries are never rewritten; a re-run with nothing missing makes no commit.
+//! `tagship rollback` delists the version (`delist`): out of the manifest and the page, files
+//! kept.
 
 pub mod config;
+mod delist;
 pub mod index;
 mod ops;
 pub mod restore;
@@ -22,6 +25,7 @@ use crate::git::{self, Auth, Author};
 use crate::plan::{Artifact, Project};
 use crate::platform::{
     section, Capabilities, Checked, Cx, Factory, Live, Platform, Published, Requirement,
+    Withdraw, Withdrawn,
 };
 use crate::platforms::pypi::package_wheels;
 use crate::platforms::wheel::{self, WheelMeta};
@@ -147,6 +151,7 @@ impl Platform for Pep503 {
         Capabilities {
             // A pushed branch (or a written directory) is read back once, at once.
             verify_within: Some(std::time::Duration::ZERO),
+            withdraw: Withdraw::Delist,
             ..Capabilities::default()
         }
     }
@@ -171,5 +176,9 @@ impl Platform for Pep503 {
 
     async fn publish(&self, cx: &Cx, _live: &Live, packages: &[Artifact]) -> Result<Published> {
         ops::publish(self, cx, packages).await
+    }
+
+    async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
+        ops::delist(self, cx).await
     }
 }

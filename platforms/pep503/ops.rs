@@ -3,15 +3,16 @@
 //! kit's fetch → edit → commit → push loop; dir: one side-effecting `cp -R` of a staged tree).
 //! The engine verifies by checking again.
 
+use super::delist;
 use super::restore::{changes, IndexEdit, Layout};
 use super::store::{seen_in_dir, seen_in_git};
 use super::survey::{survey, wants, Survey, Want};
 use super::Pep503;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{Cmd, Effect};
-use crate::git::{self, Content, Scratch, Snapshot};
+use crate::git::{self, Change, Content, Scratch, Snapshot};
 use crate::plan::Artifact;
-use crate::platform::{Checked, Cx, Handover, Live, Published};
+use crate::platform::{Checked, Cx, Handover, Live, Published, Withdrawn};
 use crate::platforms::pypi::wheels;
 use crate::platforms::wheel;
 use std::path::Path;
@@ -96,10 +97,17 @@ async fn publish_dir(cx: &Cx, target: &Path, l: &Layout, wants: &[Want]) -> Resu
     if s.missing.is_empty() {
         return Ok(Vec::new());
     }
+    write_dir(cx, target, &l.prefix, changes(l, wants, &seen, &s)?).await?;
+    Ok(s.missing.into_iter().map(|p| p.name).collect())
+}
+
+/// Stages `changes` (paths below `prefix`) in a scratch tree and copies it over `target` with
+/// one side-effecting `cp -R`.
+async fn write_dir(cx: &Cx, target: &Path, prefix: &str, changes: Vec<Change>) -> Result<()> {
     let scratch = Scratch::new("tagship-pep503")?;
     let stage = scratch.path().join("stage");
-    for c in changes(l, wants, &seen, &s)? {
-        let dest = stage.join(&l.prefix).join(&c.path);
+    for c in changes {
+        let dest = stage.join(prefix).join(&c.path);
         let err = |e| Error::io(format!("writing {}", dest.display()), e);
         if let Some(d) = dest.parent() {
             std::fs::create_dir_all(d).map_err(err)?;
@@ -113,6 +121,33 @@ async fn publish_dir(cx: &Cx, target: &Path, l: &Layout, wants: &[Want]) -> Resu
         .arg("-R")
         .arg(format!("{}/.", stage.display()))
         .arg(target.display().to_string());
-    cx.exec.run_ok(&cp).await?;
-    Ok(s.missing.into_iter().map(|p| p.name).collect())
+    cx.exec.run_ok(&cp).await.map(drop)
+}
+
+/// `tagship rollback`: takes the version out of the manifest and the project page; files stay.
+pub async fn delist(p: &Pep503, cx: &Cx) -> Result<Withdrawn> {
+    let l = layout(p, cx)?;
+    let done = |changed: bool| match changed {
+        true => format!("{} {} delisted from the index; its files stay", p.name, l.version),
+        false => format!("{} {} is not in the index: nothing to take back", p.name, l.version),
+    };
+    match &p.cfg.dir {
+        Some(d) => {
+            let target = cx.release.root.join(d);
+            let root = target.join(l.prefix.trim_end_matches('/'));
+            let Some(changes) = delist::dir_changes(&root, &l)? else {
+                return Ok(Withdrawn::Done(done(false)));
+            };
+            write_dir(cx, &target, &l.prefix, changes).await?;
+            Ok(Withdrawn::Done(done(true)))
+        }
+        None => {
+            let edit = delist::DelistEdit {
+                layout: &l,
+                title: format!("{} {}", p.name, l.version),
+            };
+            let up = git::update(&cx.exec, &p.spec(cx)?, &edit).await?;
+            Ok(Withdrawn::Done(done(up.commit.is_some())))
+        }
+    }
 }

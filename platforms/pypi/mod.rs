@@ -4,7 +4,8 @@
 //! some of its wheels (uploads are one file per POST, not atomic; PEP 694), so a re-run after
 //! a partial release uploads exactly the missing files. The same file name with different
 //! bytes is a conflict and is never overwritten (PyPI burns file names forever).
-//! PyPI has no yank API (pypi/warehouse#12708), so `yank` stays Unsupported.
+//! PyPI has no yank API for tokens (pypi/warehouse#12708), so a rollback is `manual`: it says
+//! so and names the exact page where a maintainer yanks the release.
 
 pub mod api;
 pub mod config;
@@ -15,7 +16,7 @@ use crate::http::Auth;
 use crate::plan::{Artifact, ArtifactKind, Project};
 use crate::platform::{
     self, compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Live, Platform,
-    Published, Requirement, Wanted,
+    Published, Requirement, Wanted, Withdraw, Withdrawn,
 };
 use crate::platforms::wheel::{self, WheelMeta};
 use api::{Listed, Upload, Uploaded};
@@ -231,6 +232,7 @@ impl Platform for Pypi {
         Capabilities {
             // PyPI's pages can lag behind uploads (CDN).
             verify_within: Some(Duration::from_secs(self.cfg.verify_timeout_secs)),
+            withdraw: Withdraw::Manual,
             ..Capabilities::default()
         }
     }
@@ -266,4 +268,38 @@ impl Platform for Pypi {
         }
         Ok(out)
     }
+
+    /// Reads what is live (anonymously) and, when there is something to take back, says where
+    /// a maintainer yanks it: the index's own management page for this release.
+    async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
+        let version = wheel::pep440(&cx.release.version)?;
+        let listed = self.listed(cx, &version).await?;
+        if !listed.iter().any(|l| of_version(&l.filename, &version)) {
+            return Ok(Withdrawn::Done(format!(
+                "{} {version} is not on the index: nothing to take back",
+                self.name
+            )));
+        }
+        Ok(Withdrawn::Manual {
+            what: format!(
+                "PyPI has no API to yank with a token (pypi/warehouse#12708): yank {} {version} in its web UI",
+                self.name
+            ),
+            url: format!(
+                "{}manage/project/{}/release/{version}/",
+                config::with_slash(&self.cfg.index_url),
+                wheel::normalize(&self.name)
+            ),
+        })
+    }
+}
+
+/// Whether a distribution file name (`name-1.2.3-py3-none-any.whl`, `name-1.2.3.tar.gz`) is of
+/// `version`: the simple API lists every version's files.
+fn of_version(filename: &str, version: &str) -> bool {
+    let stem = filename
+        .trim_end_matches(".whl")
+        .trim_end_matches(".tar.gz")
+        .trim_end_matches(".zip");
+    stem.split('-').nth(1) == Some(version)
 }

@@ -2,8 +2,8 @@
 //! (0 ok, 1 a platform failed, 2 bad input/config/credentials/tool — nothing published).
 
 mod output;
+mod rollback;
 pub mod select;
-mod yank;
 
 use crate::cli::{CheckArgs, Cli, Command, ReleaseArgs, RunArgs};
 use crate::config::{self, Loaded};
@@ -36,7 +36,7 @@ pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Release(a) => rt.block_on(release(a, &out)),
         Command::Publish(a) => rt.block_on(publish(a, &out)),
-        Command::Yank(a) => rt.block_on(yank::yank(a, &out)),
+        Command::Rollback(a) => rt.block_on(rollback::rollback(a, &out)),
         Command::Check(a) => check(a, &out),
         Command::Schema { report } => {
             let schema = if report {
@@ -254,6 +254,7 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         started,
         previous: Some(previous),
         operation: engine::Operation::Release,
+        extra: Vec::new(),
     };
     run_engine(run, &args, out).await
 }
@@ -334,6 +335,8 @@ pub(crate) struct EngineRun {
     /// `publish`: the earlier report whose other platforms are kept.
     pub previous: Option<Report>,
     pub operation: engine::Operation,
+    /// Rows for platforms the engine does not run (e.g. a rollback's platforms that cannot).
+    pub extra: Vec<crate::report::PlatformReport>,
 }
 
 impl EngineRun {
@@ -351,6 +354,7 @@ impl EngineRun {
             started,
             previous: None,
             operation,
+            extra: Vec::new(),
         }
     }
 }
@@ -380,11 +384,12 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         Report::compute_exit_code(&result.platforms)
     };
     let operation = match (run.operation, &run.previous) {
-        (engine::Operation::Withdraw, _) => "yank",
+        (engine::Operation::Withdraw, _) => "rollback",
         (_, Some(_)) => "publish",
         (_, None) => "release",
     };
     let mut platforms = result.platforms;
+    platforms.extend(run.extra);
     if let Some(prev) = run.previous {
         platforms = merge_previous(prev, platforms);
     }
@@ -412,7 +417,7 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
     finish_report(&report, &release.dist, run.operation, args, out, exit_code)
 }
 
-/// Writes report.json/report.md (a yank's into dist/yank/, so the release's report that
+/// Writes report.json/report.md (a rollback's into dist/rollback/, so the release's report that
 /// `publish` reads stays), the step summary, and prints the table or JSON.
 fn finish_report(
     report: &Report,
@@ -423,7 +428,7 @@ fn finish_report(
     exit_code: i32,
 ) -> i32 {
     let dir = match op {
-        engine::Operation::Withdraw => dist.join("yank"),
+        engine::Operation::Withdraw => dist.join("rollback"),
         engine::Operation::Release => dist.to_path_buf(),
     };
     if let Err(e) = report.write(&dir) {

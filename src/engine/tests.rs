@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::guard::Ledger;
 use crate::http::HttpOptions;
 use crate::plan::{Artifact, Project};
-use crate::platform::{Asset, Capabilities, Checked, Live, Published, Withdraw};
+use crate::platform::{Asset, Capabilities, Checked, Live, Published, Withdraw, Withdrawn};
 use async_trait::async_trait;
 use std::sync::Mutex;
 
@@ -130,9 +130,15 @@ impl Platform for Fake {
             ..Default::default()
         })
     }
-    async fn withdraw(&self, _: &Cx) -> Result<()> {
+    async fn withdraw(&self, _: &Cx) -> Result<Withdrawn> {
         self.note("withdraw");
-        Ok(())
+        Ok(match self.caps.withdraw {
+            Withdraw::Manual => Withdrawn::Manual {
+                what: "no API".into(),
+                url: "https://example.invalid/yank".into(),
+            },
+            _ => Withdrawn::Done("yanked demo 1.0.0".into()),
+        })
     }
 }
 
@@ -456,4 +462,23 @@ async fn withdraw_runs_through_the_same_engine() {
     assert_eq!(out.platforms[0].outcome, OutcomeKind::Withdrawn);
     assert_eq!(lines(&log, "crates:"), vec!["crates:withdraw"]);
     assert!(out.platforms[0].stages.contains_key("yank"));
+    assert_eq!(
+        out.platforms[0].reason.as_deref(),
+        Some("yanked demo 1.0.0")
+    );
+}
+
+#[tokio::test]
+async fn a_manual_rollback_says_where_and_is_not_a_success() {
+    let log = Arc::new(Mutex::new(vec![]));
+    let mut pypi = Fake::new("pypi", &log);
+    pypi.caps.withdraw = Withdraw::Manual;
+    let out = run_op(vec![Arc::new(pypi)], 1, Operation::Withdraw).await;
+    let r = &out.platforms[0];
+    assert_eq!(r.outcome, OutcomeKind::Manual);
+    assert_eq!(
+        r.hint.as_deref(),
+        Some("do it at https://example.invalid/yank")
+    );
+    assert_eq!(crate::report::Report::compute_exit_code(&out.platforms), 1);
 }

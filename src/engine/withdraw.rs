@@ -1,10 +1,12 @@
-//! `tagship yank`: withdraw the version on every selected platform at once, through the same
-//! layers (a dry run withholds the request and says what it would do) and the same reports.
-//! The app refuses platforms without the capability before anything runs.
+//! `tagship rollback`: take the version back on every selected platform at once, through the
+//! same layers (a dry run withholds the writes and says what they would do) and the same
+//! reports. Where no API can do it the platform says what a person must do, and where: that
+//! is `manual`, and the run is not a success until it is done.
 
 use super::verdict::fail;
 use super::{Shared, Unit};
 use crate::error::ErrorKind;
+use crate::platform::Withdrawn;
 use crate::report::{OutcomeKind, PlatformReport};
 use std::time::Instant;
 
@@ -19,14 +21,19 @@ async fn one(mut u: Unit, shared: &Shared) -> PlatformReport {
     let res = u.platform.withdraw(&u.cx).await;
     u.timed(how, t0);
     let withheld = u.cx.http.ledger().withheld_for(u.id());
-    let version = &u.cx.release.version;
+    let version = u.cx.release.version.clone();
     let r = &mut u.report;
     match res {
-        Err(e) if e.kind == ErrorKind::Withheld => would(r, how, version),
-        Ok(()) if !withheld.is_empty() => would(r, how, version),
-        Ok(()) => {
+        Err(e) if e.kind == ErrorKind::Withheld => would(r, &format!("{how} {version}")),
+        Ok(Withdrawn::Done(what)) if !withheld.is_empty() => would(r, &format!("{how}: {what}")),
+        Ok(Withdrawn::Done(what)) => {
             r.outcome = OutcomeKind::Withdrawn;
-            r.reason = Some(format!("{how}: {version} withdrawn"));
+            r.reason = Some(what);
+        }
+        Ok(Withdrawn::Manual { what, url }) => {
+            r.outcome = OutcomeKind::Manual;
+            r.reason = Some(what);
+            r.hint = Some(format!("do it at {url}"));
         }
         Err(e) => fail(r, &e, shared.opts.dry_run),
     }
@@ -38,7 +45,7 @@ async fn one(mut u: Unit, shared: &Shared) -> PlatformReport {
     u.report
 }
 
-fn would(r: &mut PlatformReport, how: &str, version: &semver::Version) {
+fn would(r: &mut PlatformReport, what: &str) {
     r.outcome = OutcomeKind::WouldWithdraw;
-    r.reason = Some(format!("a real run would {how} {version}"));
+    r.reason = Some(format!("a real run would {what}"));
 }

@@ -119,7 +119,7 @@ impl Requirement {
     }
 }
 
-/// How a platform takes a version back, where it can (`tagship yank`; issue 12's rollback).
+/// How a platform takes a version back, where it can (`tagship rollback`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Withdraw {
@@ -131,6 +131,14 @@ pub enum Withdraw {
     Unlist,
     /// A commit or request that restores the previous state (taps, AUR, WinGet).
     Revert,
+    /// Marked deprecated, and `latest` moved back to the previous version (npm).
+    Deprecate,
+    /// Demoted from "latest": marked a prerelease or turned back into a draft (GitHub).
+    Demote,
+    /// Taken out of the index; its files stay unless configured otherwise (PEP 503).
+    Delist,
+    /// No API can do it: the platform says exactly what a person must do, and where (PyPI).
+    Manual,
 }
 
 impl Withdraw {
@@ -140,8 +148,22 @@ impl Withdraw {
             Withdraw::Yank => "yank",
             Withdraw::Unlist => "unlist",
             Withdraw::Revert => "revert",
+            Withdraw::Deprecate => "deprecate",
+            Withdraw::Demote => "demote",
+            Withdraw::Delist => "delist",
+            Withdraw::Manual => "manual",
         }
     }
+}
+
+/// What a rollback did on one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawn {
+    /// Done (or, in a dry run, what the withheld requests would do): one line, e.g.
+    /// "yanked hello 1.2.3".
+    Done(String),
+    /// Nothing was sent: no API can do it. `what` says why and what to do; `url` is where.
+    Manual { what: String, url: String },
 }
 
 /// What a platform can do, declared once: shown by `tagship check` and enforced by the engine
@@ -211,8 +233,9 @@ pub trait Platform: Send + Sync {
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked>;
     /// Publishes what `live` says is missing.
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published>;
-    /// Withdraws this version (`Capabilities::withdraw` says how).
-    async fn withdraw(&self, _cx: &Cx) -> Result<()> {
+    /// Takes this version back (`Capabilities::withdraw` says how). Only reads and the
+    /// withdrawing writes: the layers withhold the writes in a dry run.
+    async fn withdraw(&self, _cx: &Cx) -> Result<Withdrawn> {
         Err(Error::new(
             ErrorKind::Unsupported,
             format!("{} cannot withdraw a version", self.id()),

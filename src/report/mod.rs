@@ -28,10 +28,13 @@ pub enum OutcomeKind {
     /// Dry run only: the platform could not be reached, so what a real run would do is unknown.
     Unreachable,
     Failed,
-    /// `tagship yank`: the version was withdrawn (yanked, unlisted, reverted).
+    /// `tagship rollback`: the version was taken back (yanked, unlisted, deprecated, …).
     Withdrawn,
-    /// `tagship yank --dry-run`: a real run would withdraw it.
+    /// `tagship rollback --dry-run`: a real run would take it back.
     WouldWithdraw,
+    /// `tagship rollback`: no API can do it; the reason and hint say what to do, and where.
+    /// Not a success: the exit code is 1 until a person has done it.
+    Manual,
 }
 
 impl OutcomeKind {
@@ -46,6 +49,7 @@ impl OutcomeKind {
             OutcomeKind::Failed => "failed",
             OutcomeKind::Withdrawn => "withdrawn",
             OutcomeKind::WouldWithdraw => "would-withdraw",
+            OutcomeKind::Manual => "manual",
         }
     }
 }
@@ -149,9 +153,10 @@ fn default_operation() -> String {
 
 impl Report {
     /// 0 when every platform is published/already there/pending/skipped/would-publish/
-    /// withdrawn; 1 when any failed.
+    /// withdrawn; 1 when any failed or waits for a person (`manual`).
     pub fn compute_exit_code(platforms: &[PlatformReport]) -> i32 {
-        if platforms.iter().any(|p| p.outcome == OutcomeKind::Failed) {
+        let bad = |o| matches!(o, OutcomeKind::Failed | OutcomeKind::Manual);
+        if platforms.iter().any(|p| bad(p.outcome)) {
             1
         } else {
             0

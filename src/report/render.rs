@@ -15,6 +15,7 @@ fn symbol(o: OutcomeKind) -> &'static str {
         OutcomeKind::Failed => "✘",
         OutcomeKind::Withdrawn => "↩",
         OutcomeKind::WouldWithdraw => "~",
+        OutcomeKind::Manual => "!",
     }
 }
 

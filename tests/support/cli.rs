@@ -257,3 +257,13 @@ pub fn exec_section() -> String {
 "#
     .to_string()
 }
+
+/// One platform's row in a report.json.
+pub fn platform_row<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
+}

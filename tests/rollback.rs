@@ -1,0 +1,167 @@
+//! `tagship rollback VERSION` (issue 12) through the real binary: GitHub (the double) is
+//! demoted to a prerelease, the PEP 503 index (a bare git repository) delists the version and
+//! keeps its files, PyPI (a real pypiserver) is `manual` with the exact page to yank it from,
+//! and exec, which cannot roll back, is a `skipped` row. The dry run is the plan and sends
+//! nothing; a second rollback finds nothing left to do. crates' yank is in crates_cli.rs.
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use support::cli::{exec_section, platform_row as row, quick_pipeline, Project, CANARY};
+use support::github_double::GithubDouble;
+use support::registries::{self, Server};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("git {args:?}: {e} (is git installed?)"));
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn rollback_report(p: &Project) -> Value {
+    let text = std::fs::read_to_string(p.dist().join("rollback/report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+struct World {
+    d: GithubDouble,
+    p: Project,
+    bare: std::path::PathBuf,
+    _pypi: Server,
+    _tmp: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    registries::require();
+    let tmp = tempfile::tempdir().unwrap();
+    let pypi = Server::start(
+        "pypiserver.sh",
+        &[],
+        &tmp.path().join("pypi"),
+        &[],
+        &[("PYPI_PASSWORD", CANARY)],
+    );
+    let url = pypi.s("url");
+    let bare = tmp.path().join("index.git");
+    git(
+        tmp.path(),
+        &["init", "--quiet", "--bare", bare.to_str().unwrap()],
+    );
+    let d = GithubDouble::start("acme", "demo", CANARY).await;
+    let sections = format!(
+        "  github:\n    owner: acme\n    repo: demo\n    api_url: \"{}\"\n  pypi:\n    repository_url: \"{url}\"\n    check_via: simple\n    simple_url: \"{url}simple/\"\n    username: tester\n  pep503:\n    repo: \"{}\"\n{}",
+        d.api_url(),
+        bare.display(),
+        exec_section()
+    );
+    let p = Project::new(&quick_pipeline(&sections));
+    World {
+        d,
+        p,
+        bare,
+        _pypi: pypi,
+        _tmp: tmp,
+    }
+}
+
+fn run(p: &Project, args: &[&str]) -> support::cli::Run {
+    tokio::task::block_in_place(|| p.run(args))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
+    let w = world().await;
+    let p = &w.p;
+    run(p, &["release", "v1.0.0"]).assert_code(0);
+    let commits = || git(&w.bare, &["rev-list", "--all"]).lines().count();
+    let manifest = || git(&w.bare, &["show", "gh-pages:packages.json"]);
+    let (gh_writes, index_commits) = (w.d.mutating_count(), commits());
+    assert!(manifest().contains("\"1.0.0\""), "{}", manifest());
+
+    // The plan: every write withheld, every platform says what it would do.
+    let r = run(p, &["rollback", "v1.0.0", "--dry-run"]);
+    r.assert_code(1); // PyPI's step is manual: not done until a person does it
+    let plan = rollback_report(p);
+    assert_eq!(plan["operation"], "rollback");
+    assert_eq!(plan["requests"]["mutating_sent"], 0);
+    assert_eq!(
+        row(&plan, "github")["outcome"],
+        "would-withdraw",
+        "{plan:#}"
+    );
+    assert_eq!(row(&plan, "github")["withheld"][0]["method"], "PATCH");
+    assert_eq!(
+        row(&plan, "pep503")["outcome"],
+        "would-withdraw",
+        "{plan:#}"
+    );
+    assert_eq!(row(&plan, "pypi")["outcome"], "manual", "{plan:#}");
+    assert_eq!(row(&plan, "exec")["outcome"], "skipped", "{plan:#}");
+    assert_eq!(
+        (w.d.mutating_count(), commits()),
+        (gh_writes, index_commits)
+    );
+
+    // The real rollback.
+    let r = run(p, &["rollback", "v1.0.0"]);
+    r.assert_code(1);
+    let done = rollback_report(p);
+    assert_eq!(row(&done, "github")["outcome"], "withdrawn", "{done:#}");
+    assert_eq!(w.d.release("v1.0.0").unwrap()["prerelease"], true);
+    assert_eq!(w.d.mutating_count(), gh_writes + 1, "one PATCH, no deletes");
+    assert_eq!(row(&done, "pep503")["outcome"], "withdrawn", "{done:#}");
+    assert!(!manifest().contains("\"1.0.0\""), "{}", manifest());
+    let page = git(&w.bare, &["show", "gh-pages:simple/demo/index.html"]);
+    assert!(!page.contains("demo-1.0.0-"), "{page}");
+    let files = git(
+        &w.bare,
+        &["ls-tree", "-r", "--name-only", "gh-pages", "files/"],
+    );
+    assert!(files.contains("demo-1.0.0-"), "files stay:\n{files}");
+    let pypi = row(&done, "pypi");
+    assert_eq!(pypi["outcome"], "manual");
+    assert!(
+        pypi["hint"]
+            .as_str()
+            .unwrap()
+            .ends_with("manage/project/demo/release/1.0.0/"),
+        "{pypi:#}"
+    );
+    assert!(r.stdout.contains("manual"), "{}", r.stdout);
+
+    // Nothing left to do: no write anywhere.
+    let (gh_writes, index_commits) = (w.d.mutating_count(), commits());
+    run(p, &["rollback", "v1.0.0", "--skip", "pypi"]).assert_code(0);
+    let again = rollback_report(p);
+    let reason = |id: &str| row(&again, id)["reason"].as_str().unwrap().to_string();
+    assert!(reason("github").contains("already"), "{again:#}");
+    assert!(
+        reason("pep503").contains("nothing to take back"),
+        "{again:#}"
+    );
+    assert_eq!(
+        (w.d.mutating_count(), commits()),
+        (gh_writes, index_commits)
+    );
+}
+
+#[test]
+fn rollback_needs_the_version_and_refuses_a_named_platform_that_cannot() {
+    let p = Project::new(&quick_pipeline(&exec_section()));
+    let r = p.run(&["rollback"]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("name it"), "{}", r.stderr);
+    let r = p.run(&["rollback", "v1.0.0", "--only", "exec"]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("exec cannot roll back"), "{}", r.stderr);
+    assert!(
+        !p.dist().join("rollback/report.json").exists(),
+        "nothing ran"
+    );
+}
