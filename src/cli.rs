@@ -82,6 +82,10 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Also write the run's metrics to FILE in Prometheus text format (for node_exporter's
+    /// textfile collector or a Pushgateway; names in README "Metrics").
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
     /// Apply the named profile from pipeline.yaml (e.g. `staging`).
     #[arg(long)]
     pub profile: Option<String>,

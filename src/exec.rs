@@ -167,7 +167,7 @@ impl Exec {
             c.current_dir(d);
         }
         if cmd.effect == Effect::SideEffect {
-            self.ledger.note_sent(true);
+            self.ledger.note_sent(&self.platform, true, 0);
         }
         let run = c.output();
         let out = match cmd.timeout {

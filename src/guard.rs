@@ -4,6 +4,7 @@
 //! report can prove "0 mutating requests".
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +32,22 @@ struct LedgerInner {
     withheld: Mutex<Vec<Withheld>>,
     sent: AtomicU64,
     mutating_sent: AtomicU64,
+    per_platform: Mutex<BTreeMap<String, Counts>>,
+}
+
+/// What one platform sent, for the report and `--metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Counts {
+    /// Requests and side-effecting commands really sent (retries included).
+    pub requests: u64,
+    /// Of those, the mutating ones.
+    pub mutating: u64,
+    /// Attempts that were retried (5xx, 429, transport errors).
+    pub retries: u64,
+    /// Request body bytes sent (retries included).
+    pub bytes_sent: u64,
+    /// Mutations withheld by a dry run.
+    pub withheld: u64,
 }
 
 impl Ledger {
@@ -41,10 +58,39 @@ impl Ledger {
             .unwrap_or_else(|e| e.into_inner())
             .push(w);
     }
-    pub fn note_sent(&self, mutating: bool) {
+    pub fn note_sent(&self, platform: &str, mutating: bool, bytes: u64) {
         self.inner.sent.fetch_add(1, Ordering::Relaxed);
         if mutating {
             self.inner.mutating_sent.fetch_add(1, Ordering::Relaxed);
+        }
+        self.count(platform, |c| {
+            c.requests += 1;
+            c.mutating += u64::from(mutating);
+            c.bytes_sent += bytes;
+        });
+    }
+    /// An attempt of `platform`'s that is about to be retried.
+    pub fn note_retry(&self, platform: &str) {
+        self.count(platform, |c| c.retries += 1);
+    }
+    fn count(&self, platform: &str, f: impl FnOnce(&mut Counts)) {
+        let mut m = self
+            .inner
+            .per_platform
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        f(m.entry(platform.to_string()).or_default());
+    }
+    /// Everything `platform` sent, retried and had withheld.
+    pub fn counts_for(&self, platform: &str) -> Counts {
+        let m = self
+            .inner
+            .per_platform
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        Counts {
+            withheld: self.withheld_for(platform).len() as u64,
+            ..m.get(platform).cloned().unwrap_or_default()
         }
     }
     pub fn withheld(&self) -> Vec<Withheld> {

@@ -123,3 +123,52 @@ fn report_json_validates_against_the_published_schema() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn metrics_are_prometheus_text_accepted_by_the_real_parser() {
+    let mut r = report();
+    r.platforms[0].requests = tagship::guard::Counts {
+        requests: 5,
+        mutating: 3,
+        retries: 1,
+        bytes_sent: 4096,
+        withheld: 0,
+    };
+    r.project = "de\"mo".into(); // label values are escaped
+    let text = tagship::report::prometheus(&r);
+    insta::assert_snapshot!("metrics_prometheus", text);
+    // prometheus_client's own parser (scripts/setup.d/40-python-prometheus.sh) must read every
+    // family back with the values we wrote.
+    let check = "import sys\n\
+        from prometheus_client.parser import text_string_to_metric_families as parse\n\
+        fams = {f.name: f for f in parse(sys.stdin.read())}\n\
+        s = [x for x in fams['tagship_platform_requests'].samples if x.labels['platform'] == 'github']\n\
+        assert s[0].value == 5 and s[0].labels['project'] == 'de\"mo', s\n\
+        b = [x for x in fams['tagship_platform_bytes_sent'].samples if x.labels['platform'] == 'github']\n\
+        assert b[0].value == 4096, b\n\
+        o = [x.labels['outcome'] for x in fams['tagship_platform_outcome'].samples]\n\
+        assert o[0] == 'published' and 'failed' in o and len(o) == 6, o\n\
+        assert fams['tagship_run_exit_code'].samples[0].value == 1\n\
+        print(len(fams))\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/setup.d/10-base.sh)");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "prometheus_client rejected the metrics (is it installed? scripts/setup.d/40-python-prometheus.sh):\n{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10");
+}

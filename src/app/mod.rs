@@ -389,6 +389,9 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         (_, None) => "release",
     };
     let mut platforms = result.platforms;
+    for p in &mut platforms {
+        p.requests = ledger.counts_for(&p.id);
+    }
     platforms.extend(run.extra);
     if let Some(prev) = run.previous {
         platforms = merge_previous(prev, platforms);
@@ -433,6 +436,15 @@ fn finish_report(
     };
     if let Err(e) = report.write(&dir) {
         return out.fatal(&[Error::io("writing the report", e)]);
+    }
+    if let Some(path) = &args.metrics {
+        let text = crate::redact::redact(&crate::report::prometheus(report));
+        if let Err(e) = std::fs::write(path, text) {
+            out.message(&format!(
+                "warning: could not write the metrics to {}: {e}",
+                path.display()
+            ));
+        }
     }
     if let Err(e) = report.write_step_summary() {
         out.message(&format!(

@@ -72,6 +72,22 @@ impl Body {
         }
     }
 
+    /// Every byte of the body as sent (files by size), for the report's `bytes_sent`.
+    pub(crate) fn len(&self) -> u64 {
+        let inline = match self {
+            Body::Bytes { data, .. } => data.len() as u64,
+            Body::Multipart(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text { value, .. } => value.len() as u64,
+                    Part::File { .. } => 0,
+                })
+                .sum(),
+            _ => 0,
+        };
+        inline + self.file_bytes()
+    }
+
     /// Checks, before anything is sent, that every file exists and every content type
     /// parses: a body that cannot be built must fail loudly, not go out empty.
     pub(crate) fn preflight(&self) -> crate::error::Result<()> {

@@ -328,7 +328,10 @@ impl Http {
                     .with_hint("tagship re-checks the platform before sending anything again"));
                 }
                 retry::Decision::GiveUp(resp) => return Ok(resp),
-                retry::Decision::RetryAfter(wait) => tokio::time::sleep(wait).await,
+                retry::Decision::RetryAfter(wait) => {
+                    self.ledger.note_retry(&self.platform);
+                    tokio::time::sleep(wait).await
+                }
             }
         }
     }
@@ -394,7 +397,8 @@ impl Http {
             };
         }
         rb = req.body.apply(rb).await;
-        self.ledger.note_sent(req.is_mutating());
+        self.ledger
+            .note_sent(&self.platform, req.is_mutating(), req.body.len());
         let resp = rb.send().await?;
         let status = resp.status();
         let headers = resp.headers().clone();

@@ -2,8 +2,10 @@
 //! sha256, timings, and for a dry run the exact mutating requests that were withheld.
 //! `report.json` carries `schema_version`; fields are only ever added.
 
+mod metrics;
 mod render;
 
+pub use metrics::prometheus;
 pub use render::{annotations, markdown, terminal_table};
 
 use crate::guard::Withheld;
@@ -85,6 +87,9 @@ pub struct PlatformReport {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stages: BTreeMap<String, u64>,
     pub duration_ms: u64,
+    /// What this platform sent in this run: requests, mutations, retries, bytes, withheld.
+    #[serde(default)]
+    pub requests: crate::guard::Counts,
 }
 
 impl PlatformReport {
@@ -103,6 +108,7 @@ impl PlatformReport {
             warnings: Vec::new(),
             stages: BTreeMap::new(),
             duration_ms: 0,
+            requests: Default::default(),
         }
     }
     pub fn reason(mut self, r: impl Into<String>) -> Self {
