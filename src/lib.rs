@@ -21,6 +21,7 @@ pub mod platform;
 pub mod progress;
 pub mod redact;
 pub mod report;
+pub mod status;
 pub mod version;
 
 #[path = "../platforms/mod.rs"]
