@@ -89,6 +89,24 @@ pub struct RunArgs {
     /// Apply the named profile from pipeline.yaml (e.g. `staging`).
     #[arg(long)]
     pub profile: Option<String>,
+    /// Time limit for the whole run, e.g. `30m` or `1h30m` (units ms, s, m, h). Platforms
+    /// still running when it passes end failed, and the report is written.
+    #[arg(long, value_parser = time_limit)]
+    pub timeout: Option<TimeLimit>,
+}
+
+/// A `--timeout` value: the duration and the text the user wrote.
+#[derive(Debug, Clone)]
+pub struct TimeLimit {
+    pub duration: std::time::Duration,
+    pub shown: String,
+}
+
+fn time_limit(s: &str) -> Result<TimeLimit, String> {
+    crate::config::format::parse_duration(s).map(|duration| TimeLimit {
+        duration,
+        shown: s.trim().to_string(),
+    })
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,12 @@ pub fn lookup_in(
     )))
 }
 
+/// True when [`lookup`] failed only because the credential is not set (or blank), not
+/// because its name or value is unusable.
+pub fn is_missing(e: &Error) -> bool {
+    e.kind == ErrorKind::Credentials && e.message().starts_with("missing credential")
+}
+
 const NAME_RULE: &str = "a credential is named by an environment variable: ASCII letters, digits \
      and `_`, not starting with a digit (e.g. `GITHUB_TOKEN`)";
 

@@ -42,6 +42,8 @@ pub enum ErrorKind {
     Protocol,
     /// Local I/O.
     Io,
+    /// The run's time limit (`--timeout`) passed before this work finished.
+    Deadline,
     /// Anything else.
     Other,
 }

@@ -86,3 +86,50 @@ fn the_derived_variables_reach_tagship() {
     r.assert_code(2);
     assert!(r.stderr.contains("EXEC_REGISTRY_TOKEN"), "{}", r.stderr);
 }
+
+/// An exec platform whose commands print the credential they are given, on both streams.
+fn echoing_exec() -> String {
+    let say = r#"echo "token=$EXEC_REGISTRY_TOKEN"; echo "stderr $EXEC_REGISTRY_TOKEN" >&2"#;
+    format!(
+        "  exec:\n    check: [sh, -c, '{say}; test -f published-marker || exit 10']\n    publish: [sh, -c, '{say}; touch published-marker']\n    credentials: [EXEC_REGISTRY_TOKEN]\n"
+    )
+}
+
+#[test]
+fn no_verbosity_shows_a_credential_a_command_prints() {
+    // `-v` and `-vv` trace every command and request; the harness scans stdout, stderr, dist/
+    // and the step summary (written outside dist/) for the canary in every run.
+    for verbosity in [None, Some("-v"), Some("-vv")] {
+        let p = Project::new(&quick_pipeline(&echoing_exec()));
+        let mut args = vec!["release", "v1.0.0"];
+        args.extend(verbosity);
+        let r = p.run(&args);
+        r.assert_code(0);
+        let summary = p.path().with_extension("step-summary.md");
+        assert!(!summary.exists(), "the harness removes its step summary");
+        assert!(p.path().join("published-marker").exists());
+    }
+}
+
+#[test]
+fn the_step_summary_is_scanned() {
+    // The harness's own summary file must really be written, or scanning it proves nothing.
+    let mut p = Project::new(&quick_pipeline(&echoing_exec()));
+    let summary = p.path().join("summary.md");
+    p.env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    p.run(&["release", "v1.0.0", "-vv"]).assert_code(0);
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("exec"), "{text}");
+    assert!(!text.contains(support::cli::CANARY));
+}
+
+#[test]
+fn a_swapped_in_token_is_scanned_like_the_canary() {
+    // A test that sets a credential itself (a real registry token) gets that value scanned
+    // too: here a command prints it, and the scan must catch it unless tagship redacts it.
+    let mut p = Project::new(&quick_pipeline(&echoing_exec()));
+    p.env("EXEC_REGISTRY_TOKEN", "real-registry-token-5e4d3c2b");
+    let r = p.run(&["release", "v1.0.0", "-vv"]);
+    r.assert_code(0);
+    assert!(!r.stderr.contains("5e4d3c2b") && !r.stdout.contains("5e4d3c2b"));
+}

@@ -83,6 +83,7 @@ async fn run(d: &GithubDouble) -> (Vec<(String, Handover)>, Vec<OutcomeKind>) {
         fail_fast: false,
         parallelism: 2,
         operation: Operation::Release,
+        deadline: None,
     };
     let out = engine::run(selected, layers, &opts, Arc::new(tagship::progress::Quiet)).await;
     let seen = seen.lock().unwrap().clone();

@@ -302,6 +302,14 @@ fn server_release_everywhere_install_rerun_and_repair() {
         r.crates_mutations(),
         [("PUT".into(), "/api/v1/crates/new".into(), 200)]
     );
+    // No credential (the real tokens this test swapped in, nor the canary) was published.
+    let (npm_token, crates_token) = (r.npm.s("token"), r.crates.s("token"));
+    r.assert_nothing_stored(&[
+        &npm_token,
+        &r.pypi_password,
+        &crates_token,
+        support::cli::CANARY,
+    ]);
 
     // ... and installable with the ecosystems' own clients.
     let tmp = tempfile::tempdir().unwrap();

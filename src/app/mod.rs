@@ -1,6 +1,7 @@
 //! One function per subcommand: turns args + env + config into a run and an exit code
 //! (0 ok, 1 a platform failed, 2 bad input/config/credentials/tool — nothing published).
 
+mod dist;
 mod output;
 mod rollback;
 pub mod select;
@@ -14,9 +15,10 @@ use crate::guard::Ledger;
 use crate::http::{Http, HttpOptions};
 use crate::platform::Release;
 use crate::report::{Report, Requests};
+pub(crate) use dist::dist_dir;
+use dist::read_previous;
 use output::Out;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -80,14 +82,6 @@ pub(crate) fn load(
     })
 }
 
-pub(crate) fn dist_dir(l: &Loaded, arg: &Option<PathBuf>) -> PathBuf {
-    match arg {
-        Some(d) if d.is_absolute() => d.clone(),
-        Some(d) => std::env::current_dir().unwrap_or_default().join(d),
-        None => l.root.join(l.pipeline.dist.as_deref().unwrap_or("dist")),
-    }
-}
-
 fn parallelism(a: &RunArgs) -> usize {
     a.parallelism
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
@@ -95,11 +89,15 @@ fn parallelism(a: &RunArgs) -> usize {
 }
 
 /// Shared HTTP and exec layers for a run.
-pub(crate) fn layers(dry_run: bool) -> Result<(Http, Exec, Ledger), Error> {
+pub(crate) fn layers(
+    dry_run: bool,
+    platform_timeouts: BTreeMap<String, std::time::Duration>,
+) -> Result<(Http, Exec, Ledger), Error> {
     let ledger = Ledger::default();
     let http = Http::new(
         HttpOptions {
             dry_run,
+            platform_timeouts,
             ..Default::default()
         },
         ledger.clone(),
@@ -124,11 +122,15 @@ pub(crate) fn prepare(
     let l = load(&args.config, args.profile.as_deref(), out)?;
     let chosen = select::select(&l.pipeline, &args.only, &args.skip).map_err(|p| out.fatal(&p))?;
     let (selected, mut problems) = select::preflight(chosen, args.dry_run);
+    if let Err(e) = dist::writable(&l, &args.dist) {
+        problems.push(e);
+    }
     problems.extend(extra(&l));
     if !problems.is_empty() {
         return Err(out.fatal(&problems));
     }
-    let layers = layers(args.dry_run).map_err(|e| out.fatal(&[e]))?;
+    let layers =
+        layers(args.dry_run, select::timeouts(&l.pipeline)).map_err(|e| out.fatal(&[e]))?;
     Ok(Prepared {
         l,
         selected,
@@ -166,7 +168,14 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         Ok(e) => e,
         Err(e) => return out.fatal(&[e]),
     };
-    let artifacts = match build(&p.l, &resolved, (&dist, epoch), &args, &p.layers.1, out).await {
+    let built = build(&p.l, &resolved, (&dist, epoch), &args, &p.layers.1, out);
+    let built = match deadline(&args, started) {
+        Some(d) => tokio::time::timeout_at(d.at, built)
+            .await
+            .unwrap_or_else(|_| Err(d.error("building"))),
+        None => built.await,
+    };
+    let artifacts = match built {
         Ok(a) => a,
         Err(e) => return out.fatal(&[e]),
     };
@@ -182,6 +191,14 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     };
     let run = EngineRun::new(release, p, started, engine::Operation::Release);
     run_engine(run, &args, out).await
+}
+
+/// `--timeout`, counted from the start of the run.
+fn deadline(args: &RunArgs, started: Instant) -> Option<engine::Deadline> {
+    args.timeout.as_ref().map(|t| engine::Deadline {
+        at: tokio::time::Instant::from_std(started + t.duration),
+        shown: t.shown.clone(),
+    })
 }
 
 /// Runs every build and packs the archives (also under `--dry-run`: it is local).
@@ -259,52 +276,6 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
     run_engine(run, &args, out).await
 }
 
-/// The previous release's report, with dist/ still holding exactly its bytes.
-fn read_previous(dist: &std::path::Path) -> Result<Report, Vec<Error>> {
-    let r = Report::read(dist).map_err(|e| {
-        vec![Error::input(format!(
-            "cannot read {}: {e}",
-            dist.join("report.json").display()
-        ))
-        .with_hint("run `tagship release` first; `publish` republishes what a release built")]
-    })?;
-    if let Err(e) = semver::Version::parse(&r.version) {
-        return Err(vec![Error::input(format!(
-            "report.json has a bad version: {e}"
-        ))]);
-    }
-    verify_dist(dist, &r)?;
-    Ok(r)
-}
-
-/// Refuses when dist/ no longer holds the bytes the report describes.
-fn verify_dist(dist: &std::path::Path, r: &Report) -> Result<(), Vec<Error>> {
-    let mut problems = Vec::new();
-    for a in &r.artifacts {
-        let p = dist.join(&a.path);
-        match crate::build::hash_file(&p) {
-            Ok((sha, _)) if sha == a.sha256 => {}
-            Ok((sha, _)) => problems.push(
-                Error::input(format!(
-                    "{} changed since it was built: sha256 {sha}, report.json says {}",
-                    p.display(),
-                    a.sha256
-                ))
-                .with_hint("re-run `tagship release` to rebuild; publish only sends the exact bytes a release built"),
-            ),
-            Err(e) => problems.push(
-                Error::input(format!("{} is missing: {e}", p.display()))
-                    .with_hint("re-run `tagship release`; publish only sends the bytes a release built"),
-            ),
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
-}
-
 /// A selective republish keeps the other platforms' earlier outcomes, marked as such.
 fn merge_previous(
     prev: Report,
@@ -370,6 +341,7 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         fail_fast: args.fail_fast,
         parallelism: parallelism(args),
         operation: run.operation,
+        deadline: deadline(args, run.started),
     };
     let layers = engine::Layers {
         release: release.clone(),

@@ -46,7 +46,10 @@ pub async fn rollback(a: ReleaseArgs, out: &Out) -> i32 {
         Ok(s) => s,
         Err(problems) => return out.fatal(&problems),
     };
-    let layers = match super::layers(args.dry_run) {
+    if let Err(e) = super::dist::writable(&l, &args.dist) {
+        return out.fatal(&[e]);
+    }
+    let layers = match super::layers(args.dry_run, select::timeouts(&l.pipeline)) {
         Ok(x) => x,
         Err(e) => return out.fatal(&[e]),
     };

@@ -56,6 +56,18 @@ pub fn select(
     }
 }
 
+/// Each configured platform's `timeout` setting (validated at load time).
+pub fn timeouts(p: &Pipeline) -> BTreeMap<String, std::time::Duration> {
+    p.platforms
+        .iter()
+        .filter_map(|(id, section)| {
+            let t = section.get("timeout")?.as_str()?;
+            let d = crate::config::format::parse_duration(t).ok()?;
+            Some((id.clone(), d))
+        })
+        .collect()
+}
+
 /// Resolves credentials and looks for tools. In a real run every problem is fatal; in a dry
 /// run they become warnings on the platform and it probes anonymously.
 pub fn preflight(platforms: Vec<Arc<dyn Platform>>, dry_run: bool) -> (Vec<Selected>, Vec<Error>) {
@@ -72,7 +84,9 @@ pub fn preflight(platforms: Vec<Arc<dyn Platform>>, dry_run: bool) -> (Vec<Selec
                             secrets.insert(var, s);
                             None
                         }
-                        Err(_) if optional => None,
+                        // An optional credential may be absent; one that is set but
+                        // cannot be sent (a newline in NPM_OTP) is refused like any other.
+                        Err(e) if optional && crate::creds::is_missing(&e) => None,
                         Err(e) => Some(e),
                     }
                 }

@@ -159,6 +159,7 @@ fn archive_names(
                 cfg.name
             )));
         }
+        check_name_length(&name, || format!("archives.name `{}` for {t}", cfg.name))?;
         if name == SUMS_NAME {
             return Err(Error::config(format!("archive name `{name}` is reserved")));
         }
@@ -172,6 +173,24 @@ fn archive_names(
         names.insert(t, (name, kind));
     }
     Ok(names)
+}
+
+/// Longest file name (in bytes) the common file systems (ext4, APFS, NTFS) accept.
+pub const MAX_FILE_NAME: usize = 255;
+
+/// Refuses a file name longer than [`MAX_FILE_NAME`] before anything is built or sent (a long
+/// prerelease in the tag is the usual cause); `from` names the setting that produced it.
+pub fn check_name_length(name: &str, from: impl FnOnce() -> String) -> Result<()> {
+    if name.len() <= MAX_FILE_NAME {
+        return Ok(());
+    }
+    let start: String = name.chars().take(40).collect();
+    Err(Error::input(format!(
+        "{} gives a file name of {} bytes (`{start}…`); file systems allow {MAX_FILE_NAME}",
+        from(),
+        name.len()
+    ))
+    .with_hint("shorten the tag's prerelease part, or leave {version}/{tag} out of the name"))
 }
 
 /// Packs one archive per target (its binaries + the extra files), then SHA256SUMS.

@@ -31,6 +31,9 @@ pub(crate) struct Job {
     pub file_name: String,
     /// Destination relative to dist, `bin/{target}/{file_name}`.
     pub dist_rel: PathBuf,
+    /// The build's working directory and the project root: a binary resolves inside one.
+    pub dir: PathBuf,
+    pub root: PathBuf,
 }
 
 /// A built, checked and copied binary.
@@ -104,6 +107,9 @@ fn job(b: &BuildConfig, name: &str, dir: &Path, target: Target, o: &BuildOptions
                 b.binary
             ))
         })?;
+    super::check_name_length(&file_name, || {
+        format!("build `{name}`: binary `{}`", b.binary)
+    })?;
     let shown = output
         .strip_prefix(&o.root)
         .unwrap_or(&output)
@@ -116,6 +122,8 @@ fn job(b: &BuildConfig, name: &str, dir: &Path, target: Target, o: &BuildOptions
         output,
         dist_rel: Path::new("bin").join(target.id()).join(&file_name),
         file_name,
+        dir: dir.to_path_buf(),
+        root: o.root.clone(),
     })
 }
 
@@ -203,6 +211,7 @@ fn finish(job: Job, dist: &Path) -> Result<Built> {
         )
         .with_hint("`binary` in pipeline.yaml (relative to the build's dir) must name the file the command writes"));
     }
+    contained(&job)?;
     check_binary_as(&job.output, &job.shown, job.target)
         .map_err(|e| e.context(format!("build `{}`", job.build)))?;
     let dest = dist.join(&job.dist_rel);
@@ -219,6 +228,39 @@ fn finish(job: Job, dist: &Path) -> Result<Built> {
             sha256,
             size,
         },
+    })
+}
+
+/// A binary reached through a symlink must stay inside the build's dir or the project (as
+/// `archives.files` must): a link to /etc/shadow is not packed and published.
+fn contained(job: &Job) -> Result<()> {
+    let canon = |p: &Path| p.canonicalize().ok();
+    let target = canon(&job.output);
+    let inside = target.as_ref().is_some_and(|t| {
+        [&job.dir, &job.root]
+            .into_iter()
+            .filter_map(|d| canon(d))
+            .any(|d| t.starts_with(d))
+    });
+    if inside || !through_symlink(&job.output) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "build `{}` for {}: binary `{}` is a symlink that resolves outside the build directory",
+        job.build,
+        job.target,
+        job.shown.display()
+    ))
+    .with_hint(
+        "the build must write the binary itself; tagship does not follow a link out of the project",
+    ))
+}
+
+/// True when `p` or one of its parent directories is a symlink.
+fn through_symlink(p: &Path) -> bool {
+    p.ancestors().any(|a| {
+        a.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
     })
 }
 

@@ -23,3 +23,4 @@ pub use env::PREFIX as ENV_PREFIX;
 pub use load::{load, schema, Loaded};
 pub use model::*;
 pub use semantic::PLACEHOLDERS;
+pub use validate::COMMON_KEYS;

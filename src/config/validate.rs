@@ -17,6 +17,7 @@ pub(crate) fn schema_with(registry: &[&Factory]) -> Value {
     let mut overrides = Map::new();
     for f in registry {
         let mut s = Value::from((f.schema)());
+        add_common(&mut s);
         hoist(&mut root, f.id, &mut s);
         sections.insert(f.id.to_string(), s);
         let about = format!("Overrides for `platforms.{}`: {}", f.id, f.about);
@@ -34,6 +35,27 @@ pub(crate) fn schema_with(registry: &[&Factory]) -> Value {
         p["additionalProperties"] = Value::Bool(false);
     }
     root
+}
+
+/// Settings every platform section takes, read by the app, not by the adapter
+/// (`platform::section` removes them before the adapter's own config is deserialized).
+pub const COMMON_KEYS: &[&str] = &["timeout"];
+
+/// Adds the common settings to a platform section's schema: `timeout`, the time allowed for
+/// one HTTP request to that platform (its retries each get it again).
+fn add_common(section: &mut Value) {
+    if let Some(props) = section.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert(
+            "timeout".into(),
+            json!({
+                "type": "string",
+                "format": super::format::DURATION,
+                "description": "Time allowed for one HTTP request to this platform, e.g. `30s` \
+                    (default 120s; uploads get extra time for their size). The connection \
+                    itself must open within 10s."
+            }),
+        );
+    }
 }
 
 /// Moves a platform schema's `$defs` into the root under `<id>.<Name>` and rewrites its

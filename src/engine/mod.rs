@@ -15,6 +15,7 @@ mod publish;
 mod verdict;
 mod withdraw;
 
+use crate::error::{Error, ErrorKind};
 use crate::exec::Exec;
 use crate::http::Http;
 use crate::plan::Artifact;
@@ -45,6 +46,33 @@ pub struct EngineOptions {
     /// Bound on CPU-heavy work (packaging) and on concurrent publishes.
     pub parallelism: usize,
     pub operation: Operation,
+    /// `--timeout`: every platform still running at this instant ends failed.
+    pub deadline: Option<Deadline>,
+}
+
+/// When the whole run must end (`--timeout`, counted from the start), and how it was written.
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    pub at: tokio::time::Instant,
+    /// The flag as the user gave it, for the reason in the report (e.g. `30m`).
+    pub shown: String,
+}
+
+impl Deadline {
+    /// The error of a platform stopped by the deadline while `doing` something.
+    pub fn error(&self, doing: &str) -> Error {
+        Error::new(
+            ErrorKind::Deadline,
+            format!(
+                "the run's time limit (--timeout {}) passed while {doing}",
+                self.shown
+            ),
+        )
+        .with_hint(
+            "re-run later or raise --timeout: the next run checks what is live and sends only \
+             what is missing",
+        )
+    }
 }
 
 /// A platform selected for this run, with its resolved credentials.
@@ -100,6 +128,23 @@ pub(crate) struct Shared {
     pub sem: Arc<Semaphore>,
     /// Set by `--fail-fast` once a platform failed: others stop before publishing.
     pub cancelled: Arc<AtomicBool>,
+}
+
+impl Shared {
+    /// Runs `work` until the run's deadline; past it, a `Deadline` error naming `doing`
+    /// (`work` is dropped, which cancels its requests and commands).
+    pub async fn within<T>(
+        &self,
+        doing: &str,
+        work: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match &self.opts.deadline {
+            None => work.await,
+            Some(d) => tokio::time::timeout_at(d.at, work)
+                .await
+                .unwrap_or_else(|_| Err(d.error(doing))),
+        }
+    }
 }
 
 /// The shared layers and the release every platform of a run sees.

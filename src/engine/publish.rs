@@ -24,9 +24,8 @@ pub(super) async fn check_all(
     futures::future::join_all(units.iter().map(|u| async move {
         shared.progress.stage(u.id(), "check");
         let t0 = Instant::now();
-        let c = u
-            .platform
-            .check(&u.cx, &u.packages)
+        let c = shared
+            .within("checking", u.platform.check(&u.cx, &u.packages))
             .await
             .map_err(|e| e.context("checking what is live"));
         (c, t0.elapsed().as_millis() as u64)
@@ -100,7 +99,8 @@ async fn task(
     done: watch::Sender<Done>,
     shared: Shared,
 ) -> PlatformReport {
-    let handover = match settle(&mut u, checked, needs, &shared).await {
+    let settled = shared.within("publishing", settle(&mut u, checked, needs, &shared));
+    let handover = match settled.await {
         Ok(h) => h,
         Err(e) => {
             fail(&mut u.report, &e, shared.opts.dry_run);

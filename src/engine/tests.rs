@@ -176,6 +176,7 @@ async fn run_op(platforms: Vec<Arc<Fake>>, parallelism: usize, op: Operation) ->
         fail_fast: false,
         parallelism,
         operation: op,
+        deadline: None,
     };
     let layers = Layers {
         release: release(),

@@ -18,7 +18,7 @@ async fn one(mut u: Unit, shared: &Shared) -> PlatformReport {
     let how = u.platform.capabilities().withdraw.as_str();
     shared.progress.stage(u.id(), how);
     let t0 = Instant::now();
-    let res = u.platform.withdraw(&u.cx).await;
+    let res = shared.within(how, u.platform.withdraw(&u.cx)).await;
     u.timed(how, t0);
     let withheld = u.cx.http.ledger().withheld_for(u.id());
     let version = u.cx.release.version.clone();

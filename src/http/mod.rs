@@ -218,6 +218,8 @@ pub struct HttpOptions {
     pub min_upload_bytes_per_sec: u64,
     pub retry: RetryPolicy,
     pub user_agent: String,
+    /// A platform's `timeout` setting, replacing `read_timeout` for its requests.
+    pub platform_timeouts: std::collections::BTreeMap<String, Duration>,
 }
 
 impl Default for HttpOptions {
@@ -232,6 +234,7 @@ impl Default for HttpOptions {
                 "tagship/{} (+https://github.com/tagship/tagship)",
                 env!("CARGO_PKG_VERSION")
             ),
+            platform_timeouts: Default::default(),
         }
     }
 }
@@ -247,6 +250,8 @@ pub struct Http {
     opts: std::sync::Arc<HttpOptions>,
     ledger: Ledger,
     platform: String,
+    /// `read_timeout`, or this platform's `timeout` setting.
+    read_timeout: Duration,
 }
 
 impl Http {
@@ -264,6 +269,7 @@ impl Http {
         Ok(Http {
             client: build(reqwest::redirect::Policy::limited(5))?,
             writer: build(reqwest::redirect::Policy::none())?,
+            read_timeout: opts.read_timeout,
             opts: std::sync::Arc::new(opts),
             ledger,
             platform: String::new(),
@@ -273,6 +279,9 @@ impl Http {
     pub fn for_platform(&self, platform: &str) -> Http {
         let mut h = self.clone();
         h.platform = platform.to_string();
+        if let Some(t) = self.opts.platform_timeouts.get(platform) {
+            h.read_timeout = *t;
+        }
         h
     }
     pub fn ledger(&self) -> &Ledger {
@@ -372,7 +381,7 @@ impl Http {
         } else {
             &self.client
         };
-        let timeout = self.opts.read_timeout
+        let timeout = self.read_timeout
             + Duration::from_secs(
                 req.body.file_bytes() / self.opts.min_upload_bytes_per_sec.max(1),
             );
@@ -426,8 +435,17 @@ impl Http {
             );
         }
         if e.is_timeout() {
-            Error::new(ErrorKind::Server, format!("{what}: timed out ({detail})"))
-                .with_hint("the server did not answer in time; re-run later")
+            Error::new(
+                ErrorKind::Server,
+                format!(
+                    "{what}: timed out: no answer within {}s ({detail})",
+                    self.read_timeout.as_secs_f32()
+                ),
+            )
+            .with_hint(format!(
+                "the server did not answer in time; re-run later, or raise `platforms.{}.timeout`",
+                self.platform
+            ))
         } else if e.is_connect() {
             Error::new(
                 ErrorKind::Unreachable,

@@ -255,6 +255,13 @@ pub struct Factory {
 }
 
 /// Deserializes a validated section into the adapter's config type.
+/// The settings every section takes (`timeout`) belong to the app and are left out.
 pub fn section<T: serde::de::DeserializeOwned>(id: &str, v: &serde_json::Value) -> Result<T> {
-    serde_json::from_value(v.clone()).map_err(|e| Error::config(format!("platforms.{id}: {e}")))
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in crate::config::COMMON_KEYS {
+            o.remove(*k);
+        }
+    }
+    serde_json::from_value(v).map_err(|e| Error::config(format!("platforms.{id}: {e}")))
 }

@@ -153,6 +153,25 @@ pub struct Report {
     pub requests: Requests,
 }
 
+/// Writes `bytes` to a new file next to `path` (`create_new`: it never opens an existing
+/// file or symlink) and renames it over `path`; a rename replaces a symlink itself.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 fn default_operation() -> String {
     "release".into()
 }
@@ -169,19 +188,26 @@ impl Report {
         }
     }
 
-    /// Writes report.json and report.md into `dist`.
-    pub fn write(&self, dist: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dist)?;
+    /// Writes report.json and report.md into `dir` (dist/, or dist/yank/). Each file is
+    /// written beside its target and renamed over it, so a pre-existing symlink (at the file,
+    /// or at `dir` itself inside dist/) is replaced, never written through.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        if dir
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            std::fs::remove_file(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(
-            dist.join("report.json"),
-            crate::redact::redact(&json) + "\n",
+        replace_file(
+            &dir.join("report.json"),
+            (crate::redact::redact(&json) + "\n").as_bytes(),
         )?;
-        std::fs::write(
-            dist.join("report.md"),
-            crate::redact::redact(&markdown(self)),
-        )?;
-        Ok(())
+        replace_file(
+            &dir.join("report.md"),
+            crate::redact::redact(&markdown(self)).as_bytes(),
+        )
     }
 
     /// The JSON Schema of report.json (`tagship schema --report`).
@@ -205,5 +231,57 @@ impl Report {
             .append(true)
             .open(path)?;
         f.write_all(crate::redact::redact(&markdown(self)).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn report() -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: "tagship test".into(),
+            operation: "yank".into(),
+            project: "demo".into(),
+            version: "1.0.0".into(),
+            tag: "v1.0.0".into(),
+            commit: None,
+            dry_run: false,
+            started_at: String::new(),
+            duration_ms: 0,
+            exit_code: 0,
+            artifacts: Vec::new(),
+            epoch: None,
+            platforms: Vec::new(),
+            requests: Requests::default(),
+        }
+    }
+
+    #[test]
+    fn a_symlinked_report_dir_or_file_is_replaced_not_followed() {
+        let dist = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        // dist/yank -> a directory elsewhere; dist/report.json -> a file elsewhere.
+        symlink(outside.path(), dist.path().join("yank")).unwrap();
+        std::fs::write(outside.path().join("victim"), "precious").unwrap();
+        symlink(
+            outside.path().join("victim"),
+            dist.path().join("report.json"),
+        )
+        .unwrap();
+        report().write(&dist.path().join("yank")).unwrap();
+        report().write(dist.path()).unwrap();
+        assert!(std::fs::symlink_metadata(dist.path().join("yank"))
+            .unwrap()
+            .is_dir());
+        assert!(dist.path().join("yank/report.json").is_file());
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+        let victim = std::fs::read_to_string(outside.path().join("victim")).unwrap();
+        assert_eq!(victim, "precious");
+        assert!(std::fs::symlink_metadata(dist.path().join("report.json"))
+            .unwrap()
+            .is_file());
     }
 }

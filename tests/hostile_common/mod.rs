@@ -3,7 +3,7 @@
 //! machine, with the same environment and canary scan as `support::cli::Project::run`.
 #![allow(dead_code)]
 
-use super::support::cli::{Project, Run, CANARY};
+use super::support::cli::{quick_pipeline, Project, Run, CANARY};
 use super::support::github_double::GithubDouble;
 
 /// Address-space limit for one run, in KiB (1 GiB).
@@ -12,13 +12,13 @@ pub const MEMORY_KIB: u64 = 1 << 20;
 pub const SECONDS: u64 = 30;
 
 /// Runs `tagship ARGS` in the project dir under the limits and checks the canary.
+/// `TAGSHIP_TEST_BIN` swaps in another build (e.g. main's, to see the cases fail there).
 pub fn run_limited(p: &Project, args: &[&str]) -> Run {
     let script = format!("ulimit -v {MEMORY_KIB}; exec timeout -s KILL {SECONDS} \"$0\" \"$@\"");
+    let bin = std::env::var("TAGSHIP_TEST_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tagship").to_string());
     let mut cmd = std::process::Command::new("bash");
-    cmd.arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_tagship"))
-        .args(args);
+    cmd.arg("-c").arg(script).arg(bin).args(args);
     p.output(cmd, p.path(), args)
 }
 
@@ -30,6 +30,31 @@ pub struct Case {
     pub expect: &'static [&'static str],
     /// Must not appear in stdout or stderr.
     pub reject: &'static [&'static str],
+}
+
+/// A case that only names what the output must show.
+pub fn case(
+    name: &'static str,
+    pipeline: fn(String) -> Vec<u8>,
+    setup: fn(&mut Project),
+    expect: &'static [&'static str],
+) -> Case {
+    Case {
+        name,
+        pipeline,
+        setup,
+        expect,
+        reject: &[],
+    }
+}
+
+/// The base pipeline of the tables: github at the double (lines 13–16, `repo: demo` on
+/// line 15), and an exec platform whose publish leaves `published-marker`.
+pub fn github_and_exec(d: &GithubDouble) -> String {
+    quick_pipeline(&format!(
+        "  github:\n    owner: acme\n    repo: demo\n    api_url: \"{}\"\n  exec:\n    check: [sh, -c, 'exit 10']\n    publish: [touch, published-marker]\n",
+        d.api_url()
+    ))
 }
 
 pub fn nothing(_: &mut Project) {}
@@ -49,13 +74,19 @@ pub fn gh(s: String, line: &str) -> Vec<u8> {
 /// the output, no request at the double, nothing published by exec.
 pub async fn run_cases(all: Vec<Case>, base: fn(&GithubDouble) -> String, args: &[&str]) {
     assert!(all.len() >= 40, "{} cases", all.len());
+    let all = all.into_iter().map(|c| (c, args.to_vec())).collect();
+    run_table(all, base).await;
+}
+
+/// As [`run_cases`], with each case's own arguments.
+pub async fn run_table(all: Vec<(Case, Vec<&str>)>, base: fn(&GithubDouble) -> String) {
     let mut failures = Vec::new();
-    for c in all {
+    for (c, args) in all {
         let d = GithubDouble::start("acme", "demo", CANARY).await;
         let mut p = Project::new("");
         std::fs::write(p.path().join("pipeline.yaml"), (c.pipeline)(base(&d))).unwrap();
         (c.setup)(&mut p);
-        let r = tokio::task::block_in_place(|| run_limited(&p, args));
+        let r = tokio::task::block_in_place(|| run_limited(&p, &args));
         let mut why = Vec::new();
         if r.code != 2 {
             why.push(format!("exit code {} (want 2)", r.code));

@@ -146,7 +146,10 @@ impl Project {
 
     /// Runs `tagship ARGS` in `dir` (with this project's env) and checks the canary.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tagship"));
+        // `TAGSHIP_TEST_BIN` swaps in another build (e.g. main's, to see a test fail there).
+        let bin = std::env::var("TAGSHIP_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tagship").to_string());
+        let mut cmd = std::process::Command::new(bin);
         cmd.args(args);
         self.output(cmd, dir, args)
     }
@@ -163,13 +166,17 @@ impl Project {
         {
             cmd.env(v, CANARY);
         }
+        // The step summary is written outside dist/ (as on GitHub): give every run one, next
+        // to the project dir, and scan it with the rest.
+        let summary = self.path().with_extension("step-summary.md");
+        let _ = std::fs::remove_file(&summary);
         cmd.env("TAGSHIP_NO_KEYRING", "1")
             .env("TAGSHIP_HTTP_BACKOFF_MS", "20")
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .env("CI", "true")
             .env_remove("GITHUB_REF")
             .env_remove("CI_COMMIT_TAG")
-            .env_remove("GITHUB_STEP_SUMMARY")
+            .env("GITHUB_STEP_SUMMARY", &summary)
             .env_remove("GITHUB_ACTIONS");
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -183,9 +190,58 @@ impl Project {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        assert_no_canary(&run, &self.dist());
+        let chosen = self
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "GITHUB_STEP_SUMMARY");
+        let scanned = chosen.map_or(summary.clone(), |(_, v)| PathBuf::from(v));
+        for secret in self.secrets(dir, args) {
+            assert_never_shows(&run, &self.dist(), &secret);
+            assert_not_in_file(&scanned, &secret);
+        }
+        let _ = std::fs::remove_file(&summary);
         run
     }
+
+    /// What must never show: the canary, and every credential value this test set itself
+    /// (the real registry tokens it swaps in), in the forms tagship could print it.
+    fn secrets(&self, dir: &Path, args: &[&str]) -> Vec<String> {
+        let vars = credential_vars(dir, args, &self.env);
+        let mut out = vec![CANARY.to_string()];
+        for (k, v) in &self.env {
+            // Short values (an OTP, "x") could match by chance; they are covered by the
+            // canary runs instead.
+            if vars.contains(k) && v.trim().len() >= 8 {
+                out.extend(forms(v.trim()));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// A secret as sent or echoed: raw, percent-encoded and JSON-escaped.
+pub fn forms(secret: &str) -> Vec<String> {
+    let pct: String = secret
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let json = serde_json::to_string(secret).unwrap();
+    vec![secret.to_string(), pct, json.trim_matches('"').to_string()]
+}
+
+/// Fails if `secret` is in the file at `path` (when there is one).
+pub fn assert_not_in_file(path: &Path, secret: &str) {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+    assert!(!hit, "secret leaked into {}", path.display());
 }
 
 /// Fails if the canary shows in the run's output or in any file under `dist`.
@@ -212,7 +268,8 @@ pub fn assert_never_shows(run: &Run, dist: &Path, secret: &str) {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
         return out;

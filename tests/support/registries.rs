@@ -350,6 +350,48 @@ impl Registries {
         out.stdout
     }
 
+    /// Fails if any form of any of `secrets` (see `cli::forms`) is stored server-side: in
+    /// verdaccio's storage, pypiserver's packages, the crates registry's data (index and
+    /// .crate files), or any object of the PEP 503 repository (`git log -p --all` and every
+    /// object `git cat-file --batch-all-objects` holds). The servers' own credential files
+    /// and request logs are not publications, so they are not scanned.
+    pub fn assert_nothing_stored(&self, secrets: &[&str]) {
+        let dirs = [
+            self.npm.dir.join("storage"),
+            self.pypi_packages(),
+            PathBuf::from(self.crates.s("data")),
+        ];
+        let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
+        for d in &dirs {
+            assert!(d.is_dir(), "no storage at {}", d.display());
+            for f in super::cli::walk(d) {
+                blobs.push((
+                    f.display().to_string(),
+                    std::fs::read(&f).unwrap_or_default(),
+                ));
+            }
+        }
+        for args in [
+            &["log", "-p", "--all"][..],
+            &["cat-file", "--batch-all-objects", "--batch"][..],
+        ] {
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(&self.bare)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            blobs.push((format!("git {}", args.join(" ")), out.stdout));
+        }
+        for secret in secrets.iter().flat_map(|s| super::cli::forms(s)) {
+            for (name, bytes) in &blobs {
+                let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                assert!(!hit, "a credential is stored server-side in {name}");
+            }
+        }
+    }
+
     /// pypiserver's package directory.
     pub fn pypi_packages(&self) -> PathBuf {
         PathBuf::from(self.pypi.s("packages"))

@@ -1,0 +1,199 @@
+//! Hostile settings, found when the config loads or the credentials resolve, before anything
+//! is built or sent: URL settings with another scheme than http(s) (in pipeline.yaml and in
+//! `TAGSHIP__…` overrides, naming the setting), malformed `timeout` settings and `--timeout`
+//! values, and an optional credential (NPM_OTP) that is set but cannot be sent. Every case
+//! exits 2 under the hostile limits (1 GiB, 30 s), names the problem, sends nothing to the
+//! GitHub double and publishes nothing with exec.
+
+mod support;
+
+mod hostile_common;
+use hostile_common::{case, gh, github_and_exec, nothing, run_table, same, Case};
+
+fn cases() -> Vec<(Case, Vec<&'static str>)> {
+    let rel = || vec!["release", "v1.0.0"];
+    let c = case;
+    let npm: fn(String) -> Vec<u8> = |s| {
+        s.replace(
+            "  exec:\n",
+            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
+        )
+        .into_bytes()
+    };
+    vec![
+        (
+            c(
+                "github upload_url ftp",
+                |s| gh(s, "    upload_url: \"ftp://uploads.example/\""),
+                nothing,
+                &[
+                    "pipeline.yaml:15",
+                    "platforms.github.upload_url",
+                    "scheme `ftp`",
+                ],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "pypi index_url file",
+                |s| {
+                    s.replace(
+                        "  exec:\n",
+                        "  pypi:\n    index_url: file:///srv/pypi/\n  exec:\n",
+                    )
+                    .into_bytes()
+                },
+                nothing,
+                &["platforms.pypi.index_url", "scheme `file`"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "pypi simple_url gopher",
+                |s| {
+                    s.replace(
+                        "  exec:\n",
+                        "  pypi:\n    simple_url: gopher://h/simple/\n  exec:\n",
+                    )
+                    .into_bytes()
+                },
+                nothing,
+                &["platforms.pypi.simple_url", "scheme `gopher`"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "crates api ssh",
+                |s| {
+                    s.replace("  exec:\n", "  crates:\n    registry: local\n    index: sparse+http://127.0.0.1:9/index/\n    api: ssh://h/api\n  exec:\n").into_bytes()
+                },
+                nothing,
+                &["platforms.crates.api", "scheme `ssh`"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "pep503 base_url javascript",
+                |s| {
+                    s.replace("  exec:\n", "  pep503:\n    repo: /nonexistent.git\n    base_url: \"javascript:alert(1)\"\n  exec:\n").into_bytes()
+                },
+                nothing,
+                &["platforms.pep503.base_url", "scheme `javascript`"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "upload_url override ftp",
+                same,
+                |p| {
+                    p.env("TAGSHIP__PLATFORMS__GITHUB__UPLOAD_URL", "ftp://u.example/");
+                },
+                &["TAGSHIP__PLATFORMS__GITHUB__UPLOAD_URL", "scheme `ftp`"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "timeout a number",
+                |s| gh(s, "    timeout: 30"),
+                nothing,
+                &["pipeline.yaml:15", "platforms.github.timeout"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "timeout in words",
+                |s| gh(s, "    timeout: 5 minutes"),
+                nothing,
+                &["pipeline.yaml:15", "is not a unit"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "timeout zero",
+                |s| gh(s, "    timeout: 0s"),
+                nothing,
+                &["pipeline.yaml:15", "longer than 0"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "timeout override",
+                same,
+                |p| {
+                    p.env("TAGSHIP__PLATFORMS__GITHUB__TIMEOUT", "soon");
+                },
+                &["TAGSHIP__PLATFORMS__GITHUB__TIMEOUT", "not a duration"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "NPM_OTP with a newline",
+                npm,
+                |p| {
+                    p.env("NPM_OTP", "123456\n");
+                },
+                &["NPM_OTP", "cannot be sent"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "NPM_OTP with header injection",
+                npm,
+                |p| {
+                    p.env("NPM_OTP", "1\r\nX-Injected: yes");
+                },
+                &["NPM_OTP", "cannot be sent"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "renamed otp_env, non-ASCII",
+                |s| {
+                    s.replace("  exec:\n", "  npm:\n    registry: \"http://127.0.0.1:9/\"\n    otp_env: MY_OTP\n  exec:\n").into_bytes()
+                },
+                |p| {
+                    p.env("MY_OTP", "12\u{e9}456");
+                },
+                &["MY_OTP", "cannot be sent"],
+            ),
+            rel(),
+        ),
+        (
+            c(
+                "--timeout zero",
+                same,
+                nothing,
+                &["--timeout", "longer than 0"],
+            ),
+            vec!["release", "v1.0.0", "--timeout", "0s"],
+        ),
+        (
+            c(
+                "--timeout without a unit",
+                same,
+                nothing,
+                &["--timeout", "unit is missing"],
+            ),
+            vec!["release", "v1.0.0", "--timeout", "30"],
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_hostile_setting_exits_2_names_it_and_sends_nothing() {
+    let all = cases();
+    assert!(all.len() >= 14, "{} cases", all.len());
+    run_table(all, github_and_exec).await;
+}
