@@ -2,6 +2,7 @@
 //! (0 ok, 1 a platform failed, 2 bad input/config/credentials/tool — nothing published).
 
 mod output;
+mod probe;
 pub mod select;
 mod yank;
 
@@ -13,7 +14,7 @@ use crate::exec::Exec;
 use crate::guard::Ledger;
 use crate::http::{Http, HttpOptions};
 use crate::platform::Release;
-use crate::report::{Report, Requests};
+use crate::report::{BuildStep, Report, Requests};
 use output::Out;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -166,49 +167,45 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         Ok(e) => e,
         Err(e) => return out.fatal(&[e]),
     };
-    let artifacts = match build(&p.l, &resolved, (&dist, epoch), &args, &p.layers.1, out).await {
-        Ok(a) => a,
-        Err(e) => return out.fatal(&[e]),
-    };
-    let release = Release {
+    let opts = probe::build_options(&p.l, &resolved, (&dist, epoch), &args);
+    let mut release = Release {
         project: p.l.pipeline.project.clone(),
         version: resolved.version,
         tag: resolved.tag,
         commit: crate::version::head_commit(&p.l.root),
         dist,
-        artifacts,
+        artifacts: Vec::new(),
         root: p.l.root.clone(),
         epoch,
     };
-    let run = EngineRun::new(release, p, started, engine::Operation::Release);
+    if !a.verify_content {
+        if let Some(live) = probe::all_live(&p, &release, &opts, out).await {
+            return run_engine(live.into_run(release, p, started), &args, out).await;
+        }
+    }
+    match build(&p.l, &opts, &p.layers.1, out).await {
+        Ok(a) => release.artifacts = a,
+        Err(e) => return out.fatal(&[e]),
+    }
+    let mut run = EngineRun::new(release, p, started, engine::Operation::Release);
+    run.build = Some(BuildStep::Ran);
     run_engine(run, &args, out).await
 }
 
 /// Runs every build and packs the archives (also under `--dry-run`: it is local).
 async fn build(
     l: &Loaded,
-    v: &crate::version::Resolved,
-    (dist, epoch): (&std::path::Path, u64),
-    args: &RunArgs,
+    opts: &crate::build::BuildOptions,
     exec: &Exec,
     out: &Out,
 ) -> crate::Result<Vec<crate::plan::Artifact>> {
-    let opts = crate::build::BuildOptions {
-        root: l.root.clone(),
-        dist: dist.to_path_buf(),
-        project: l.pipeline.project.clone(),
-        version: v.version.clone(),
-        tag: v.tag.clone(),
-        parallelism: parallelism(args),
-        epoch,
-    };
     let name = &l.pipeline.project.name;
     out.message(&format!(
         "building {name} {} into {}",
-        v.version,
-        dist.display()
+        opts.version,
+        opts.dist.display()
     ));
-    crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, &opts, exec).await
+    crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, opts, exec).await
 }
 
 async fn publish(args: RunArgs, out: &Out) -> i32 {
@@ -254,6 +251,8 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         started,
         previous: Some(previous),
         operation: engine::Operation::Release,
+        build: None,
+        probed: None,
     };
     run_engine(run, &args, out).await
 }
@@ -334,6 +333,10 @@ pub(crate) struct EngineRun {
     /// `publish`: the earlier report whose other platforms are kept.
     pub previous: Option<Report>,
     pub operation: engine::Operation,
+    /// `release`: whether it built (the report's `build`).
+    pub build: Option<BuildStep>,
+    /// `release`: every platform probed live before the build, so the engine does not run.
+    pub probed: Option<Vec<crate::report::PlatformReport>>,
 }
 
 impl EngineRun {
@@ -351,6 +354,8 @@ impl EngineRun {
             started,
             previous: None,
             operation,
+            build: None,
+            probed: None,
         }
     }
 }
@@ -372,7 +377,13 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         http,
         exec,
     };
-    let result = engine::run(run.selected, layers, &opts, out.reporter()).await;
+    let result = match run.probed {
+        Some(platforms) => engine::RunResult {
+            platforms,
+            refused: false,
+        },
+        None => engine::run(run.selected, layers, &opts, out.reporter()).await,
+    };
     // The exit code speaks for this run only; a refused run published nothing.
     let exit_code = if result.refused {
         2
@@ -402,6 +413,7 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         exit_code,
         artifacts: release.artifacts.clone(),
         epoch: Some(release.epoch),
+        build: run.build,
         platforms,
         requests: Requests {
             sent: ledger.sent(),

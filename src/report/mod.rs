@@ -139,8 +139,22 @@ pub struct Report {
     /// `tagship publish` repackages byte-identically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u64>,
+    /// `release`: whether the build ran (absent in reports of `publish` and `yank`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildStep>,
     pub platforms: Vec<PlatformReport>,
     pub requests: Requests,
+}
+
+/// Whether a release built, and why not when it did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BuildStep {
+    Ran,
+    /// Every platform probed completely live before the build; content was not re-compared.
+    Skipped {
+        reason: String,
+    },
 }
 
 fn default_operation() -> String {

@@ -257,3 +257,14 @@ pub fn exec_section() -> String {
 "#
     .to_string()
 }
+
+/// The report.json entry of platform `id`.
+pub fn entry<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let platforms = report["platforms"]
+        .as_array()
+        .expect("report.json has platforms");
+    platforms
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
+}
