@@ -5,7 +5,9 @@
 #   A. full publish of npm (5 platform packages + root) + pypi (5 wheels) + crates (1 crate):
 #        tagship publish            vs  npm publish x6, twine upload, cargo publish --no-verify
 #   B. no-op re-run (everything already live):
-#        tagship publish            vs  npm view x6, pip index versions, cargo info
+#        tagship publish, tagship release (the probe: no build)
+#                                   vs  npm view x6, pip index versions, cargo info
+#        and the floor: one authenticated npm GET, one anonymous simple-index GET (curl)
 #   C. peak RSS (/usr/bin/time -v) of tagship for A and B, and of the vendor scripts;
 #   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish` of a ~200 MB wheel vs a
 #      small one, to show uploads are streamed.
@@ -151,7 +153,12 @@ hyperfine --shell=bash --warmup 1 --runs "$CHECK_RUNS" \
   --export-markdown "$OUT/rerun.md" --export-json "$OUT/rerun.json" \
   -n "tagship publish, no-op re-run" "bash $BENCH/tagship.sh $T already-published" \
   -n "tagship publish --parallelism 3, no-op" "bash $BENCH/tagship.sh $T already-published --parallelism 3" \
-  -n "vendor CLIs: npm view x6, pip index versions, cargo info" "bash $BENCH/vendor-check.sh $T"
+  -n "tagship release v1.0.0, no-op re-run (probe only, no build)" "bash $BENCH/tagship-release.sh $T" \
+  -n "vendor CLIs: npm view x6, pip index versions, cargo info" "bash $BENCH/vendor-check.sh $T" \
+  -n "floor: one authenticated npm GET (curl)" ". $T/env && curl -sf -o /dev/null -H \"authorization: Bearer \$NPM_TOKEN\" http://127.0.0.1:$NPM_PORT/@bench%2fhello/1.0.0" \
+  -n "floor: one anonymous existence check (curl simple index)" "curl -sf -o /dev/null http://127.0.0.1:$PYPI_PORT/simple/hello-bench/"
+# One more no-op release for its timeline (report.json's stages).
+bash "$BENCH/tagship-release.sh" "$T" && cp "$T/proj/dist/report.json" "$OUT/release-noop.json"
 
 # ---- B2: the re-run check, one tool / one platform at a time --------------------------------
 log "B2: per-tool no-op checks, 5 runs each"
@@ -180,6 +187,8 @@ STEP_TIMES="$T/steps-check" /usr/bin/time -v bash "$BENCH/vendor-check.sh" "$T" 
 {
   echo "tagship publish (one run, stage start times):"; grep '^\[' "$OUT/rss-publish.txt"
   echo; echo "tagship publish, no-op re-run:"; grep '^\[' "$OUT/rss-rerun.txt"
+  echo; echo "tagship release, no-op re-run (report.json stages, ms):"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("build:", r["build"]); [print(" ", p["id"], p["outcome"], p["stages"]) for p in r["platforms"]]' "$OUT/release-noop.json"
   echo; echo "vendor publish (one run, duration of each step):"; steps "$T/steps-publish"
   echo; echo "vendor check (one run, duration of each step):"; steps "$T/steps-check"
 } > "$OUT/timelines.txt"

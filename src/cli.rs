@@ -51,6 +51,10 @@ pub enum Command {
 pub struct ReleaseArgs {
     /// The tag to release (default: CI ref, then `git describe --exact-match`, then VERSION).
     pub tag: Option<String>,
+    /// Build and compare content even when every platform already lists this version (by
+    /// default a release whose every file is live ends without building).
+    #[arg(long)]
+    pub verify_content: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -128,6 +128,10 @@ impl Exec {
             platform: String::new(),
         }
     }
+    /// Whether this runner withholds side effects (a dry run).
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
     pub fn for_platform(&self, platform: &str) -> Exec {
         let mut e = self.clone();
         e.platform = platform.to_string();

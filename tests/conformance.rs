@@ -392,7 +392,9 @@ fn other_bytes_conflict(c: &Ctx) {
     let before = c.server.files();
     common::change_bytes(&c.project, c.server);
     let m = c.mark();
-    let (run, report, entry) = c.release(&[]);
+    // A plain re-run whose every file is listed ends at the name-level probe without
+    // building (issue 11); comparing content is what `--verify-content` asks for.
+    let (run, report, entry) = c.release(&["--verify-content"]);
     run.assert_code(1);
     assert_outcome(&run, &entry, "failed");
     if c.traits.conflict_kind {

@@ -124,7 +124,8 @@ fn the_run_deadline_fails_every_platform_still_running_and_writes_the_report() {
     for pr in report["platforms"].as_array().unwrap() {
         assert_eq!(pr["error_kind"], "deadline", "{pr}");
         let reason = pr["reason"].as_str().unwrap_or_default();
-        assert!(reason.contains("checking what is live"), "{reason}");
+        // Stopped in the version-level probe (before the build) or in the check.
+        assert!(reason.contains("what is live"), "{reason}");
     }
     assert!(!p.path().join("published-marker").exists());
 }

@@ -64,6 +64,7 @@ fn report() -> Report {
             size: 1234,
         }],
         epoch: Some(1_700_000_000),
+        build: None,
         platforms: vec![
             gh,
             platform("pypi", OutcomeKind::AlreadyPublished, "already live"),

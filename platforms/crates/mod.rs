@@ -24,6 +24,7 @@ mod config;
 mod contents;
 mod index;
 mod meta;
+mod probe;
 pub mod rules;
 mod spdx;
 
@@ -324,6 +325,10 @@ impl Platform for Crates {
             sha256: hex::encode(Sha256::digest(&bytes)),
             size: bytes.len() as u64,
         }])
+    }
+
+    async fn probe(&self, cx: &Cx, _plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        probe::probe(self, cx).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {

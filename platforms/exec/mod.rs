@@ -6,8 +6,12 @@
 //!   (newline-separated absolute paths of the archives and SHA256SUMS), and the declared
 //!   credentials as environment variables of the same name.
 //!
+//! Before the build, `check` also runs as the release's probe, with `TAGSHIP_PROBE=1` and
+//! TAGSHIP_ARTIFACTS naming the files the build will write (see `probe.rs`).
 //! `check` is read-only and runs under `--dry-run`; `publish` is side-effecting and is withheld
 //! by the exec layer under `--dry-run`.
+
+mod probe;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{Cmd, Effect};
@@ -130,6 +134,10 @@ impl Platform for Exec {
             verify_within: Some(std::time::Duration::ZERO),
             ..Capabilities::default()
         }
+    }
+
+    async fn probe(&self, cx: &Cx, plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        probe::probe(self, cx, plan).await
     }
 
     async fn check(&self, cx: &Cx, _: &[Artifact]) -> Result<Checked> {

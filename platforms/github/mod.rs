@@ -12,6 +12,7 @@
 pub mod api;
 pub mod assets;
 pub mod config;
+mod probe;
 mod rollback;
 mod upload;
 
@@ -324,6 +325,10 @@ impl Platform for Github {
 
     fn planned_handover(&self, cx: &Cx, _packages: &[Artifact]) -> Handover {
         self.handover(cx)
+    }
+
+    async fn probe(&self, cx: &Cx, plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        probe::probe(self, cx, plan).await
     }
 
     async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Checked> {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod elf;
 pub mod files;
 pub mod manifest;
+mod probe;
 pub mod tarball;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -381,6 +382,16 @@ impl Platform for Npm {
             });
         }
         Ok(out)
+    }
+
+    /// `mode: binary` reads the binaries and its settings only (reusable); `package_json`
+    /// reads a whole directory, so it is always repackaged.
+    fn package_inputs(&self, _cx: &Cx) -> Option<String> {
+        (self.cfg.mode == Mode::Binary).then(|| format!("{:?} {:?}", self.cfg, self.project))
+    }
+
+    async fn probe(&self, cx: &Cx, plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        probe::probe(self, cx, plan).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {

@@ -164,6 +164,11 @@ impl Platform for Pep503 {
         r
     }
 
+    /// The wheels come from the binaries, the project and these settings only.
+    fn package_inputs(&self, _cx: &Cx) -> Option<String> {
+        Some(format!("{:?} {}", self.cfg, self.name))
+    }
+
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
         let meta =
             WheelMeta::from_release(&cx.release, &self.name, self.cfg.requires_python.as_deref())?;

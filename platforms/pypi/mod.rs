@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod config;
+pub mod probe;
 pub mod rules;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -243,6 +244,17 @@ impl Platform for Pypi {
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
         self.package_checked(cx).await
+    }
+
+    /// The wheels come from the binaries, the project and these settings; the README only
+    /// takes part in validation (`rules`), so it is an input too.
+    fn package_inputs(&self, cx: &Cx) -> Option<String> {
+        let readme = self.cfg.readme(&cx.release.root).ok()?;
+        Some(format!("{:?} {} {readme:?}", self.cfg, self.name))
+    }
+
+    async fn probe(&self, cx: &Cx, plan: &platform::Planned) -> Result<platform::Probe> {
+        probe::probe(self, cx, plan).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {

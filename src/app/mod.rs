@@ -3,6 +3,7 @@
 
 mod dist;
 mod output;
+mod probe;
 mod rollback;
 pub mod select;
 
@@ -14,7 +15,7 @@ use crate::exec::Exec;
 use crate::guard::Ledger;
 use crate::http::{Http, HttpOptions};
 use crate::platform::Release;
-use crate::report::{Report, Requests};
+use crate::report::{BuildStep, Report, Requests};
 pub(crate) use dist::dist_dir;
 use dist::read_previous;
 use output::Out;
@@ -168,28 +169,46 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         Ok(e) => e,
         Err(e) => return out.fatal(&[e]),
     };
-    let built = build(&p.l, &resolved, (&dist, epoch), &args, &p.layers.1, out);
+    let opts = probe::build_options(&p.l, &resolved, (&dist, epoch), &args);
+    let mut release = Release {
+        project: p.l.pipeline.project.clone(),
+        version: resolved.version,
+        tag: resolved.tag,
+        commit: crate::version::head_commit(&p.l.root),
+        dist,
+        artifacts: Vec::new(),
+        root: p.l.root.clone(),
+        epoch,
+    };
+    if !a.verify_content {
+        let probing = probe::all_live(&p, &release, &opts, out);
+        let probed = match deadline(&args, started) {
+            Some(d) => match tokio::time::timeout_at(d.at, probing).await {
+                Ok(x) => x,
+                Err(_) => {
+                    let run = probe::timed_out(&d, release, p, started);
+                    return run_engine(run, &args, out).await;
+                }
+            },
+            None => probing.await,
+        };
+        if let Some(live) = probed {
+            return run_engine(live.into_run(release, p, started), &args, out).await;
+        }
+    }
+    let built = build(&p.l, &opts, &p.layers.1, out);
     let built = match deadline(&args, started) {
         Some(d) => tokio::time::timeout_at(d.at, built)
             .await
             .unwrap_or_else(|_| Err(d.error("building"))),
         None => built.await,
     };
-    let artifacts = match built {
-        Ok(a) => a,
+    match built {
+        Ok(a) => release.artifacts = a,
         Err(e) => return out.fatal(&[e]),
-    };
-    let release = Release {
-        project: p.l.pipeline.project.clone(),
-        version: resolved.version,
-        tag: resolved.tag,
-        commit: crate::version::head_commit(&p.l.root),
-        dist,
-        artifacts,
-        root: p.l.root.clone(),
-        epoch,
-    };
-    let run = EngineRun::new(release, p, started, engine::Operation::Release);
+    }
+    let mut run = EngineRun::new(release, p, started, engine::Operation::Release);
+    run.build = Some(BuildStep::Ran);
     run_engine(run, &args, out).await
 }
 
@@ -204,28 +223,17 @@ fn deadline(args: &RunArgs, started: Instant) -> Option<engine::Deadline> {
 /// Runs every build and packs the archives (also under `--dry-run`: it is local).
 async fn build(
     l: &Loaded,
-    v: &crate::version::Resolved,
-    (dist, epoch): (&std::path::Path, u64),
-    args: &RunArgs,
+    opts: &crate::build::BuildOptions,
     exec: &Exec,
     out: &Out,
 ) -> crate::Result<Vec<crate::plan::Artifact>> {
-    let opts = crate::build::BuildOptions {
-        root: l.root.clone(),
-        dist: dist.to_path_buf(),
-        project: l.pipeline.project.clone(),
-        version: v.version.clone(),
-        tag: v.tag.clone(),
-        parallelism: parallelism(args),
-        epoch,
-    };
     let name = &l.pipeline.project.name;
     out.message(&format!(
         "building {name} {} into {}",
-        v.version,
-        dist.display()
+        opts.version,
+        opts.dist.display()
     ));
-    crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, &opts, exec).await
+    crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, opts, exec).await
 }
 
 async fn publish(args: RunArgs, out: &Out) -> i32 {
@@ -272,6 +280,8 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
         previous: Some(previous),
         operation: engine::Operation::Release,
         extra: Vec::new(),
+        build: None,
+        probed: None,
     };
     run_engine(run, &args, out).await
 }
@@ -308,6 +318,10 @@ pub(crate) struct EngineRun {
     pub operation: engine::Operation,
     /// Rows for platforms the engine does not run (e.g. a rollback's platforms that cannot).
     pub extra: Vec<crate::report::PlatformReport>,
+    /// `release`: whether it built (the report's `build`).
+    pub build: Option<BuildStep>,
+    /// `release`: every platform probed live before the build, so the engine does not run.
+    pub probed: Option<Vec<crate::report::PlatformReport>>,
 }
 
 impl EngineRun {
@@ -326,6 +340,8 @@ impl EngineRun {
             previous: None,
             operation,
             extra: Vec::new(),
+            build: None,
+            probed: None,
         }
     }
 }
@@ -348,7 +364,13 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         http,
         exec,
     };
-    let result = engine::run(run.selected, layers, &opts, out.reporter()).await;
+    let result = match run.probed {
+        Some(platforms) => engine::RunResult {
+            platforms,
+            refused: false,
+        },
+        None => engine::run(run.selected, layers, &opts, out.reporter()).await,
+    };
     // The exit code speaks for this run only; a refused run published nothing.
     let exit_code = if result.refused {
         2
@@ -382,6 +404,7 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         exit_code,
         artifacts: release.artifacts.clone(),
         epoch: Some(release.epoch),
+        build: run.build,
         platforms,
         requests: Requests {
             sent: ledger.sent(),

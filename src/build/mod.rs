@@ -140,6 +140,31 @@ pub async fn build_all(
     Ok(out)
 }
 
+/// What `build_all` will produce, from config alone (nothing runs, nothing is written): the
+/// targets and the release page's file names, for the version-level probe. Same
+/// validation as the build, so a bad config fails here with the same error.
+pub fn planned(
+    builds: &[BuildConfig],
+    archives: &ArchiveConfig,
+    opts: &BuildOptions,
+) -> Result<crate::platform::Planned> {
+    if builds.is_empty() {
+        return Ok(crate::platform::Planned::default());
+    }
+    let mut targets: Vec<Target> = run::plan(builds, opts)?.iter().map(|j| j.target).collect();
+    targets.sort();
+    targets.dedup();
+    let mut uploadables: Vec<String> = archive_names(archives, opts, &targets)?
+        .into_values()
+        .map(|(name, _)| name)
+        .collect();
+    uploadables.push(SUMS_NAME.to_string());
+    Ok(crate::platform::Planned {
+        targets,
+        uploadables,
+    })
+}
+
 /// The archive file name for each target (template + extension), checked to be a plain,
 /// unique file name.
 fn archive_names(

@@ -9,9 +9,14 @@
 //!
 //! `withdraw` (`tagship yank`) runs through the same fan-out, reports and exit codes.
 //! Each platform ends in exactly one `PlatformReport`.
+//!
+//! Before all of this, and before the build, `probe_all` asks every platform by name whether
+//! the version is completely live; when all say so, a release ends without building.
 
 mod package;
+mod probe;
 mod publish;
+mod reuse;
 mod verdict;
 mod withdraw;
 
@@ -28,6 +33,16 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
+
+pub use probe::{probe_all, PROBED_LIVE};
+
+/// A platform's report marked failed with `e`, for a run stopped before the engine ran (the
+/// deadline passed while probing).
+pub fn failed(id: &str, e: &Error, dry_run: bool) -> PlatformReport {
+    let mut r = PlatformReport::new(id, OutcomeKind::Failed);
+    verdict::fail(&mut r, e, dry_run);
+    r
+}
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,14 +209,7 @@ fn unit(s: Selected, layers: &Layers) -> Unit {
     let mut report = PlatformReport::new(&id, OutcomeKind::Failed);
     report.warnings = s.warnings;
     Unit {
-        cx: Cx {
-            platform: id.clone(),
-            http: layers.http.for_platform(&id),
-            exec: layers.exec.for_platform(&id),
-            release: layers.release.clone(),
-            secrets: s.secrets,
-            deps: BTreeMap::new(),
-        },
+        cx: cx_for(&id, s.secrets, layers),
         platform: s.platform,
         report,
         expected: s.expected_packages,
@@ -209,6 +217,18 @@ fn unit(s: Selected, layers: &Layers) -> Unit {
         planned: Handover::default(),
         packaged_with: BTreeMap::new(),
         started: Instant::now(),
+    }
+}
+
+/// A platform's context on the run's layers, with no hand-over yet.
+fn cx_for(id: &str, secrets: BTreeMap<String, Secret>, layers: &Layers) -> Cx {
+    Cx {
+        platform: id.to_string(),
+        http: layers.http.for_platform(id),
+        exec: layers.exec.for_platform(id),
+        release: layers.release.clone(),
+        secrets,
+        deps: BTreeMap::new(),
     }
 }
 
@@ -221,5 +241,7 @@ async fn release(mut units: Vec<Unit>, shared: &Shared) -> (Vec<PlatformReport>,
     (publish::publish_all(units, checked, shared).await, false)
 }
 
+#[cfg(test)]
+mod probe_tests;
 #[cfg(test)]
 mod tests;

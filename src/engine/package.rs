@@ -128,15 +128,29 @@ async fn package_one(u: &Unit, shared: &Shared) -> Result<(Vec<Artifact>, u64), 
     let t0 = Instant::now();
     let pkgs = match &u.expected {
         Some(expected) if intact(u, expected).await => expected.clone(),
-        _ => {
+        Some(expected) => {
             let pkgs = u.platform.package(&u.cx).await?;
-            if let Some(expected) = &u.expected {
-                same_packages(&pkgs, expected)?;
-            }
+            same_packages(&pkgs, expected)?;
             pkgs
         }
+        None => package_or_reuse(u).await?,
     };
     Ok((pkgs, t0.elapsed().as_millis() as u64))
+}
+
+/// The packages dist/ already holds for the same inputs (`reuse`), else fresh ones.
+async fn package_or_reuse(u: &Unit) -> Result<Vec<Artifact>, Error> {
+    let key = super::reuse::key(u);
+    if let Some(k) = &key {
+        if let Some(pkgs) = super::reuse::lookup(u, k).await {
+            return Ok(pkgs);
+        }
+    }
+    let pkgs = u.platform.package(&u.cx).await?;
+    if let Some(k) = &key {
+        super::reuse::remember(u, k, &pkgs);
+    }
+    Ok(pkgs)
 }
 
 /// The reports of a refused run: the platforms that failed to package say why; the others

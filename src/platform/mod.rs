@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod live;
+mod probe;
 pub use live::{compare, Asset, Checked, Digest, Handover, Listed, Live, Published, Wanted};
+pub use probe::{Planned, Probe};
 
 /// Everything about this release that every platform may read.
 #[derive(Debug, Clone)]
@@ -221,11 +223,26 @@ pub trait Platform: Send + Sync {
     async fn package(&self, _cx: &Cx) -> Result<Vec<Artifact>> {
         Ok(Vec::new())
     }
+    /// Everything `package` reads besides the release and the needs' hand-over (its
+    /// settings, files such as a README), as text. `Some`: packages whose inputs are
+    /// unchanged are reused from dist/ instead of rebuilt (`engine::reuse`); `None` (the
+    /// default): always repackaged, for a platform whose inputs cannot be listed (e.g. a
+    /// source tree).
+    fn package_inputs(&self, _cx: &Cx) -> Option<String> {
+        None
+    }
     /// What this platform will hand to dependents once `packages` are live, known before
     /// anything is published (e.g. GitHub's final, tag-based asset URLs). Dependents package
     /// from it; the engine checks that the real hand-over is identical.
     fn planned_handover(&self, _cx: &Cx, _packages: &[Artifact]) -> Handover {
         Handover::default()
+    }
+    /// Before the build (no bytes exist yet): is everything this platform would publish for
+    /// this version live, judged by the names `plan` and the config predict? `cx.release`
+    /// has no artifacts here and `cx.deps` holds the needs' probe hand-over. Optional: the
+    /// default `Unknown` makes the release build and compare content as usual.
+    async fn probe(&self, _cx: &Cx, _plan: &Planned) -> Result<Probe> {
+        Ok(Probe::Unknown)
     }
     /// Asks the platform what is live for this version, comparing content with `packages`
     /// (or the release's uploadables) through `live::compare`; also returns the hand-over of

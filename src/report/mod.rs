@@ -149,6 +149,9 @@ pub struct Report {
     /// `tagship publish` repackages byte-identically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u64>,
+    /// `release`: whether the build ran (absent in reports of `publish` and `yank`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildStep>,
     pub platforms: Vec<PlatformReport>,
     pub requests: Requests,
 }
@@ -170,6 +173,17 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// Whether a release built, and why not when it did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BuildStep {
+    Ran,
+    /// Every platform probed completely live before the build; content was not re-compared.
+    Skipped {
+        reason: String,
+    },
 }
 
 fn default_operation() -> String {
@@ -243,7 +257,7 @@ mod tests {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: "tagship test".into(),
-            operation: "yank".into(),
+            operation: "rollback".into(),
             project: "demo".into(),
             version: "1.0.0".into(),
             tag: "v1.0.0".into(),
@@ -254,6 +268,7 @@ mod tests {
             exit_code: 0,
             artifacts: Vec::new(),
             epoch: None,
+            build: None,
             platforms: Vec::new(),
             requests: Requests::default(),
         }

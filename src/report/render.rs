@@ -38,6 +38,9 @@ pub fn terminal_table(r: &Report) -> String {
     let mut s = String::new();
     let mode = if r.dry_run { " (dry run)" } else { "" };
     let _ = writeln!(s, "tagship: {} {} ({}){mode}", r.project, r.version, r.tag);
+    if let Some(super::BuildStep::Skipped { reason }) = &r.build {
+        let _ = writeln!(s, "build: skipped ({reason})");
+    }
     let _ = writeln!(s, "artifacts:");
     for a in &r.artifacts {
         if matches!(a.kind, crate::plan::ArtifactKind::Binary) {
@@ -91,6 +94,9 @@ pub fn markdown(r: &Report) -> String {
     let mut s = String::new();
     let mode = if r.dry_run { " — dry run" } else { "" };
     let _ = writeln!(s, "## tagship: {} {}{mode}\n", r.project, r.version);
+    if let Some(super::BuildStep::Skipped { reason }) = &r.build {
+        let _ = writeln!(s, "Build skipped: {reason}.\n");
+    }
     let _ = writeln!(s, "| platform | outcome | details |\n|---|---|---|");
     for p in &r.platforms {
         let mut d = detail(p).replace('|', "\\|");

@@ -1,0 +1,16 @@
+//! The version-level probe (issue 11): one read of the crate's sparse index file, before
+//! anything is built. The crate name comes from config or the source Cargo.toml; a line for
+//! this version (yanked or not: a version can never be reused) means the crate is live.
+
+use super::{Crates, IndexState};
+use crate::error::Result;
+use crate::platform::{Cx, Probe};
+
+pub(super) async fn probe(c: &Crates, cx: &Cx) -> Result<Probe> {
+    let name = c.crate_name(cx)?;
+    let version = &cx.release.version;
+    Ok(match c.index(cx).state(&name, version, None, false).await? {
+        IndexState::Present { .. } => Probe::Live(c.page(cx, &name)),
+        IndexState::Absent => Probe::Missing(format!("{name} {version} is not in the index")),
+    })
+}

@@ -1,0 +1,43 @@
+//! The version-level probe (issue 11), before anything is built: one listing of the index
+//! (the same read `check` makes), compared by file name only. Every target needs one wheel;
+//! a Linux wheel's tags depend on how the binary is linked (not yet built), so either
+//! spelling counts (`wheel::tags::platform_tags` with both linkages).
+
+use super::Pypi;
+use crate::error::Result;
+use crate::plan::{Os, Target};
+use crate::platform::{Cx, Handover, Planned, Probe};
+use crate::platforms::wheel::tags::{platform_tags, Linkage};
+use crate::platforms::wheel::WheelMeta;
+
+pub(super) async fn probe(p: &Pypi, cx: &Cx, plan: &Planned) -> Result<Probe> {
+    let meta = p.meta(cx)?;
+    let listed = p.listed(cx, &meta.version).await?;
+    for &t in &plan.targets {
+        let names = wheel_candidates(&meta, t)?;
+        if !listed.iter().any(|l| names.contains(&l.filename)) {
+            return Ok(Probe::Missing(format!(
+                "pypi: no wheel of {} {} for {t}",
+                meta.name, meta.version
+            )));
+        }
+    }
+    if plan.targets.is_empty() {
+        return Ok(Probe::Unknown);
+    }
+    Ok(Probe::Live(Handover::urls(vec![
+        p.project_url(&meta.version)
+    ])))
+}
+
+/// Every name the wheel for `t` can have (shared with pep503's probe).
+pub fn wheel_candidates(meta: &WheelMeta, t: Target) -> Result<Vec<String>> {
+    let linkages: &[Linkage] = match t.os {
+        Os::Linux => &[Linkage::Dynamic, Linkage::Static],
+        _ => &[Linkage::Dynamic],
+    };
+    linkages
+        .iter()
+        .map(|&l| platform_tags(t, l).map(|tags| meta.filename(&tags)))
+        .collect()
+}
