@@ -1,7 +1,7 @@
 //! One conformance suite (issue 6): the same story, through the real `tagship` binary,
 //! against every platform on its real local server (GitHub: the in-process double; npm:
-//! verdaccio; pypi: pypiserver; pep503: a bare git repository; crates: the local crates
-//! registry; exec: check/publish scripts over a directory). Mutations are counted by the
+//! verdaccio; pypi: pypiserver; pep503: a bare git repository over git smart HTTP; crates:
+//! the local crates registry; exec: check/publish scripts over a directory). Mutations are counted by the
 //! SERVER (proxy log, double log, registry log, git commits, the exec script's write log).
 //!
 //! One `#[test]` per platform runs every case in order on one server and one project:
@@ -291,9 +291,6 @@ fn delete_one(c: &Ctx) -> (String, std::collections::BTreeMap<String, String>) {
     (name, full)
 }
 
-/// KNOWN FAILURE today for pep503: its check reads only the project page, so a wheel
-/// deleted from `files/` is reported already-published (issue 6, point 3; another helper
-/// is fixing pep503's check). Left failing on purpose.
 fn deleted_file_is_resent_alone(c: &Ctx) {
     let (name, full) = delete_one(c);
     let m = c.mark();

@@ -121,6 +121,7 @@ impl Fixture {
             },
             epoch: EPOCH,
             program: program.into(),
+            credential: Some("PEP503_TOKEN".into()),
         }
     }
 

@@ -32,6 +32,8 @@ pub use api::{frame, publish_reply, refusal, Reply};
 pub use config::{CratesConfig, CratesRules};
 pub use contents::CrateContents;
 pub use index::{index_path, IndexLine, IndexState};
+/// The index readers, for the fuzz targets (fuzz/).
+pub use index::{parse_lines, state_of};
 pub use meta::{new_crate, NewCrate};
 
 use crate::error::{Error, ErrorKind, Result};

@@ -129,6 +129,7 @@ impl Pep503 {
             },
             epoch: cx.release.epoch,
             program: "git".into(),
+            credential: self.cfg.token_env.clone().or(self.cfg.ssh_key_env.clone()),
         })
     }
 

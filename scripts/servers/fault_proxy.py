@@ -16,12 +16,16 @@ Control API on the same port (never forwarded, never logged):
         through. Answers: an int status (429 adds `Retry-After: 1`), "reset"
         (close the connection without answering, after reading the request),
         "forward_reset" (forward it, then close without relaying the answer:
-        the upstream acted on it, the client sees a reset), "pass" (forward this one),
-        or an object
+        the upstream acted on it, the client sees a reset), "truncate" (forward it,
+        relay the status, headers and full Content-Length but only half the body,
+        then reset: a cut answer), "pass" (forward this one), or an object
+        {"stall": 3} (read the request, answer nothing for 3 s, then reset without
+        forwarding it: a server that hangs past the client's timeout), or an object
         {"status": 500, "headers": {...}, "body": "...", "delay": 0.5}
         (delay only: {"delay": 2} then forward). match keys are optional:
         method, path_prefix, path_regex. A list of rules may be posted too.
   GET  /__proxy/faults   rules that still have answers left
+  DELETE /__proxy/faults drop the rules, keep the log
   GET  /__proxy/log      [{"method","path","status","forwarded","fault"}...]
   POST /__proxy/reset    drop all rules and the log
 """
@@ -61,7 +65,7 @@ class State:
             if "path_regex" in match:
                 re.compile(match["path_regex"])
             for r in s["responses"]:
-                if not (isinstance(r, int) or r in ("reset", "forward_reset", "pass")
+                if not (isinstance(r, int) or r in ("reset", "forward_reset", "truncate", "pass")
                         or isinstance(r, dict)):
                     raise ValueError("bad response entry: %r" % (r,))
             rules.append({"match": match, "responses": list(s["responses"])})
@@ -147,6 +151,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__proxy/faults" and self.command == "GET":
             with st.lock:
                 return self.reply(200, json.loads(json.dumps(st.rules)))
+        if path == "/__proxy/faults" and self.command == "DELETE":
+            with st.lock:
+                st.rules = []
+            return self.reply(200, {"ok": True})
         if path == "/__proxy/log" and self.command == "GET":
             with st.lock:
                 return self.reply(200, list(st.log))
@@ -176,13 +184,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(urllib.parse.urlsplit(path).path, body)
 
         fault = self.state.take(self.command, path)
+        if isinstance(fault, dict) and "stall" in fault:
+            self.state.record(method=self.command, path=path, status=None, forwarded=False,
+                              fault="stall")
+            time.sleep(float(fault["stall"]))
+            return self.reset_client()
         if isinstance(fault, dict) and "status" not in fault and "delay" in fault:
             time.sleep(float(fault["delay"]))
             fault = "pass"
         if fault == "reset":
             self.state.record(method=self.command, path=path, status=None, forwarded=False, fault="reset")
             return self.reset_client()
-        if fault is not None and fault not in ("pass", "forward_reset"):
+        if fault is not None and fault not in ("pass", "forward_reset", "truncate"):
             if isinstance(fault, int):
                 fault = {"status": fault}
             status = int(fault["status"])
@@ -226,6 +239,10 @@ class Handler(BaseHTTPRequestHandler):
             self.state.record(method=self.command, path=path, status=status, forwarded=True,
                               fault="forward_reset")
             return self.reset_client()
+        if fault == "truncate":
+            self.state.record(method=self.command, path=path, status=status, forwarded=True,
+                              fault="truncate")
+            return self.truncated(status, rheaders, rbody)
         self.state.record(method=self.command, path=path, status=status, forwarded=True, fault=None)
         self.send_response(status)
         for k, v in rheaders:
@@ -239,6 +256,18 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and status not in (204, 304):
             self.wfile.write(rbody)
+
+    def truncated(self, status, rheaders, rbody):
+        """Relays the answer with its full Content-Length but half its body, then resets."""
+        self.send_response(status)
+        for k, v in rheaders:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(max(len(rbody), 2)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(rbody[: len(rbody) // 2])
+            self.wfile.flush()
+        return self.reset_client()
 
     def __getattr__(self, name):
         if name.startswith("do_"):

@@ -13,6 +13,8 @@
 //! - **Push through the dry-run guard.** Everything is `Effect::Local` except the push
 //!   (`Effect::SideEffect`), which a dry run withholds. `update` retries a push refused
 //!   because the branch moved: it re-fetches and asks the caller for its changes again.
+//! - **Transient failures are retried by the shared HTTP policy** (remote.rs): fetches run
+//!   again; a failed push is settled by reading the remote ref, never re-sent blindly.
 //! - **Credentials never show.** A token goes to git as an `http.extraHeader` through
 //!   `GIT_CONFIG_COUNT/KEY/VALUE` in the environment (never argv, never a file); its base64
 //!   form is registered with the redactor. An ssh key goes to a 0600 file in the 0700 scratch
@@ -25,9 +27,12 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod remote;
 mod support;
 pub use support::{blob_id, file_blob_id, ssh_command, Scratch};
 use support::{check_path, token_header, unreachable, write_private};
+
+pub use remote::LOW_SPEED_SECS;
 
 /// How many times `update` builds and pushes before giving up on a busy branch.
 pub const MAX_ATTEMPTS: u32 = 4;
@@ -80,6 +85,8 @@ pub struct Spec {
     pub epoch: u64,
     /// The git program; tests point it at a wrapper that records argv.
     pub program: String,
+    /// The variable the credential came from, named when the remote refuses it.
+    pub credential: Option<String>,
 }
 
 /// A new file for the next commit.
@@ -195,6 +202,7 @@ impl Snapshot {
 
     fn cmd(&self, effect: Effect, args: &[&str]) -> Cmd {
         let repo = self.repo().display().to_string();
+        let low_speed = format!("http.lowSpeedTime={LOW_SPEED_SECS}");
         let mut all = vec![
             "-C",
             repo.as_str(),
@@ -202,6 +210,10 @@ impl Snapshot {
             "commit.gpgsign=false",
             "-c",
             BIG_FILE,
+            "-c",
+            "http.lowSpeedLimit=1",
+            "-c",
+            &low_speed,
         ];
         all.extend_from_slice(args);
         self.bare_cmd(effect, &all)
@@ -228,7 +240,7 @@ impl Snapshot {
             "origin",
             &refspec,
         ];
-        let out = self.exec.run(&self.cmd(Effect::Local, &args)).await?;
+        let out = self.read_remote(&self.cmd(Effect::Local, &args)).await?;
         if !out.success() {
             if out.stderr.contains("couldn't find remote ref") {
                 self.tip = None;
@@ -283,7 +295,7 @@ impl Snapshot {
             "origin",
         ];
         args.extend(oids.iter().map(String::as_str));
-        let out = self.exec.run(&self.cmd(Effect::Local, &args)).await?;
+        let out = self.read_remote(&self.cmd(Effect::Local, &args)).await?;
         if !out.success() {
             return Err(unreachable(&self.spec, &out));
         }
@@ -364,31 +376,6 @@ impl Snapshot {
             )));
         }
         Ok(oids)
-    }
-
-    /// Pushes `commit` to the branch. `Ok(false)`: refused because the branch moved since
-    /// this snapshot (the caller re-fetches and tries again).
-    pub async fn push(&self, commit: &str) -> Result<bool> {
-        let refspec = format!("{commit}:refs/heads/{}", self.spec.branch);
-        let push = self.cmd(Effect::SideEffect, &["push", "--quiet", "origin", &refspec]);
-        let out = self.exec.run(&push).await?;
-        if out.success() {
-            return Ok(true);
-        }
-        let heads = self.cmd(
-            Effect::Local,
-            &["ls-remote", "--heads", "origin", &self.spec.branch],
-        );
-        let now = self.exec.run_ok(&heads).await?.stdout;
-        let now = now.split_whitespace().next().map(str::to_string);
-        if now != self.tip {
-            return Ok(false);
-        }
-        Err(Error::new(
-            ErrorKind::Auth,
-            format!("git push to {} (branch {}) was refused: {}", self.spec.url, self.spec.branch, out.tail()),
-        )
-        .with_hint("check that the credentials may push to this branch (token scope, deploy key with write access, branch protection)"))
     }
 }
 

@@ -131,24 +131,12 @@ pub(super) fn check_path(p: &str) -> Result<()> {
 }
 
 pub(super) fn unreachable(spec: &Spec, out: &Output) -> Error {
-    let tail = out.tail();
-    let denied = [
-        "Authentication failed",
-        "could not read Username",
-        "Permission denied",
-        "Host key verification failed",
-        "The requested URL returned error: 403",
-    ];
-    if denied.iter().any(|d| tail.contains(d)) {
-        return Error::new(
-            ErrorKind::Auth,
-            format!("{} refused our credentials: {tail}", spec.url),
-        )
-        .with_hint("check the token (token_env) or the ssh key (ssh_key_env) and known_hosts, and that they may read and push this repository");
+    if super::remote::classify(out) == super::remote::Failure::Denied {
+        return super::remote::denied(spec, "reading the branch", out);
     }
     Error::new(
         ErrorKind::Unreachable,
-        format!("reading branch {} of {}: {tail}", spec.branch, spec.url),
+        format!("reading branch {} of {}: {}", spec.branch, spec.url, out.tail()),
     )
     .with_hint("check `repo` in pipeline.yaml and that git can reach it (ssh key and known_hosts, credential helper or token)")
 }

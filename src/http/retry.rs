@@ -43,7 +43,9 @@ impl RetryPolicy {
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
+    /// The wait before attempt `attempt + 1`; also used by the git kit, so that a git fetch
+    /// or push is retried on the same schedule as an HTTP request.
+    pub fn backoff(&self, attempt: u32) -> Duration {
         let exp = self
             .base
             .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));

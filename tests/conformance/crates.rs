@@ -40,16 +40,23 @@ impl Running {
         self.data.join("index").join(index_path(CRATE))
     }
     fn crate_file(&self) -> PathBuf {
-        self.data.join(format!("crates/{CRATE}/{CRATE}-{V}.crate"))
+        self.crate_file_at(V)
+    }
+    fn crate_file_at(&self, version: &str) -> PathBuf {
+        self.data
+            .join(format!("crates/{CRATE}/{CRATE}-{version}.crate"))
     }
     /// The index lines, and the one for V.
     fn lines(&self) -> (Vec<String>, Option<serde_json::Value>) {
+        self.lines_at(V)
+    }
+    fn lines_at(&self, version: &str) -> (Vec<String>, Option<serde_json::Value>) {
         let text = std::fs::read_to_string(self.index_file()).unwrap_or_default();
         let lines: Vec<String> = text.lines().map(String::from).collect();
         let ours = lines
             .iter()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .find(|l| l["vers"] == V);
+            .find(|l| l["vers"] == version);
         (lines, ours)
     }
 }
@@ -93,18 +100,22 @@ impl Server for Running {
             .map(|(m, p, s)| format!("{m} {p} {s}"))
             .collect()
     }
-    /// `<crate>-V.crate` → the index's cksum, when the index lists V and the file is there.
     fn files(&self) -> BTreeMap<String, String> {
-        let (_, ours) = self.lines();
+        self.files_at(V)
+    }
+    /// `<crate>-<version>.crate` → the index's cksum, when the index lists that version and
+    /// the file is there.
+    fn files_at(&self, version: &str) -> BTreeMap<String, String> {
+        let (_, ours) = self.lines_at(version);
         let mut out = BTreeMap::new();
-        if let (Some(line), Ok(bytes)) = (ours, std::fs::read(self.crate_file())) {
+        if let (Some(line), Ok(bytes)) = (ours, std::fs::read(self.crate_file_at(version))) {
             let cksum = line["cksum"].as_str().unwrap().to_string();
             assert_eq!(
                 cksum,
                 sha256(&bytes),
                 "the index describes the stored .crate"
             );
-            out.insert(format!("{CRATE}-{V}.crate"), cksum);
+            out.insert(format!("{CRATE}-{version}.crate"), cksum);
         }
         out
     }

@@ -63,6 +63,11 @@ pub trait Server {
     fn mutations(&self) -> Vec<String>;
     /// What a client downloads for this version: file name → digest.
     fn files(&self) -> BTreeMap<String, String>;
+    /// What a client downloads for `version` (the randomized fault runs, tests/fault_runs.rs,
+    /// release many versions). Platforms not in those runs need not say.
+    fn files_at(&self, _version: &str) -> BTreeMap<String, String> {
+        unimplemented!("files_at: this fixture is not in the randomized fault runs")
+    }
     /// Deletes one published file on the server behind tagship's back; returns its name as
     /// tagship's report names it.
     fn delete_one(&self) -> String;
@@ -114,12 +119,20 @@ platforms:
 
 /// The scratch project publishing to `server`, with its credentials set.
 pub fn project(server: &dyn Server) -> Project {
-    let mut p = Project::new(&pipeline(&server.section()));
+    project_for(&[server])
+}
+
+/// The scratch project publishing to every one of `servers` in one pipeline.
+pub fn project_for(servers: &[&dyn Server]) -> Project {
+    let sections: String = servers.iter().map(|s| s.section()).collect();
+    let mut p = Project::new(&pipeline(&sections));
     p.write("mkelf.py", MKELF);
     p.write("variant.txt", "first build\n");
-    server.prepare(p.path());
-    for (k, v) in server.env() {
-        p.env(&k, &v);
+    for server in servers {
+        server.prepare(p.path());
+        for (k, v) in server.env() {
+            p.env(&k, &v);
+        }
     }
     p.env("TAGSHIP_HTTP_ATTEMPTS", "4");
     p

@@ -59,12 +59,15 @@ impl Server for Running {
     fn mutations(&self) -> Vec<String> {
         forwarded_mutations(&self.proxy)
     }
-    /// `<pkg>-<V>.tgz` → sha256 of the tarball verdaccio serves for version V.
     fn files(&self) -> BTreeMap<String, String> {
+        self.files_at(V)
+    }
+    /// `<pkg>-<version>.tgz` → sha256 of the tarball verdaccio serves for that version.
+    fn files_at(&self, version: &str) -> BTreeMap<String, String> {
         let base = self.npm.s("url");
         let mut out = BTreeMap::new();
         for pkg in self.packages() {
-            let (status, body) = http("GET", &format!("{base}{pkg}/{V}"), None);
+            let (status, body) = http("GET", &format!("{base}{pkg}/{version}"), None);
             if status != 200 {
                 continue;
             }
@@ -72,7 +75,7 @@ impl Server for Running {
             let url = doc["dist"]["tarball"].as_str().unwrap().to_string();
             let (status, tgz) = http_bytes("GET", &url, None);
             assert_eq!(status, 200, "GET {url}");
-            out.insert(format!("{pkg}-{V}.tgz"), sha256(&tgz));
+            out.insert(format!("{pkg}-{version}.tgz"), sha256(&tgz));
         }
         out
     }

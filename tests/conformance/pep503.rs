@@ -1,9 +1,12 @@
-//! pep503: a static PEP 503 index on the `gh-pages` branch of a bare git repository (pushed
-//! over a local path, so no HTTP faults apply). What pip downloads is the branch's tree: the
+//! pep503: a static PEP 503 index on the `gh-pages` branch of a bare git repository, served
+//! over git's smart HTTP (`scripts/servers/pep503.sh --git`, a token required) behind the
+//! fault proxy, as a forge would host it. What pip downloads is the branch's tree: the
 //! simple pages, `packages.json` and the wheels under `files/`. A commit deleting one wheel
-//! from `files/` is the deletion behind tagship's back. Mutations are commits on any branch.
+//! from `files/` (made on the bare repository directly) is the deletion behind tagship's
+//! back. Mutations are commits on any branch; an upload is a POST to `git-receive-pack`.
 
 use crate::common::{named, Fixture, Server, Traits};
+use crate::support::registries::{Proxy, Server as Script};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,17 +15,28 @@ pub struct Pep503;
 
 impl Fixture for Pep503 {
     fn traits(&self) -> Traits {
-        Traits {
-            http: false,
-            ..Traits::HTTP
-        }
+        Traits::HTTP
     }
     fn start(&self, dir: &Path) -> Box<dyn Server> {
-        let bare = dir.join("index.git");
+        let repos = dir.join("pep503-repos");
+        std::fs::create_dir_all(&repos).unwrap();
+        let bare = repos.join("index.git");
         git(dir, &["init", "--quiet", "--bare", bare.to_str().unwrap()]);
+        let token = format!("pep503-{}-{}", std::process::id(), fastrand::u64(..));
+        let server = Script::start(
+            "pep503.sh",
+            &["--git", repos.to_str().unwrap()],
+            &dir.join("pep503"),
+            &[],
+            &[("PEP503_GIT_TOKEN", &token)],
+        );
+        let proxy = Proxy::start(&server.s("url"), &dir.join("pep503-proxy"));
         Box::new(Running {
             bare,
             scratch: dir.join("pep503-scratch"),
+            token,
+            proxy,
+            _server: server,
         })
     }
 }
@@ -30,6 +44,9 @@ impl Fixture for Pep503 {
 struct Running {
     bare: PathBuf,
     scratch: PathBuf,
+    token: String,
+    proxy: Proxy,
+    _server: Script,
 }
 
 /// Runs git in `dir`, failing loudly; returns stdout.
@@ -55,10 +72,13 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 impl Server for Running {
     fn section(&self) -> String {
-        format!("  pep503:\n    repo: \"{}\"\n", self.bare.display())
+        format!(
+            "  pep503:\n    repo: \"{}index.git\"\n    token_env: PEP503_TOKEN\n",
+            self.proxy.url()
+        )
     }
     fn env(&self) -> Vec<(String, String)> {
-        Vec::new()
+        vec![("PEP503_TOKEN".into(), self.token.clone())]
     }
     fn credential(&self) -> &'static str {
         "PEP503_TOKEN"
@@ -89,6 +109,12 @@ impl Server for Running {
             })
             .collect()
     }
+    /// The wheels of `version` under `files/` and their `.metadata`.
+    fn files_at(&self, version: &str) -> BTreeMap<String, String> {
+        let mut all = self.files();
+        all.retain(|path, _| path.starts_with("files/") && path.contains(&format!("-{version}-")));
+        all
+    }
     /// Someone else's commit removing the arm64 wheel from `files/`.
     fn delete_one(&self) -> String {
         let name = named(self.files(), &["files/", "aarch64", ".whl"]);
@@ -106,5 +132,12 @@ impl Server for Running {
         );
         git(&self.scratch, &["push", "--quiet", "origin", "gh-pages"]);
         name
+    }
+    fn proxy(&self) -> Option<&Proxy> {
+        Some(&self.proxy)
+    }
+    /// A push is the POST of a pack to `git-receive-pack` (its ref advertisement is a GET).
+    fn upload_match(&self) -> serde_json::Value {
+        serde_json::json!({"method": "POST", "path_regex": "/git-receive-pack$"})
     }
 }

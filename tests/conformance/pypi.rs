@@ -58,6 +58,11 @@ impl Server for Running {
     fn files(&self) -> BTreeMap<String, String> {
         dir_files(&self.packages)
     }
+    fn files_at(&self, version: &str) -> BTreeMap<String, String> {
+        let mut all = dir_files(&self.packages);
+        all.retain(|name, _| name.contains(&format!("-{version}-")));
+        all
+    }
     fn delete_one(&self) -> String {
         let name = named(self.files(), &["aarch64", ".whl"]);
         std::fs::remove_file(self.packages.join(&name)).unwrap();

@@ -176,6 +176,10 @@ impl Proxy {
     pub fn fault(&self, rule: Value) {
         self.control("POST", "faults", Some(&rule));
     }
+    /// Drops the rules that still have answers left; keeps the log.
+    pub fn clear_faults(&self) {
+        self.control("DELETE", "faults", None);
+    }
     /// Drops all rules and the log.
     pub fn reset(&self) {
         self.control("POST", "reset", Some(&Value::Null));
