@@ -1,9 +1,10 @@
-//! The npm registry HTTP API, through `cx.http` only: the per-version document for checks
-//! and the single publish PUT. Status codes become results here (404 → absent, 403 "cannot
-//! publish over" / 409 "already present" → exists), everything else an `Error` whose kind the
-//! report understands.
+//! The npm registry HTTP API, through `cx.http` only: the per-version document for checks,
+//! the abbreviated packument (what installers read), and the single publish PUT. Status codes
+//! become results here (404 → absent, 403 "cannot publish over" / 409 "already present" →
+//! exists, a transient 409 → re-check); refusals get their own message (`refusals.rs`).
 
 use super::manifest::escaped_name;
+use super::refusals::{self, Refusal};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Auth, Http, Request};
 use crate::redact::Secret;
@@ -19,10 +20,18 @@ pub struct Dist {
 /// How a PUT ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
-    Created,
+    /// Accepted; `predicted` when the dry-run guard withheld it (nothing was sent).
+    Created { predicted: bool },
     /// The registry already has this version (403 "cannot publish over", 409 "already present").
     Exists,
+    /// A 409 that may be transient (the registry still processing a previous write, or a
+    /// bare "Conflict" whose publish landed): the server's words.
+    Transient(String),
 }
+
+/// The Accept header installers send for the abbreviated ("corgi") packument.
+pub const ABBREVIATED: &str =
+    "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 
 /// A registry client for one platform run.
 pub struct Api {
@@ -115,8 +124,25 @@ impl Api {
         }
     }
 
+    /// `GET {registry}/{escapedName}` abbreviated (`application/vnd.npm.install-v1+json`, the
+    /// document installers read): `None` on 404. `authed: false` asks as an installer does,
+    /// which is what the CDN caches (stale, including cached 404s).
+    pub async fn packument(&self, name: &str, authed: bool) -> Result<Option<Value>> {
+        let url = format!("{}{}", self.base, escaped_name(name));
+        let mut req = Request::get(&url)?.header("accept", ABBREVIATED);
+        if authed {
+            req = self.authed(req);
+        }
+        let resp = self.http.send(req).await?;
+        match resp.status.as_u16() {
+            404 => Ok(None),
+            200 => Ok(Some(resp.json()?)),
+            _ => Err(self.hint(resp.error(&format!("reading the packument of {name}")))),
+        }
+    }
+
     /// `PUT {registry}/{escapedName}` with the publish document.
-    pub async fn put(&self, name: &str, doc: &Value) -> Result<Put> {
+    pub async fn put(&self, name: &str, version: &str, doc: &Value) -> Result<Put> {
         let url = format!("{}{}", self.base, escaped_name(name));
         let mut req = self
             .authed(Request::put(&url)?)
@@ -130,28 +156,24 @@ impl Api {
         }
         let resp = self.http.send(req).await?;
         if resp.ok() {
-            return Ok(Put::Created);
+            return Ok(Put::Created {
+                predicted: resp.predicted,
+            });
         }
-        let body = resp.text().to_ascii_lowercase();
-        let code = resp.status.as_u16();
-        if (code == 403 && body.contains("cannot publish over"))
-            || (code == 409 && (body.contains("already present") || body.contains("exist")))
-        {
-            return Ok(Put::Exists);
+        match refusals::classify(resp.status.as_u16(), &resp.text()) {
+            Refusal::Exists => Ok(Put::Exists),
+            Refusal::Transient => Ok(Put::Transient(resp.excerpt(200))),
+            Refusal::Final => Err(refusals::error(
+                &resp,
+                &refusals::Ctx {
+                    name,
+                    version,
+                    token_env: &self.token_env,
+                    otp_env: &self.otp_env,
+                    has_token: self.token.is_some(),
+                },
+            )),
         }
-        let mut e = resp.error(&format!("publishing {name}"));
-        let otp_needed = code == 401
-            && (resp
-                .header("www-authenticate")
-                .is_some_and(|h| h.to_ascii_lowercase().contains("otp"))
-                || body.contains("one-time pass"));
-        if otp_needed {
-            e = e.with_hint(format!(
-                "the registry wants a one-time password: set {} (or use an automation/granular token that bypasses 2FA)",
-                self.otp_env
-            ));
-        }
-        Err(self.hint(e))
     }
 
     fn hint(&self, e: Error) -> Error {

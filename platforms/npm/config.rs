@@ -20,7 +20,8 @@ pub struct NpmConfig {
     #[serde(default)]
     pub package: Option<String>,
     /// Scope of the generated packages, e.g. `@acme`. Platform packages are named
-    /// `{scope}/{name}-{os}-{cpu}`, or `{name}-{os}-{cpu}` without a scope.
+    /// `{scope}/{name}-{os}-{cpu}`, or `{name}-{os}-{cpu}` without a scope (refused on
+    /// registry.npmjs.org, whose spam detection rejects such names).
     #[serde(default)]
     pub scope: Option<String>,
     /// Environment variable (or keyring entry) holding an npm automation/granular token.
@@ -34,7 +35,8 @@ pub struct NpmConfig {
     /// dist-tag to publish under. Default: `latest`, or `next` for a prerelease.
     #[serde(default)]
     pub tag: Option<String>,
-    /// `public` or `restricted`. Default: `public` for scoped packages, unset otherwise.
+    /// `public` or `restricted`, sent with every publish. Default: `public` for a new scoped
+    /// package, nothing otherwise (an existing package keeps its access).
     #[serde(default)]
     pub access: Option<Access>,
     /// Command name installed by the root package. Default: the project name.
@@ -47,6 +49,10 @@ pub struct NpmConfig {
     /// Directory holding package.json for `mode: package_json`, relative to pipeline.yaml.
     #[serde(default)]
     pub path: Option<String>,
+    /// Seconds to wait, before publishing the root package, for installers to see every
+    /// platform package (npmjs's CDN serves the packument stale for minutes). Default 300.
+    #[serde(default = "default_visibility_timeout")]
+    pub visibility_timeout: u64,
 }
 
 /// How the packages are made.
@@ -83,6 +89,9 @@ fn default_token_env() -> String {
 }
 fn default_otp_env() -> String {
     "NPM_OTP".into()
+}
+fn default_visibility_timeout() -> u64 {
+    300
 }
 
 /// JSON Schema of the section.
@@ -208,7 +217,7 @@ impl NpmConfig {
                 ));
             }
         }
-        Ok(())
+        super::rules::refuse(super::rules::config_violations(self, project))
     }
 }
 
@@ -252,7 +261,17 @@ mod tests {
             cfg(serde_json::json!({"tag": "beta"})).dist_tag(false),
             "beta"
         );
-        assert!(c.validate(&p).is_ok());
+        // Unscoped platform packages on npmjs are refused; elsewhere, or scoped, they pass.
+        let e = c.validate(&p).unwrap_err();
+        assert!(e.message().contains("platforms.npm.scope"), "{e:?}");
+        assert!(cfg(serde_json::json!({"scope": "acme"})).validate(&p).is_ok());
+        assert!(cfg(serde_json::json!({"registry": "http://127.0.0.1:4873/"}))
+            .validate(&p)
+            .is_ok());
+        let e = cfg(serde_json::json!({"scope": "acme", "tag": "v1"}))
+            .validate(&p)
+            .unwrap_err();
+        assert!(e.message().contains("semver range"), "{e:?}");
         assert!(cfg(serde_json::json!({"package": "Demo"}))
             .validate(&p)
             .is_err());

@@ -1,180 +1,272 @@
-//! `mode: package_json`: which files of an existing npm package directory go into its
-//! tarball. A subset of npm-packlist's rules: package.json, README* and LICENSE*/LICENCE* are
-//! always in; with a `files` field only the listed paths/globs (a directory means everything
-//! under it), otherwise everything; never `.git`, `node_modules`, `.npmrc`, lockfiles or
-//! editor litter. tagship does not interpret `.npmignore`/`.gitignore`, so a package relying
-//! on them without `files` is refused rather than packed differently from `npm pack`.
+//! `mode: package_json`: exactly the files `npm pack` puts in the tarball, by npm-packlist's
+//! rules (npm 11, on top of ignore-walk): per directory, in order, the default ignores, the
+//! root's `files` field (`*` then one `!entry` per listed path), `.npmignore` (or, without
+//! one, `.gitignore`; neither when `files` is set at the root), and the strict rules that
+//! always win (package.json, README*/LICENSE*/LICENCE*/COPYING*, `main`, `browser`, `bin`
+//! targets and listed files in; `.git`, `node_modules`, `.npmrc` and lockfiles out at the
+//! root). Later rules override earlier ones, `!` negates, and a path excluded by a parent
+//! directory stays excluded unless that directory was itself matched. Symlinks are skipped
+//! (npm does not follow them). The glob dialect is in `glob.rs`.
 
+use super::glob::Rule;
 use super::tarball::Entry;
 use crate::error::{Error, Result};
+use serde_json::Value;
 use std::path::Path;
 
-/// Names excluded at any depth.
-const NEVER: &[&str] = &[
-    ".git",
-    ".svn",
-    ".hg",
-    "CVS",
-    "node_modules",
-    ".npmrc",
-    ".DS_Store",
-    "npm-debug.log",
+/// npm-packlist's `defaults`, applied in every directory.
+const DEFAULTS: &[&str] = &[
     ".npmignore",
     ".gitignore",
+    "**/.git",
+    "**/.svn",
+    "**/.hg",
+    "**/CVS",
+    "**/.git/**",
+    "**/.svn/**",
+    "**/.hg/**",
+    "**/CVS/**",
+    "/.lock-wscript",
+    "/.wafpickle-*",
+    "/build/config.gypi",
+    "npm-debug.log",
+    "**/.npmrc",
+    ".*.swp",
+    ".DS_Store",
+    "**/.DS_Store/**",
+    "._*",
+    "**/._*/**",
+    "*.orig",
+    "/archived-packages/**",
 ];
-/// Names excluded at the package root.
-const NEVER_AT_ROOT: &[&str] = &["package-lock.json", "yarn.lock", "pnpm-lock.yaml"];
 
-fn always_included(rel: &str) -> bool {
-    if rel.contains('/') {
-        return false;
+/// The root's strict rules besides the manifest-derived ones.
+const ROOT_STRICT: &[&str] = &[
+    "/.git",
+    "!/package.json",
+    "!/readme{,.*[^~$]}",
+    "!/copying{,.*[^~$]}",
+    "!/license{,.*[^~$]}",
+    "!/licence{,.*[^~$]}",
+    "/.git",
+    "/node_modules",
+    ".npmrc",
+    "/package-lock.json",
+    "/yarn.lock",
+    "/pnpm-lock.yaml",
+    "/bun.lockb",
+];
+
+/// One directory of the walk: its name, its rule lists in order, and whether it was matched
+/// itself (then its own rules may re-include what a parent excluded).
+struct Level {
+    basename: String,
+    rules: Vec<Vec<Rule>>,
+    exact: bool,
+    /// Files listed in `files` that sit directly in this directory (npm-packlist's
+    /// `requiredFiles`).
+    required: Vec<String>,
+}
+
+fn rules(lines: &[String]) -> Vec<Rule> {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(Rule::new)
+        .collect()
+}
+
+fn owned(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|s| s.to_string()).collect()
+}
+
+fn read_ignore(dir: &Path, name: &str) -> Result<Option<Vec<String>>> {
+    let p = dir.join(name);
+    if !p.is_file() {
+        return Ok(None);
     }
-    let up = rel.to_ascii_uppercase();
-    rel == "package.json"
-        || up.starts_with("README")
-        || up.starts_with("LICENSE")
-        || up.starts_with("LICENCE")
+    let text = std::fs::read_to_string(&p)
+        .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+    Ok(Some(text.lines().map(String::from).collect()))
 }
 
-/// Matches one glob segment (`*`, `?`) against one path segment.
-fn seg_match(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => seg_match(&p[1..], s) || (!s.is_empty() && seg_match(p, &s[1..])),
-        (Some(b'?'), Some(_)) => seg_match(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a == b => seg_match(&p[1..], &s[1..]),
-        _ => false,
-    }
-}
-
-/// Matches `pattern` against `path` or any of its parent directories (`files: ["lib"]`
-/// includes `lib/a/b.js`). `**` spans any number of segments.
-pub fn files_match(pattern: &str, path: &str) -> bool {
-    let pat: Vec<&str> = pattern
-        .trim_start_matches("./")
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    let segs: Vec<&str> = path.split('/').collect();
-    (1..=segs.len()).any(|n| glob(&pat, &segs[..n]))
-}
-
-fn glob(p: &[&str], s: &[&str]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some(&"**") => (0..=s.len()).any(|i| glob(&p[1..], &s[i..])),
-        Some(seg) => {
-            !s.is_empty() && seg_match(seg.as_bytes(), s[0].as_bytes()) && glob(&p[1..], &s[1..])
+/// ignore-walk's `filterEntry`: is `entry` (relative to the last level) included?
+fn filter(levels: &[Level], entry: &str, partial: bool, base: Option<&str>) -> bool {
+    let (me, parents) = levels.split_last().expect("at least the root level");
+    let mut included = true;
+    if !parents.is_empty() {
+        let up = format!("{}/{entry}", me.basename);
+        included = filter(parents, &up, partial, Some(base.unwrap_or(entry)));
+        if !included && !me.exact {
+            return false;
         }
     }
+    for list in &me.rules {
+        for r in list {
+            if r.negate == included {
+                continue;
+            }
+            let m = |p: String, part: bool| r.matches(&p, part);
+            let relative = base.is_some() && r.is_relative();
+            let b = base.unwrap_or_default();
+            let hit = m(format!("/{entry}"), false)
+                || m(entry.to_string(), false)
+                || (partial
+                    && (m(format!("/{entry}/"), false)
+                        || m(format!("{entry}/"), false)
+                        || (r.negate && (m(format!("/{entry}"), true) || m(entry.to_string(), true)))
+                        || (relative
+                            && (m(format!("/{b}/"), false)
+                                || m(format!("{b}/"), false)
+                                || (r.negate && (m(format!("/{b}"), true) || m(b.to_string(), true)))))));
+            if hit {
+                included = r.negate;
+            }
+        }
+    }
+    included
 }
 
-/// Walks `dir`, skipping excluded names and the `skip` directory (tagship's dist/, which
-/// would otherwise pack the previous run's tarballs).
-fn walk(
-    root: &Path,
-    dir: &Path,
-    skip: &Path,
-    out: &mut Vec<(String, std::fs::Metadata)>,
-) -> Result<()> {
-    let rd =
-        std::fs::read_dir(dir).map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+/// The root level's rules from package.json (`files`, `main`, `browser`, `bin`).
+fn root_level(dir: &Path, pj: &Value) -> Result<Level> {
+    let mut strict = owned(ROOT_STRICT);
+    let mut required = Vec::new();
+    let mut lists = vec![rules(&owned(DEFAULTS))];
+    let files = pj.get("files").and_then(Value::as_array);
+    if let Some(files) = files {
+        let mut ignores = vec!["*".to_string()];
+        for f in files.iter().filter_map(Value::as_str) {
+            let mut f = f.strip_prefix('.').filter(|r| r.starts_with('/')).unwrap_or(f).to_string();
+            if f.ends_with("/*") {
+                f.push('*');
+            }
+            let on_disk = dir.join(f.trim_start_matches('!').trim_start_matches('/'));
+            match std::fs::symlink_metadata(&on_disk) {
+                Ok(m) if m.is_file() => {
+                    strict.insert(0, format!("!{f}"));
+                    required.push(f.trim_start_matches('/').to_string());
+                }
+                Ok(m) if m.is_dir() => {
+                    ignores.push(format!("!{f}"));
+                    ignores.push(format!("!{f}/**"));
+                }
+                _ => ignores.push(format!("!{f}")),
+            }
+        }
+        lists.push(rules(&ignores));
+    } else {
+        // Without `files`, .npmignore (else .gitignore) decides.
+        let ig = match read_ignore(dir, ".npmignore")? {
+            Some(l) => Some(l),
+            None => read_ignore(dir, ".gitignore")?,
+        };
+        lists.extend(ig.map(|l| rules(&l)));
+    }
+    let path = |v: &str| format!("!/{}", v.trim_start_matches("./"));
+    for key in ["browser", "main"] {
+        if let Some(v) = pj.get(key).and_then(Value::as_str) {
+            strict.push(path(v));
+        }
+    }
+    match pj.get("bin") {
+        Some(Value::String(s)) => strict.push(path(s)),
+        Some(Value::Object(m)) => strict.extend(m.values().filter_map(Value::as_str).map(path)),
+        _ => {}
+    }
+    lists.push(rules(&strict));
+    Ok(Level {
+        basename: String::new(),
+        rules: lists,
+        exact: true,
+        required,
+    })
+}
+
+/// A subdirectory's level: defaults, its .npmignore (else .gitignore), strict rules.
+fn sub_level(dir: &Path, name: &str, exact: bool, parent_required: &[String]) -> Result<Level> {
+    let required: Vec<String> = parent_required
+        .iter()
+        .filter_map(|f| f.strip_prefix(&format!("{name}/")))
+        .filter(|rest| !rest.contains('/'))
+        .map(String::from)
+        .collect();
+    let mut lists = vec![rules(&owned(DEFAULTS))];
+    let ig = match read_ignore(dir, ".npmignore")? {
+        Some(l) => Some(l),
+        None => read_ignore(dir, ".gitignore")?,
+    };
+    lists.extend(ig.map(|l| rules(&l)));
+    let mut strict = vec!["/.git".to_string()];
+    strict.extend(required.iter().map(|f| format!("!{f}")));
+    lists.push(rules(&strict));
+    Ok(Level {
+        basename: name.to_string(),
+        rules: lists,
+        exact,
+        required,
+    })
+}
+
+/// Walks `dir` (whose level is the last of `levels`), adding included files as `rel/…`.
+fn walk(dir: &Path, rel: &str, levels: &mut Vec<Level>, skip: &Path, out: &mut Vec<String>) -> Result<()> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+    let mut names: Vec<String> = Vec::new();
     for ent in rd {
         let ent = ent.map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
-        let name = ent.file_name().to_string_lossy().into_owned();
-        let path = ent.path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if NEVER.contains(&name.as_str()) || (dir == root && NEVER_AT_ROOT.contains(&name.as_str()))
-        {
+        names.push(ent.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    for name in names.into_iter().filter(|n| !n.contains('*')) {
+        let (as_file, as_dir) = (filter(levels, &name, false, None), filter(levels, &name, true, None));
+        if !as_file && !as_dir {
             continue;
         }
-        // Follow symlinks as npm does; the stat is of the target.
-        let meta = std::fs::metadata(&path)
+        let path = dir.join(&name);
+        let meta = std::fs::symlink_metadata(&path)
             .map_err(|e| Error::io(format!("stat {}", path.display()), e))?;
-        if meta.is_dir() {
-            if path != skip {
-                walk(root, &path, skip, out)?;
-            }
-        } else if meta.is_file() {
-            out.push((rel, meta));
+        let child = format!("{rel}{name}");
+        if meta.is_file() && as_file {
+            out.push(child);
+        } else if meta.is_dir() && as_dir && path != skip {
+            let exact = as_file || filter(levels, &format!("{name}/"), false, None);
+            let parent_required = levels.last().map(|l| l.required.clone()).unwrap_or_default();
+            levels.push(sub_level(&path, &name, exact, &parent_required)?);
+            walk(&path, &format!("{child}/"), levels, skip, out)?;
+            levels.pop();
         }
     }
     Ok(())
 }
 
-/// Collects the tarball entries of the package in `dir`, whose parsed package.json is `pj`,
-/// leaving out the directory `dist` (absolute) if it lies inside.
-pub fn collect(dir: &Path, pj: &serde_json::Value, dist: &Path) -> Result<Vec<Entry>> {
-    let files: Option<Vec<String>> = pj.get("files").and_then(|f| f.as_array()).map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect()
-    });
-    if files.is_none() {
-        for ignore in [".npmignore", ".gitignore"] {
-            if dir.join(ignore).exists() {
-                return Err(Error::config(format!(
-                    "platforms.npm: {} has a {ignore} but no `files` field; tagship does not read ignore files",
-                    dir.display()
-                ))
-                .with_hint("list what to publish in package.json's `files` field"));
-            }
-        }
-    }
-    let bins: Vec<String> = match pj.get("bin") {
-        Some(serde_json::Value::String(s)) => vec![s.clone()],
-        Some(serde_json::Value::Object(m)) => m
-            .values()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let norm = |s: &str| s.trim_start_matches("./").to_string();
-    let bins: Vec<String> = bins.iter().map(|b| norm(b)).collect();
-    let mut all = Vec::new();
+/// The tarball entries of the package in `dir` (parsed package.json `pj`), leaving out the
+/// directory `dist` (tagship's own output, absolute) if it lies inside.
+pub fn collect(dir: &Path, pj: &Value, dist: &Path) -> Result<Vec<Entry>> {
     let dir = &dir
         .canonicalize()
         .map_err(|e| Error::io(format!("resolving {}", dir.display()), e))?;
     let skip = dist.canonicalize().unwrap_or_else(|_| dist.to_path_buf());
-    walk(dir, dir, &skip, &mut all)?;
+    let mut levels = vec![root_level(dir, pj)?];
+    let mut files = Vec::new();
+    walk(dir, "", &mut levels, &skip, &mut files)?;
+    let bins: Vec<String> = match pj.get("bin") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Object(m)) => m.values().filter_map(|v| v.as_str().map(String::from)).collect(),
+        _ => Vec::new(),
+    };
+    let bins: Vec<&str> = bins.iter().map(|b| b.trim_start_matches("./")).collect();
     let mut out = Vec::new();
-    for (rel, meta) in all {
-        let keep = always_included(&rel)
-            || match &files {
-                None => true,
-                Some(f) => f.iter().any(|p| files_match(p, &rel)),
-            };
-        if !keep {
-            continue;
-        }
+    for rel in files {
         use std::os::unix::fs::PermissionsExt;
-        let exec = meta.permissions().mode() & 0o111 != 0 || bins.contains(&rel);
-        // Streamed from disk when the tarball is written, never held here.
         let source = dir.join(&rel);
+        let mode = std::fs::metadata(&source)
+            .map_err(|e| Error::io(format!("stat {}", source.display()), e))?
+            .permissions()
+            .mode();
+        let exec = mode & 0o111 != 0 || bins.contains(&rel.as_str());
+        // Streamed from disk when the tarball is written, never held here.
         out.push(Entry::disk(rel, source).with_mode(if exec { 0o755 } else { 0o644 }));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(files_match("lib", "lib/a/b.js"));
-        assert!(files_match("./lib/", "lib/x.js"));
-        assert!(!files_match("lib", "libx/a.js"));
-        assert!(files_match("*.js", "cli.js"));
-        assert!(!files_match("*.js", "lib/cli.js"));
-        assert!(files_match("**/*.d.ts", "types/a/b.d.ts"));
-        assert!(files_match("dist/*.js", "dist/a.js"));
-        assert!(!files_match("dist/*.js", "dist/a.map"));
-    }
 }

@@ -16,6 +16,9 @@ function fail(lines) {
 function detectLibc() {
   if (process.platform !== "linux") return null;
   try {
+    // As npm does: without excludeNetwork, getReport() resolves the host's network
+    // interfaces, which can take seconds.
+    if (process.report) process.report.excludeNetwork = true;
     const report = process.report && process.report.getReport();
     const header = report && (typeof report === "string" ? JSON.parse(report) : report).header;
     if (header && header.glibcVersionRuntime) return "glibc";
@@ -31,8 +34,10 @@ function detectLibc() {
 }
 
 function pick() {
-  const libc = detectLibc();
   const here = CONFIG.packages.filter((p) => p.os === process.platform && p.cpu === process.arch);
+  // A static binary runs on glibc and musl alike: no need to ask which one this is.
+  if (here.length > 0 && here.every((p) => p.libc === null)) return here[0];
+  const libc = detectLibc();
   return (
     here.find((p) => p.libc !== null && p.libc === libc) ||
     here.find((p) => p.libc === null) ||

@@ -167,6 +167,19 @@ pub fn launcher(root: &str, version: &str, bin: &str, pkgs: &[PlatformPkg]) -> S
     include_str!("launcher.js").replace("__TAGSHIP_CONFIG__", &config)
 }
 
+/// The version npm publishes: `+build` metadata dropped, as npm's `semver.clean` does
+/// (`1.2.3+abc` is published as `1.2.3`).
+pub fn npm_version(v: &semver::Version) -> String {
+    let mut v = v.clone();
+    v.build = semver::BuildMetadata::EMPTY;
+    v.to_string()
+}
+
+/// [`npm_version`] of a version string (without parsing: `1.2.3+abc` → `1.2.3`).
+pub fn clean_version(v: &str) -> String {
+    v.trim().trim_start_matches(['v', '=']).split('+').next().unwrap_or_default().to_string()
+}
+
 /// `@scope/name` → `@scope%2fname` (only the slash is escaped, as npm-package-arg does).
 pub fn escaped_name(name: &str) -> String {
     name.replace('/', "%2f")
@@ -196,8 +209,9 @@ pub struct DocOptions<'a> {
 pub fn publish_document(manifest: &Value, tgz: &[u8], o: &DocOptions) -> Value {
     use base64::Engine;
     let name = manifest["name"].as_str().unwrap_or_default();
-    let version = manifest["version"].as_str().unwrap_or_default();
+    let version = &clean_version(manifest["version"].as_str().unwrap_or_default());
     let mut v = manifest.as_object().cloned().unwrap_or_default();
+    v.insert("version".into(), json!(version));
     v.insert("_id".into(), json!(format!("{name}@{version}")));
     v.insert(
         "dist".into(),

@@ -5,16 +5,21 @@
 //! a package.json with exact `os`/`cpu`/`libc`) plus a root package whose `bin` is a small
 //! Node launcher and whose `optionalDependencies` pin every platform package to this exact
 //! version. `check` asks the registry for each `name@version` and compares its shasum and
-//! integrity with our tarball; `publish` PUTs what is missing, platform packages first and
-//! the root last, so the root never points at versions that do not exist yet.
+//! integrity with our tarball; `publish` (publish.rs) PUTs what is missing, platform packages
+//! first, then waits until installers can see them before the root. npm's rules are checked
+//! before anything is sent (rules.rs) and its refusals reported as they are (refusals.rs).
 //! `mode: package_json` publishes an existing package directory instead. See README.md.
 
 pub mod api;
 pub mod config;
 pub mod elf;
 pub mod files;
+mod glob;
 pub mod manifest;
 mod probe;
+mod publish;
+pub mod refusals;
+pub mod rules;
 pub mod tarball;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -23,7 +28,7 @@ use crate::platform::{
     compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
     Published, Release, Requirement, Wanted,
 };
-use api::{Api, Creds, Put};
+use api::{Api, Creds};
 use async_trait::async_trait;
 use config::{Access, Mode, NpmConfig};
 use manifest::PlatformPkg;
@@ -124,7 +129,7 @@ impl Npm {
 
     /// Builds every tarball of `mode: binary`: platform packages, then the root.
     pub fn build_binary(&self, release: &Release) -> Result<Vec<Built>> {
-        let version = release.version.to_string();
+        let version = manifest::npm_version(&release.version);
         let root = self.cfg.root_name(&self.project);
         let bin = self.cfg.bin_name(&self.project);
         let prefix = self.cfg.platform_prefix(&self.project);
@@ -195,6 +200,8 @@ impl Npm {
                 pj["name"]
             )));
         }
+        let file = pj_path.display().to_string();
+        rules::refuse(rules::package_json_violations(&file, &pj, &self.cfg))?;
         if pj["private"] == serde_json::json!(true) {
             return Err(Error::input(format!(
                 "{}: the package is `private: true`",
@@ -210,8 +217,9 @@ impl Npm {
                 )));
             }
         }
-        let version = release.version.to_string();
-        if pj["version"].as_str() != Some(version.as_str()) {
+        // npm drops `+build` metadata (semver.clean) when it publishes.
+        let version = manifest::npm_version(&release.version);
+        if pj["version"].as_str().map(manifest::clean_version) != Some(version.clone()) {
             return Err(Error::input(format!(
                 "{}: version is {} but the release is {version}",
                 pj_path.display(),
@@ -261,7 +269,7 @@ impl Npm {
             let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
             out.push(Loaded {
                 name: s("name"),
-                version: s("version"),
+                version: manifest::clean_version(&s("version")),
                 manifest,
                 tgz,
             });
@@ -308,7 +316,7 @@ impl Npm {
         else {
             return Handover::default();
         };
-        let v = &cx.release.version;
+        let v = manifest::npm_version(&cx.release.version);
         Handover::urls(vec![if base.contains("registry.npmjs.org") {
             format!("https://www.npmjs.com/package/{root}/v/{v}")
         } else {
@@ -316,13 +324,9 @@ impl Npm {
         }])
     }
 
-    fn doc(&self, cx: &Cx, l: &Loaded) -> serde_json::Value {
+    fn doc(&self, cx: &Cx, l: &Loaded, access: Option<Access>) -> serde_json::Value {
         let base = self.cfg.registry_base();
-        let tag = self.cfg.dist_tag(cx.release.is_prerelease());
-        let access = self
-            .cfg
-            .access
-            .or(l.name.starts_with('@').then_some(Access::Public));
+        let (tag, _) = self.tag(cx, l);
         manifest::publish_document(
             &l.manifest,
             &l.tgz,
@@ -332,6 +336,43 @@ impl Npm {
                 access: access.map(Access::as_str),
             },
         )
+    }
+
+    /// The dist-tag for `l` and whether it was chosen explicitly: platforms.npm.tag, else
+    /// package.json's `publishConfig.tag` (as npm honours it), else `next`/`latest`.
+    fn tag(&self, cx: &Cx, l: &Loaded) -> (String, bool) {
+        if let Some(t) = &self.cfg.tag {
+            return (t.clone(), true);
+        }
+        if let Some(t) = l.manifest["publishConfig"]["tag"].as_str() {
+            return (t.to_string(), true);
+        }
+        (self.cfg.dist_tag(cx.release.is_prerelease()), false)
+    }
+
+    /// npm 11 refuses to move `latest` implicitly to a lower version (a backport): with the
+    /// default tag, a root whose registry `latest` is higher is refused before any PUT.
+    async fn guard_latest(&self, cx: &Cx, api: &Api, live: &Live, loaded: &[Loaded]) -> Result<()> {
+        // The root is loaded last (the only package in `mode: package_json`).
+        let Some(root) = loaded.last() else {
+            return Ok(());
+        };
+        let (tag, explicit) = self.tag(cx, root);
+        if explicit || tag != "latest" || !live.wants(&root.name) {
+            return Ok(());
+        }
+        let Some(doc) = api.packument(&root.name, true).await? else {
+            return Ok(());
+        };
+        let theirs = doc["dist-tags"]["latest"].as_str().unwrap_or_default();
+        match (semver::Version::parse(theirs), semver::Version::parse(&root.version)) {
+            (Ok(t), Ok(ours)) if t > ours => Err(Error::conflict(format!(
+                "npm: publishing {}@{ours} would move the `latest` dist-tag down from {theirs} (a backport); npm refuses that implicitly",
+                root.name
+            ))
+            .with_hint("set platforms.npm.tag to a tag for this line (e.g. `legacy` or `maintenance`), or `tag: latest` to move it on purpose")),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -364,7 +405,7 @@ impl Platform for Npm {
         })
         .await
         .map_err(|e| Error::new(ErrorKind::Other, format!("npm packaging panicked: {e}")))??;
-        let version = cx.release.version.to_string();
+        let version = manifest::npm_version(&cx.release.version);
         let mut out = Vec::new();
         for b in built {
             let file = manifest::tarball_file_name(&b.name, &version);
@@ -409,6 +450,7 @@ impl Platform for Npm {
             .filter_map(|(l, d)| d.map(|d| listed(&l.name, &d)))
             .collect();
         let live = compare(&wanted, &listed);
+        self.guard_latest(cx, &api, &live, &loaded).await?;
         let handover = match live {
             Live::Present => self.page(cx, &loaded),
             _ => Handover::default(),
@@ -417,30 +459,8 @@ impl Platform for Npm {
     }
 
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
-        let api = self.api(cx);
         let loaded = self.load(cx, packages).await?;
-        let mut p = Published {
-            handover: self.page(cx, &loaded),
-            ..Default::default()
-        };
-        for l in loaded.iter().filter(|l| live.wants(&l.name)) {
-            match api.put(&l.name, &self.doc(cx, l)).await? {
-                Put::Created => p.uploaded.push(manifest::tarball_file_name(&l.name, &l.version)),
-                // Someone (or an earlier run whose answer was lost) published it: same bytes
-                // are fine, different bytes are a conflict, never overwritten.
-                Put::Exists => match api.version(&l.name, &l.version).await? {
-                    Some(d) => self.same(l, &d)?,
-                    None => {
-                        return Err(Error::conflict(format!(
-                            "npm: {}@{} was published before (perhaps unpublished) and can never be reused",
-                            l.name, l.version
-                        ))
-                        .with_hint("bump the version"))
-                    }
-                },
-            }
-        }
-        Ok(p)
+        self.publish_all(cx, live, &loaded).await
     }
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod double;
+
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
