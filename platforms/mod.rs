@@ -21,6 +21,7 @@ registry! {
     pypi,
     pep503,
     crates,
+    docker,
     exec,
 }
 

@@ -48,6 +48,7 @@ platforms! {
     pypi: "conformance/pypi.rs" => Pypi,
     pep503: "conformance/pep503.rs" => Pep503,
     crates: "conformance/crates.rs" => Crates,
+    docker: "conformance/docker.rs" => Docker,
     exec: "conformance/exec.rs" => Exec,
 }
 
