@@ -32,6 +32,9 @@ pub enum Command {
     Rollback(ReleaseArgs),
     /// Validate pipeline.yaml and preflight the selected platforms; exit 2 on any problem.
     Check(CheckArgs),
+    /// What every platform has live, and where they drifted apart (read-only). Exit 0 in
+    /// sync; 1 drift, staleness or an unreachable platform; 2 bad input.
+    Status(StatusArgs),
     /// Print the JSON Schema of pipeline.yaml (or of report.json with --report).
     Schema {
         /// The schema of report.json instead, for CI users who read it.
@@ -113,10 +116,9 @@ fn time_limit(s: &str) -> Result<TimeLimit, String> {
     })
 }
 
+/// Which config and platforms a read-only command looks at.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Tag to validate as well.
-    pub tag: Option<String>,
+pub struct Scope {
     #[arg(long, default_value = "pipeline.yaml")]
     pub config: PathBuf,
     #[arg(long, value_delimiter = ',')]
@@ -125,6 +127,31 @@ pub struct CheckArgs {
     pub skip: Vec<String>,
     #[arg(long)]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Tag to validate as well.
+    pub tag: Option<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The version to look for (default: the newest any platform has live).
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// Output directory (default: `dist`); status files go to `<dist>/status/`.
+    #[arg(long)]
+    pub dist: Option<PathBuf>,
+    /// Print the status as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// A platform still lacking the version this many hours after its tag is stale.
+    #[arg(long, default_value_t = 24, value_name = "HOURS")]
+    pub stale_after: u64,
 }
 
 /// `--parallelism 0` would run nothing: refused as a usage error (exit 2).

@@ -7,79 +7,20 @@
 mod support;
 
 use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
-use support::cli::{exec_section, platform_row as row, quick_pipeline, Project, CANARY};
-use support::github_double::GithubDouble;
-use support::registries::{self, Server};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("git {args:?}: {e} (is git installed?)"));
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use support::cli::{exec_section, platform_row as row, quick_pipeline, Project};
+use support::world::{git, run, World};
 
 fn rollback_report(p: &Project) -> Value {
     let text = std::fs::read_to_string(p.dist().join("rollback/report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-struct World {
-    d: GithubDouble,
-    p: Project,
-    bare: std::path::PathBuf,
-    _pypi: Server,
-    _tmp: tempfile::TempDir,
-}
-
-async fn world() -> World {
-    registries::require();
-    let tmp = tempfile::tempdir().unwrap();
-    let pypi = Server::start(
-        "pypiserver.sh",
-        &[],
-        &tmp.path().join("pypi"),
-        &[],
-        &[("PYPI_PASSWORD", CANARY)],
-    );
-    let url = pypi.s("url");
-    let bare = tmp.path().join("index.git");
-    git(
-        tmp.path(),
-        &["init", "--quiet", "--bare", bare.to_str().unwrap()],
-    );
-    let d = GithubDouble::start("acme", "demo", CANARY).await;
-    let sections = format!(
-        "  github:\n    owner: acme\n    repo: demo\n    api_url: \"{}\"\n  pypi:\n    repository_url: \"{url}\"\n    check_via: simple\n    simple_url: \"{url}simple/\"\n    username: tester\n  pep503:\n    repo: \"{}\"\n{}",
-        d.api_url(),
-        bare.display(),
-        exec_section()
-    );
-    let p = Project::new(&quick_pipeline(&sections));
-    World {
-        d,
-        p,
-        bare,
-        _pypi: pypi,
-        _tmp: tmp,
-    }
-}
-
-fn run(p: &Project, args: &[&str]) -> support::cli::Run {
-    tokio::task::block_in_place(|| p.run(args))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
-    let w = world().await;
+    let w = World::start().await;
     let p = &w.p;
     run(p, &["release", "v1.0.0"]).assert_code(0);
-    let commits = || git(&w.bare, &["rev-list", "--all"]).lines().count();
+    let commits = || w.commits();
     let manifest = || git(&w.bare, &["show", "gh-pages:packages.json"]);
     let (gh_writes, index_commits) = (w.d.mutating_count(), commits());
     assert!(manifest().contains("\"1.0.0\""), "{}", manifest());

@@ -333,6 +333,10 @@ impl Platform for Crates {
         probe::probe(self, cx).await
     }
 
+    async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+        probe::latest(self, cx).await
+    }
+
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let name = self.crate_name(cx)?;
         let file = Self::file_name(&name, cx);

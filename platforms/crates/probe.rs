@@ -14,3 +14,18 @@ pub(super) async fn probe(c: &Crates, cx: &Cx) -> Result<Probe> {
         IndexState::Absent => Probe::Missing(format!("{name} {version} is not in the index")),
     })
 }
+
+/// `tagship status`: the newest version in the index that is not yanked.
+pub(super) async fn latest(c: &Crates, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+    let name = c.crate_name(cx)?;
+    let Some(body) = c.index(cx).file(&name, true).await? else {
+        return Ok(None);
+    };
+    let lines = super::index::parse_lines(&body);
+    let live = lines.iter().filter(|l| !l.yanked).map(|l| l.vers.as_str());
+    Ok(crate::platform::newest(live).map(|version| crate::platform::Latest {
+        url: c.page(cx, &name).urls.into_iter().next(),
+        version,
+        published_at: None,
+    }))
+}

@@ -291,6 +291,20 @@ impl Platform for Docker {
         Ok(Checked::with(live, handover))
     }
 
+    /// `tagship status`: the highest semver tag of the repository (floating tags ignored;
+    /// `+` build metadata is spelled `_` in tags).
+    async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+        let tags = self.session(cx).tags().await?;
+        let tags: Vec<String> = tags.iter().map(|t| t.replace('_', "+")).collect();
+        Ok(crate::platform::newest(tags.iter().map(String::as_str)).map(|version| {
+            crate::platform::Latest {
+                version,
+                published_at: None,
+                url: self.handover().urls.into_iter().next(),
+            }
+        }))
+    }
+
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
         let s = self.session(cx);
         let mut out = Published {

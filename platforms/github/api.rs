@@ -27,6 +27,8 @@ pub struct GhRelease {
     pub prerelease: bool,
     #[serde(default)]
     pub html_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
     /// `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}`
     #[serde(default)]
     pub upload_url: Option<String>,
@@ -166,6 +168,17 @@ impl Api {
             404 => Ok(None),
             _ if resp.ok() => resp.json().map(Some),
             _ => Err(self.fail(&resp, &format!("looking up the release for {tag}"))),
+        }
+    }
+
+    /// `GET /releases/latest`: the newest full release (not draft, not prerelease), if any.
+    pub async fn latest_release(&self) -> Result<Option<GhRelease>> {
+        let url = self.repo_url("/releases/latest");
+        let resp = self.http.send(self.request(Request::get(&url)?)).await?;
+        match resp.status.as_u16() {
+            404 => Ok(None),
+            _ if resp.ok() => resp.json().map(Some),
+            _ => Err(self.fail(&resp, "looking up the latest release")),
         }
     }
 

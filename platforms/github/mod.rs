@@ -331,6 +331,10 @@ impl Platform for Github {
         probe::probe(self, cx, plan).await
     }
 
+    async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+        probe::latest(self, cx).await
+    }
+
     async fn check(&self, cx: &Cx, _packages: &[Artifact]) -> Result<Checked> {
         let api = self.api(cx);
         let s = self.survey(cx, &api).await?;

@@ -47,3 +47,17 @@ pub(super) async fn probe(g: &Github, cx: &Cx, plan: &Planned) -> Result<Probe> 
         assets,
     }))
 }
+
+/// `tagship status`: GitHub's latest release (newest full release), its tag as the version.
+pub(super) async fn latest(g: &Github, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+    let Some(r) = g.api(cx).latest_release().await? else {
+        return Ok(None);
+    };
+    Ok(
+        crate::platform::newest([r.tag_name.as_str()]).map(|version| crate::platform::Latest {
+            version,
+            published_at: r.published_at,
+            url: Some(r.html_url).filter(|u| !u.is_empty()),
+        }),
+    )
+}

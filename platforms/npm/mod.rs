@@ -435,6 +435,10 @@ impl Platform for Npm {
         probe::probe(self, cx, plan).await
     }
 
+    async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+        probe::latest(self, cx).await
+    }
+
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let api = self.api(cx);
         api.whoami().await?;

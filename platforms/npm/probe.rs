@@ -128,3 +128,26 @@ fn page(n: &Npm, name: &str, version: &str) -> Handover {
         format!("{base}{name}/{version}")
     }])
 }
+
+/// `tagship status`: the root package's `latest` dist-tag, as installers read it.
+pub(super) async fn latest(n: &Npm, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+    let name = match n.cfg.mode {
+        Mode::PackageJson => match package_json_name(n, cx) {
+            Some(name) => name,
+            None => return Ok(None),
+        },
+        _ => n.cfg.root_name(&n.project),
+    };
+    let Some(doc) = n.api(cx).packument(&name, true).await? else {
+        return Ok(None);
+    };
+    let tag = doc["dist-tags"]["latest"].as_str().unwrap_or_default();
+    Ok(crate::platform::newest([tag]).map(|version| {
+        let v = version.to_string();
+        crate::platform::Latest {
+            published_at: doc["time"][&v].as_str().map(String::from),
+            url: page(n, &name, &v).urls.into_iter().next(),
+            version,
+        }
+    }))
+}

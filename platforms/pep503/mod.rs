@@ -187,4 +187,8 @@ impl Platform for Pep503 {
     async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
         ops::delist(self, cx).await
     }
+
+    async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+        ops::latest(self, cx).await
+    }
 }

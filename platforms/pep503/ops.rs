@@ -151,3 +151,26 @@ pub async fn delist(p: &Pep503, cx: &Cx) -> Result<Withdrawn> {
         }
     }
 }
+
+/// `tagship status`: the newest version `packages.json` lists for the project.
+pub async fn latest(p: &Pep503, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+    let norm = wheel::normalize(&p.name);
+    let seen = match &p.cfg.dir {
+        Some(d) => seen_in_dir(&cx.release.root.join(d).join(p.sub()), &norm, &[])?,
+        None => {
+            let snap = Snapshot::open(&cx.exec, &p.spec(cx)?).await?;
+            seen_in_git(&snap, &p.prefix(), &norm, &[]).await?
+        }
+    };
+    let versions = seen.manifest.get(&norm).map(|v| v.keys().cloned().collect::<Vec<_>>());
+    let versions = versions.unwrap_or_default();
+    Ok(
+        crate::platform::newest(versions.iter().map(String::as_str)).map(|version| {
+            crate::platform::Latest {
+                version,
+                published_at: None,
+                url: Some(p.location(cx)),
+            }
+        }),
+    )
+}

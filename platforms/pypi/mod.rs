@@ -257,6 +257,10 @@ impl Platform for Pypi {
         probe::probe(self, cx, plan).await
     }
 
+    async fn latest(&self, cx: &Cx) -> Result<Option<platform::Latest>> {
+        probe::latest(self, cx).await
+    }
+
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let live = self.live(cx, &wanted(packages)?).await?;
         let meta = self.meta(cx)?;

@@ -41,3 +41,23 @@ pub fn wheel_candidates(meta: &WheelMeta, t: Target) -> Result<Vec<String>> {
         .map(|&l| platform_tags(t, l).map(|tags| meta.filename(&tags)))
         .collect()
 }
+
+/// `tagship status`: the newest version among the files the simple API lists for the project
+/// (the version is the second `-` field of every wheel and sdist name).
+pub(super) async fn latest(p: &Pypi, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
+    let listed =
+        super::api::list_simple(&cx.http, &p.cfg.simple_root(), &p.name).await?;
+    let versions: Vec<String> = listed
+        .iter()
+        .filter_map(|l| l.filename.split('-').nth(1).map(|v| v.trim_end_matches(".tar.gz").to_string()))
+        .collect();
+    Ok(
+        crate::platform::newest(versions.iter().map(String::as_str)).map(|version| {
+            crate::platform::Latest {
+                url: Some(p.project_url(&version.to_string())),
+                version,
+                published_at: None,
+            }
+        }),
+    )
+}

@@ -6,6 +6,7 @@ mod output;
 mod probe;
 mod rollback;
 pub mod select;
+mod status;
 
 use crate::cli::{CheckArgs, Cli, Command, ReleaseArgs, RunArgs};
 use crate::config::{self, Loaded};
@@ -41,6 +42,7 @@ pub fn main(cli: Cli) -> i32 {
         Command::Publish(a) => rt.block_on(publish(a, &out)),
         Command::Rollback(a) => rt.block_on(rollback::rollback(a, &out)),
         Command::Check(a) => check(a, &out),
+        Command::Status(a) => rt.block_on(status::status(a, &out)),
         Command::Schema { report } => {
             let schema = if report {
                 serde_json::to_value(Report::schema()).unwrap_or_default()
@@ -454,7 +456,7 @@ fn finish_report(
 }
 
 fn check(a: CheckArgs, out: &Out) -> i32 {
-    let l = match load(&a.config, a.profile.as_deref(), out) {
+    let l = match load(&a.scope.config, a.scope.profile.as_deref(), out) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -471,7 +473,7 @@ fn check(a: CheckArgs, out: &Out) -> i32 {
         Err(e) => out.message(&format!("note: {e}")),
     }
     problems.extend(select::build_tools(&l.pipeline, &l.root));
-    match select::select(&l.pipeline, &a.only, &a.skip) {
+    match select::select(&l.pipeline, &a.scope.only, &a.scope.skip) {
         Ok(chosen) => {
             let ids: Vec<String> = chosen.iter().map(|p| p.id().to_string()).collect();
             out.message(&select::capability_table(&chosen));

@@ -17,6 +17,7 @@ mod package;
 mod probe;
 mod publish;
 mod reuse;
+pub mod status;
 mod verdict;
 mod withdraw;
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 mod live;
 mod probe;
 pub use live::{compare, Asset, Checked, Digest, Handover, Listed, Live, Published, Wanted};
-pub use probe::{Planned, Probe};
+pub use probe::{newest, Latest, Planned, Probe};
 
 /// Everything about this release that every platform may read.
 #[derive(Debug, Clone)]
@@ -243,6 +243,11 @@ pub trait Platform: Send + Sync {
     /// default `Unknown` makes the release build and compare content as usual.
     async fn probe(&self, _cx: &Cx, _plan: &Planned) -> Result<Probe> {
         Ok(Probe::Unknown)
+    }
+    /// The newest version live on the platform, read-only (`tagship status`). Optional: the
+    /// default `None` means "cannot tell", and status judges by the probe alone.
+    async fn latest(&self, _cx: &Cx) -> Result<Option<Latest>> {
+        Ok(None)
     }
     /// Asks the platform what is live for this version, comparing content with `packages`
     /// (or the release's uploadables) through `live::compare`; also returns the hand-over of

@@ -27,3 +27,24 @@ pub enum Probe {
     /// Everything this platform would publish is live; what its dependents receive.
     Live(Handover),
 }
+
+/// The newest version a platform has live (`tagship status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    pub version: semver::Version,
+    /// When the platform says it was published (RFC 3339), where it says.
+    pub published_at: Option<String>,
+    /// Where a person sees it.
+    pub url: Option<String>,
+}
+
+/// The newest of `versions` (strings as the platform lists them; those that are not semver
+/// are ignored): the newest stable one, else the newest prerelease.
+pub fn newest<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option<semver::Version> {
+    let parsed: Vec<semver::Version> = versions
+        .into_iter()
+        .filter_map(|v| semver::Version::parse(v.trim_start_matches('v')).ok())
+        .collect();
+    let stable = parsed.iter().filter(|v| v.pre.is_empty()).max();
+    stable.or_else(|| parsed.iter().max()).cloned()
+}

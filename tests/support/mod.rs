@@ -4,3 +4,4 @@ pub mod cli;
 pub mod crates;
 pub mod github_double;
 pub mod registries;
+pub mod world;

@@ -207,6 +207,17 @@ fn route(s: &mut State, req: &Req, rest: &[&str], upload: bool) -> Reply {
             rel.map(|r| Reply::new(200, op, s.rel_json(r)))
                 .unwrap_or_else(|| not_found(op))
         }
+        ("GET", ["releases", "latest"], false) => {
+            // The most recent non-prerelease, non-draft release, by creation.
+            let op = "repos/get-latest-release";
+            let rel = s
+                .releases
+                .iter()
+                .filter(|r| !r.draft && !r.prerelease)
+                .max_by_key(|r| r.created);
+            rel.map(|r| Reply::new(200, op, s.rel_json(r)))
+                .unwrap_or_else(|| not_found(op))
+        }
         ("DELETE", ["releases", "assets", id], false) => delete_asset(s, id),
         ("GET", ["releases", id], false) => {
             let op = "repos/get-release";
