@@ -327,3 +327,56 @@ async fn server_partial_repair_prerelease_tag_and_missing_token() {
     assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
     assert!(e.hint().unwrap_or_default().contains("NPM_TOKEN"), "{e:?}");
 }
+
+/// `tagship rollback` on npm (issue 12): the version is deprecated and `latest` moves back to
+/// the previous version, on the real verdaccio; the dry run sends nothing; twice is a no-op.
+#[tokio::test]
+async fn server_rollback_deprecates_and_moves_latest_back() {
+    let v = verdaccio();
+    let tmp = tempfile::tempdir().unwrap();
+    let section = serde_json::json!({"scope": "@acme"});
+    let ledger = Ledger::default();
+    for version in ["1.0.0", "1.1.0"] {
+        let (npm, r) = setup(&v, tmp.path(), version, "", section.clone());
+        let cx = cx(r, false, Some(&v.token), &ledger);
+        let pkgs = npm.package(&cx).await.unwrap();
+        npm.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
+    }
+    let root = format!("{}@acme%2fdemo", v.url);
+    assert_eq!(get(&root).await.1["dist-tags"]["latest"], "1.1.0");
+    let (npm, r) = setup(&v, tmp.path(), "1.1.0", "-rb", section);
+
+    let dry = Ledger::default();
+    let e = npm
+        .withdraw(&cx(r.clone(), true, Some(&v.token), &dry))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, tagship::ErrorKind::Withheld, "{e:?}");
+    assert_eq!(dry.mutating_sent(), 0);
+    assert_eq!(get(&root).await.1["dist-tags"]["latest"], "1.1.0");
+
+    let real = Ledger::default();
+    let done = npm
+        .withdraw(&cx(r.clone(), false, Some(&v.token), &real))
+        .await
+        .unwrap();
+    let tagship::platform::Withdrawn::Done(what) = done else {
+        panic!("{done:?}")
+    };
+    assert!(what.contains("moved latest back to 1.0.0"), "{what}");
+    let (_, doc) = get(&root).await;
+    assert_eq!(doc["dist-tags"]["latest"], "1.0.0", "{doc}");
+    assert!(
+        doc["versions"]["1.1.0"]["deprecated"]
+            .as_str()
+            .is_some_and(|d| d.contains("withdrawn")),
+        "{doc}"
+    );
+    assert_eq!(real.mutating_sent(), 2, "one PUT of the document, one dist-tag");
+
+    let again = Ledger::default();
+    npm.withdraw(&cx(r, false, Some(&v.token), &again))
+        .await
+        .unwrap();
+    assert_eq!(again.mutating_sent(), 0, "nothing left to do");
+}

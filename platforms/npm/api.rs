@@ -141,6 +141,39 @@ impl Api {
         }
     }
 
+    /// `GET {registry}/{escapedName}?write=true` with the token: the full document, `_rev`
+    /// included, as `npm deprecate` reads it before writing it back. `None` on 404.
+    pub async fn full_packument(&self, name: &str) -> Result<Option<Value>> {
+        let url = format!("{}{}?write=true", self.base, escaped_name(name));
+        let resp = self.http.send(self.authed(Request::get(&url)?)).await?;
+        match resp.status.as_u16() {
+            404 => Ok(None),
+            200 => Ok(Some(resp.json()?)),
+            _ => Err(self.hint(resp.error(&format!("reading {name} for writing")))),
+        }
+    }
+
+    /// `PUT {registry}/{escapedName}` with a changed full document (deprecation).
+    pub async fn put_packument(&self, name: &str, doc: &Value) -> Result<()> {
+        let url = format!("{}{}", self.base, escaped_name(name));
+        let resp = self.http.send(self.authed(Request::put(&url)?.json(doc))).await?;
+        if !resp.ok() {
+            return Err(self.hint(resp.error(&format!("updating {name}"))));
+        }
+        Ok(())
+    }
+
+    /// `PUT {registry}/-/package/{escapedName}/dist-tags/{tag}` with `"{version}"`.
+    pub async fn set_dist_tag(&self, name: &str, tag: &str, version: &str) -> Result<()> {
+        let url = format!("{}-/package/{}/dist-tags/{tag}", self.base, escaped_name(name));
+        let req = Request::put(&url)?.json(&json!(version));
+        let resp = self.http.send(self.authed(req)).await?;
+        if !resp.ok() {
+            return Err(self.hint(resp.error(&format!("moving {name}@{tag} to {version}"))));
+        }
+        Ok(())
+    }
+
     /// `PUT {registry}/{escapedName}` with the publish document.
     pub async fn put(&self, name: &str, version: &str, doc: &Value) -> Result<Put> {
         let url = format!("{}{}", self.base, escaped_name(name));

@@ -19,6 +19,7 @@ pub mod manifest;
 mod probe;
 mod publish;
 pub mod refusals;
+mod rollback;
 pub mod rules;
 pub mod tarball;
 
@@ -385,6 +386,7 @@ impl Platform for Npm {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             verify_within: Some(Duration::from_secs(60)),
+            withdraw: crate::platform::Withdraw::Deprecate,
             ..Capabilities::default()
         }
     }
@@ -437,6 +439,10 @@ impl Platform for Npm {
 
     async fn latest(&self, cx: &Cx) -> Result<Option<crate::platform::Latest>> {
         probe::latest(self, cx).await
+    }
+
+    async fn withdraw(&self, cx: &Cx) -> Result<crate::platform::Withdrawn> {
+        rollback::deprecate(self, cx).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
