@@ -372,7 +372,11 @@ async fn server_rollback_deprecates_and_moves_latest_back() {
             .is_some_and(|d| d.contains("withdrawn")),
         "{doc}"
     );
-    assert_eq!(real.mutating_sent(), 2, "one PUT of the document, one dist-tag");
+    assert_eq!(
+        real.mutating_sent(),
+        2,
+        "one PUT of the document, one dist-tag"
+    );
 
     let again = Ledger::default();
     npm.withdraw(&cx(r, false, Some(&v.token), &again))
