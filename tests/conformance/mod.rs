@@ -55,6 +55,10 @@ pub trait Server {
     fn env(&self) -> Vec<(String, String)>;
     /// The variable holding the credential, which a refused-credential hint must name.
     fn credential(&self) -> &'static str;
+    /// Targets the platform needs built besides `TARGETS` (homebrew: darwin; winget: windows).
+    fn targets(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Writes what the platform needs besides the common project (crates: a crate).
     fn prepare(&self, _project: &Path) {}
     /// Makes the same version build to other bytes, beyond the binaries (crates: its source).
@@ -85,31 +89,51 @@ pub fn sha256(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-/// Writes a minimal ELF64 executable header for `{arch}` (amd64 / arm64) followed by the
-/// project's `variant.txt`: a real binary of the right format and arch to every check
-/// tagship makes, a few bytes big, built in milliseconds; a new variant gives other bytes.
+/// Writes a minimal executable header for `{os}` `{arch}` (amd64 / arm64): ELF64 on linux,
+/// a thin Mach-O on darwin, a PE32+ image on windows; then the project's `variant.txt`. A real
+/// binary of the right format and arch to every check tagship makes, a few bytes big, built in
+/// milliseconds; a new variant gives other bytes.
 const MKELF: &str = r#"import pathlib, struct, sys
-machine = {"amd64": 0x3E, "arm64": 0xB7}[sys.argv[1]]
-ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
-head = ident + struct.pack("<HHIQQQIHHHHHH", 2, machine, 1, 0x400000, 0, 0, 0, 64, 56, 0, 64, 0, 0)
-out = pathlib.Path(sys.argv[2])
+os_, arch, dest = sys.argv[1], sys.argv[2], sys.argv[3]
+if os_ == "darwin":
+    cpu = {"amd64": 0x01000007, "arm64": 0x0100000C}[arch]
+    head = struct.pack("<IiiIIII", 0xFEEDFACF, cpu, 0, 2, 0, 0, 0) + bytes(4)
+elif os_ == "windows":
+    machine = {"amd64": 0x8664, "arm64": 0xAA64}[arch]
+    head = b"MZ" + bytes(0x3A) + struct.pack("<I", 0x40)
+    head += b"PE\0\0" + struct.pack("<HHIIIHH", machine, 0, 0, 0, 0, 240, 0x22) + struct.pack("<H", 0x20B)
+else:
+    machine = {"amd64": 0x3E, "arm64": 0xB7}[arch]
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    head = ident + struct.pack("<HHIQQQIHHHHHH", 2, machine, 1, 0x400000, 0, 0, 0, 64, 56, 0, 64, 0, 0)
+out = pathlib.Path(dest)
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_bytes(head + pathlib.Path("variant.txt").read_bytes())
 out.chmod(0o755)
 "#;
 
-/// Two targets, so every platform publishes more than one file and "exactly that file" means
-/// something.
+/// The targets every fixture builds unless its `Server::targets` says otherwise. Two, so every
+/// platform publishes more than one file and "exactly that file" means something.
+pub const TARGETS: &[&str] = &["linux-amd64", "linux-arm64"];
+
+/// The scratch project's pipeline.yaml for `TARGETS`.
 pub fn pipeline(section: &str) -> String {
+    pipeline_for(section, TARGETS)
+}
+
+/// The scratch project's pipeline.yaml building `targets` (`os-arch`: linux, darwin, windows
+/// × amd64, arm64).
+pub fn pipeline_for(section: &str, targets: &[&str]) -> String {
+    let targets = targets.join(", ");
     format!(
         r#"project:
   name: {NAME}
   description: A demo tool
   license: MIT
 builds:
-  - command: [python3, mkelf.py, "{{arch}}", "build/{{target}}/{NAME}{{exe}}"]
+  - command: [python3, mkelf.py, "{{os}}", "{{arch}}", "build/{{target}}/{NAME}{{exe}}"]
     binary: "build/{{target}}/{NAME}{{exe}}"
-    targets: [linux-amd64, linux-arm64]
+    targets: [{targets}]
 archives:
   files: [README.md]
 platforms:
@@ -125,7 +149,13 @@ pub fn project(server: &dyn Server) -> Project {
 /// The scratch project publishing to every one of `servers` in one pipeline.
 pub fn project_for(servers: &[&dyn Server]) -> Project {
     let sections: String = servers.iter().map(|s| s.section()).collect();
-    let mut p = Project::new(&pipeline(&sections));
+    let mut targets: Vec<&str> = TARGETS.to_vec();
+    for t in servers.iter().flat_map(|s| s.targets()) {
+        if !targets.contains(t) {
+            targets.push(t);
+        }
+    }
+    let mut p = Project::new(&pipeline_for(&sections, &targets));
     p.write("mkelf.py", MKELF);
     p.write("variant.txt", "first build\n");
     for server in servers {
