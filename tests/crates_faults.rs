@@ -170,6 +170,28 @@ async fn server_waits_for_retry_after_on_429() {
     assert_eq!(s.log("PUT").await, [(Some(429), false), (Some(200), true)]);
 }
 
+/// crates.io's daily version limit is a 429 with no Retry-After: one PUT, no blind retry,
+/// and the report carries crates.io's own words with a "re-run in 24 hours" hint.
+#[tokio::test]
+async fn server_a_bare_429_on_upload_is_not_retried() {
+    let s = Servers::start();
+    let t = setup(&s);
+    let pkgs = t.crates.package(&t.cx).await.unwrap();
+    let detail = "You have published too many versions of this crate in the last 24 hours";
+    let fault = serde_json::json!({"status": 429, "bare": true,
+        "body": {"errors": [{"detail": detail}]}});
+    s.inject("PUT", NEW, serde_json::json!([fault])).await;
+    let e = t
+        .crates
+        .publish(&t.cx, &Live::Absent, &pkgs)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::RateLimited, "{e:?}");
+    assert!(e.to_string().contains(detail), "{e}");
+    assert!(format!("{e:?}").contains("24 hours"), "{e:?}");
+    assert_eq!(s.log("PUT").await, [(Some(429), false)]);
+}
+
 #[tokio::test]
 async fn server_a_500_on_upload_is_not_resent() {
     let s = Servers::start();

@@ -138,6 +138,31 @@ async fn gives_up_when_retry_after_is_too_long() {
     assert_eq!(s.lock().unwrap().seen.len(), 1);
 }
 
+/// A 429 naming no wait is a quota (crates.io's daily version limit, PyPI's new-project
+/// limit): a mutation refused so is returned at once; a read is still retried.
+#[tokio::test]
+async fn a_mutation_refused_by_a_bare_429_is_not_retried_but_a_read_is() {
+    for (method, sent) in [("PUT", 1), ("POST", 1), ("GET", 2)] {
+        let (url, s) = server(Script {
+            statuses: vec![429],
+            ..Default::default()
+        })
+        .await;
+        let (h, _) = http(false);
+        let u = format!("{url}/x");
+        let req = match method {
+            "PUT" => Request::put(&u),
+            "POST" => Request::post(&u),
+            _ => Request::get(&u),
+        };
+        let body = serde_json::json!({"errors": [{"detail": "too many versions"}]});
+        let r = h.send(req.unwrap().json(&body)).await.unwrap();
+        assert_eq!(s.lock().unwrap().seen.len(), sent, "{method}");
+        let want = if sent == 1 { 429 } else { 200 };
+        assert_eq!(r.status.as_u16(), want, "{method}");
+    }
+}
+
 #[tokio::test]
 async fn a_post_that_got_500_is_not_resent() {
     let (url, s) = server(Script {

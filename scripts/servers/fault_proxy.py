@@ -22,6 +22,7 @@ Control API on the same port (never forwarded, never logged):
         {"stall": 3} (read the request, answer nothing for 3 s, then reset without
         forwarding it: a server that hangs past the client's timeout), or an object
         {"status": 500, "headers": {...}, "body": "...", "delay": 0.5}
+        ("bare": true: a 429 without the automatic Retry-After)
         (delay only: {"delay": 2} then forward). match keys are optional:
         method, path_prefix, path_regex. A list of rules may be posted too.
   GET  /__proxy/faults   rules that still have answers left
@@ -202,7 +203,8 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("delay"):
                 time.sleep(float(fault["delay"]))
             headers = dict(fault.get("headers") or {})
-            if status == 429 and not any(k.lower() == "retry-after" for k in headers):
+            bare = bool(fault.get("bare"))
+            if status == 429 and not bare and not any(k.lower() == "retry-after" for k in headers):
                 headers["Retry-After"] = "1"
             fbody = fault.get("body", {"error": "injected fault", "status": status})
             self.state.record(method=self.command, path=path, status=status, forwarded=False,

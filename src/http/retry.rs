@@ -1,6 +1,12 @@
 //! Retry decisions. Retryable: connect errors, resets and timeouts (idempotent requests
 //! only), 5xx and 429. `Retry-After` (seconds or HTTP date) and GitHub's `x-ratelimit-reset`
-//! are honoured up to `max_wait`. A non-idempotent request is retried only when the server
+//! are honoured up to `max_wait`.
+//!
+//! A 429 that names no wait (no `Retry-After`, no `x-ratelimit-*`, no secondary-limit
+//! message) is a quota, not a busy server: crates.io's "too many versions of this crate in
+//! the last 24 hours", PyPI's "too many new projects created". A **mutation** refused that way
+//! is returned at once, never retried blindly (a retry spends the quota again and can extend
+//! the penalty); the adapter reports the server's message. A read is still retried. A non-idempotent request is retried only when the server
 //! provably did not act on it (connect error, 429, 503, a rate limit); any other transport
 //! failure after sending is an unknown outcome, reported as such so the engine re-checks live
 //! state first.
@@ -69,6 +75,9 @@ impl RetryPolicy {
                 let retryable = s == 429 || (500..=599).contains(&s) || limited;
                 if !retryable {
                     return Decision::Done;
+                }
+                if s == 429 && !limited && req.is_mutating() {
+                    return Decision::GiveUp(resp.clone());
                 }
                 // A non-idempotent request that got a 500/502/504 may have been acted on.
                 let safe = req.is_idempotent() || s == 429 || s == 503 || limited;
