@@ -134,7 +134,13 @@ async fn gives_up_when_retry_after_is_too_long() {
         .await
         .unwrap();
     assert_eq!(r.status.as_u16(), 429);
-    assert_eq!(r.error("probing").kind, ErrorKind::RateLimited);
+    let e = r.error("probing");
+    assert_eq!(e.kind, ErrorKind::RateLimited);
+    let hint = e.hint().unwrap_or_default();
+    assert!(
+        hint.contains("wait 3600 s") && hint.contains("re-run"),
+        "{hint}"
+    );
     assert_eq!(s.lock().unwrap().seen.len(), 1);
 }
 

@@ -199,9 +199,37 @@ impl Response {
         }
         match kind {
             ErrorKind::Server => e.with_hint("the server kept failing after retries; re-run later: tagship only publishes what is missing"),
-            ErrorKind::RateLimited => e.with_hint("rate limited; re-run after the limit resets: tagship only publishes what is missing"),
+            ErrorKind::RateLimited => e.with_hint(self.rate_limit_hint()),
             _ => e,
         }
+    }
+}
+
+impl Response {
+    /// What a rate-limited answer asks for: the wait it named (longer than tagship waits,
+    /// or tagship would have waited), or none (a quota: a write is not retried blindly).
+    fn rate_limit_hint(&self) -> String {
+        let tail = "tagship only publishes what is missing, so a re-run finishes the release";
+        match self.header("retry-after") {
+            Some(wait) => format!(
+                "the server asks to wait {} (Retry-After); tagship waits at most \
+                 TAGSHIP_HTTP_MAX_WAIT_SECS (120 s by default) over TAGSHIP_HTTP_ATTEMPTS tries; \
+                 re-run after that: {tail}",
+                wait_words(wait)
+            ),
+            None => format!(
+                "the server named no time to retry, which usually means a quota \
+                 (tagship does not retry a write blindly); re-run after the limit resets: {tail}"
+            ),
+        }
+    }
+}
+
+/// `Retry-After` as words: "3600 s" or the HTTP date as given.
+fn wait_words(v: &str) -> String {
+    match v.trim().parse::<u64>() {
+        Ok(secs) => format!("{secs} s"),
+        Err(_) => format!("until {}", v.trim()),
     }
 }
 
