@@ -10,6 +10,7 @@ use super::meta::{new_crate, NewCrate};
 use super::spdx;
 use super::CrateContents;
 use crate::error::{Error, Result};
+use crate::kit::rules::{self, Violation};
 
 /// crates.io's default `publish_limits.upload_size` (10 MiB; answered with 413).
 pub const MAX_UPLOAD: u64 = 10 * 1024 * 1024;
@@ -22,21 +23,9 @@ pub const MAX_KEYWORDS: usize = 5;
 pub const MAX_KEYWORD_LEN: usize = 20;
 pub const MAX_CATEGORIES: usize = 5;
 
-/// One broken rule: which manifest field, which rule, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// e.g. `package.description`, `dependencies.serde`.
-    pub field: String,
-    pub rule: String,
-    pub hint: String,
-}
-
+/// A violation of the packaged Cargo.toml; `refusal` names the file.
 fn v(field: impl Into<String>, rule: impl Into<String>, hint: impl Into<String>) -> Violation {
-    Violation {
-        field: field.into(),
-        rule: rule.into(),
-        hint: hint.into(),
-    }
+    Violation::new("", field, rule, hint)
 }
 
 /// The adapter's call at the end of `package`: checks the packaged crate when the config's
@@ -46,25 +35,21 @@ pub fn check_crate(cfg: &CratesConfig, c: &CrateContents, size: u64) -> Result<(
         return Ok(());
     }
     let meta = new_crate(c, &cfg.index_url())?;
-    let found = violations(&meta, size);
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(refusal(cfg.manifest_name(), &found))
+    refuse(cfg.manifest_name(), &violations(&meta, size))
 }
 
-/// One error naming the file, each field and rule, with every hint.
-pub fn refusal(file: &str, found: &[Violation]) -> Error {
-    let lines: Vec<String> = found
+/// `Ok` when nothing was found; else one error naming the file, each field and rule, with
+/// every hint.
+pub fn refuse(file: &str, found: &[Violation]) -> Result<()> {
+    let named: Vec<Violation> = found
         .iter()
-        .map(|x| format!("{file}: `{}`: {}", x.field, x.rule))
+        .map(|x| Violation {
+            file: file.into(),
+            ..x.clone()
+        })
         .collect();
-    let hints: Vec<&str> = found.iter().map(|x| x.hint.as_str()).collect();
-    Error::input(format!(
-        "crates.io would refuse this crate (checked on the packaged Cargo.toml):\n  {}",
-        lines.join("\n  ")
-    ))
-    .with_hint(hints.join("; "))
+    let heading = "crates.io would refuse this crate (checked on the packaged Cargo.toml)";
+    rules::refuse(&named, heading, Error::input)
 }
 
 /// Every crates.io rule `m` (and a `.crate` of `size` bytes) breaks.

@@ -153,7 +153,7 @@ fn too_large_and_message_shape() {
     let found = violations(&good(), MAX_UPLOAD + 1);
     assert_eq!(found.len(), 1);
     assert!(found[0].rule.contains("10 MiB"), "{found:?}");
-    let e = refusal("rust/Cargo.toml", &found);
+    let e = refuse("rust/Cargo.toml", &found).unwrap_err();
     assert_eq!(e.kind, crate::error::ErrorKind::Input);
     assert!(
         e.message()

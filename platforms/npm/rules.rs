@@ -10,40 +10,16 @@
 
 use super::config::{Mode, NpmConfig};
 use crate::error::{Error, Result};
+use crate::kit::rules::{self, Violation};
 use crate::plan::Project;
 
-/// One broken rule: the file and field it comes from, the rule, and the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub file: String,
-    pub field: String,
-    pub rule: String,
-    pub hint: String,
-}
-
 fn v(file: &str, field: &str, rule: String, hint: String) -> Violation {
-    Violation {
-        file: file.into(),
-        field: field.into(),
-        rule,
-        hint,
-    }
+    Violation::new(file, field, rule, hint)
 }
 
 /// Every violation in one config error (exit 2).
 pub fn refuse(found: Vec<Violation>) -> Result<()> {
-    if found.is_empty() {
-        return Ok(());
-    }
-    let lines: Vec<String> = found
-        .iter()
-        .map(|x| format!("{}: `{}`: {}", x.file, x.field, x.rule))
-        .collect();
-    let hints: Vec<&str> = found.iter().map(|x| x.hint.as_str()).collect();
-    Err(
-        Error::config(format!("npm would refuse the publish:\n  {}", lines.join("\n  ")))
-            .with_hint(hints.join("; ")),
-    )
+    rules::refuse(&found, "npm would refuse the publish", Error::config)
 }
 
 /// True for registry.npmjs.org (the registry whose spam detection refuses unscoped names).

@@ -7,30 +7,15 @@
 
 use super::config::{PypiConfig, Readme};
 use crate::error::{Error, Result};
+use crate::kit::rules::{self, Violation};
 use crate::plan::Artifact;
 use crate::platforms::wheel::WheelMeta;
 
 /// warehouse `_LENGTH_LIMITS["summary"]`.
 pub const MAX_SUMMARY: usize = 512;
 
-/// One broken rule: the file and field it comes from, the rule, and the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// `pipeline.yaml`, or the README / wheel file.
-    pub file: String,
-    /// e.g. `project.description` (sent as the form's `summary`).
-    pub field: String,
-    pub rule: String,
-    pub hint: String,
-}
-
 fn v(file: &str, field: &str, rule: String, hint: &str) -> Violation {
-    Violation {
-        file: file.into(),
-        field: field.into(),
-        rule,
-        hint: hint.into(),
-    }
+    Violation::new(file, field, rule, hint)
 }
 
 /// The adapter's call at the end of `package`: every violation in one input error (exit 2).
@@ -41,19 +26,7 @@ pub fn check(
     wheels: &[Artifact],
 ) -> Result<()> {
     let found = violations(cfg, meta, readme, wheels);
-    if found.is_empty() {
-        return Ok(());
-    }
-    let lines: Vec<String> = found
-        .iter()
-        .map(|x| format!("{}: `{}`: {}", x.file, x.field, x.rule))
-        .collect();
-    let hints: Vec<&str> = found.iter().map(|x| x.hint.as_str()).collect();
-    Err(Error::input(format!(
-        "the index would refuse the upload form:\n  {}",
-        lines.join("\n  ")
-    ))
-    .with_hint(hints.join("; ")))
+    rules::refuse(&found, "the index would refuse the upload form", Error::input)
 }
 
 /// Every form rule the upload of `wheels` with `meta` (and `readme`) breaks.
