@@ -139,7 +139,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The version to look for (default: the newest any platform has live).
+    /// The version to look for (default: the newest git tag here, else the newest any
+    /// platform has live).
     pub version: Option<String>,
     #[command(flatten)]
     pub scope: Scope,

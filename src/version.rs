@@ -128,6 +128,25 @@ pub fn parse_tag(tag: &str, prefix: &str) -> Result<semver::Version> {
         .map_err(|e| bad(format!("`{rest}` is not a valid semver version ({e})")))
 }
 
+/// The highest semver tag in the checkout at `root` (tags that do not parse under `prefix`
+/// are ignored), with the tag as written: `tagship status`'s default version.
+pub fn newest_tag(root: &Path, prefix: &str) -> Option<(String, semver::Version)> {
+    let out = std::process::Command::new("git")
+        .args(["tag", "--list"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|t| t.starts_with(prefix))
+        .filter_map(|t| Some((t.to_string(), parse_tag(t, prefix).ok()?)))
+        .max_by(|a, b| a.1.cmp(&b.1))
+}
+
 /// The commit HEAD points at, if this is a git checkout.
 pub fn head_commit(root: &Path) -> Option<String> {
     let out = std::process::Command::new("git")

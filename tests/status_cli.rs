@@ -1,6 +1,7 @@
 //! `tagship status` (issue 12, acceptance 1) through the real binary against the GitHub double,
 //! a real pypiserver, a PEP 503 index in a bare git repository and exec: an in-sync release
-//! (exit 0), a release missing from some platforms (drift flagged, exit 1), and one platform
+//! (exit 0), a release missing from some platforms (drift flagged, exit 1), the newest local
+//! tag as the default version (absent everywhere, exit 1), and one platform
 //! down (its row says unreachable, the others are right, no crash). Status never writes: the
 //! double counts 0 mutating requests and the index gets no commit.
 
@@ -65,6 +66,19 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     // Asking about the old version: everyone has it.
     let s = status(p, &["v1.0.0"], 0);
     assert_eq!(s["version"], "1.0.0");
+
+    // With no VERSION, a local tag newer than anything live is the version asked about.
+    let dir = p.path();
+    git(dir, &["init", "--quiet"]);
+    git(dir, &["add", "-A"]);
+    let who = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+    git(dir, &[&who[..], &["commit", "--quiet", "-m", "x"]].concat());
+    git(dir, &["tag", "v1.2.0"]);
+    git(dir, &["tag", "not-a-version"]);
+    let s = status(p, &[], 1);
+    assert_eq!(s["version"], "1.2.0", "{s:#}");
+    assert_eq!(row(&s, "github")["presence"], "absent", "{s:#}");
+    assert_eq!(row(&s, "github")["newest"], "1.1.0", "{s:#}");
 
     // pypi down: its own row, the others still right, no crash.
     drop(w.pypi.take());

@@ -57,7 +57,11 @@ pub async fn status(a: StatusArgs, out: &Out) -> i32 {
         .iter()
         .filter_map(|r| r.as_ref().ok()?.as_ref().map(|l| l.version.clone()))
         .max();
-    let version = asked.as_ref().map(|r| r.version.clone()).or(newest);
+    // VERSION defaults to the newest tag here, else the newest version any platform has.
+    let tagged = crate::version::newest_tag(&l.root, &l.pipeline.version.tag_prefix);
+    let version = (asked.as_ref().map(|r| r.version.clone()))
+        .or(tagged.map(|(_, v)| v))
+        .or(newest);
     let probes = match &version {
         Some(v) => {
             release.version = v.clone();
