@@ -16,6 +16,7 @@ pub mod git;
 pub mod guard;
 pub mod http;
 pub mod kit;
+pub mod oidc;
 pub mod plan;
 pub mod platform;
 pub mod progress;

@@ -5,10 +5,14 @@
 //! the adapter's error with the server's words and its own hint; the README is sent as the
 //! long description.
 
+#[path = "oidc_support/mod.rs"]
+mod oidc_support;
 #[path = "pypi_support/mod.rs"]
 mod pypi_support;
 #[path = "pypi_support/warehouse.rs"]
 mod warehouse;
+#[path = "pypi_support/warehouse_oidc.rs"]
+mod warehouse_oidc;
 
 use pypi_support::{cx, release};
 use sha2::{Digest, Sha256};

@@ -2,10 +2,14 @@
 //! the warehouse double (`pypi_support/warehouse.rs`): check, upload, conflicts, a stale
 //! listing, auth and redirect errors.
 
+#[path = "oidc_support/mod.rs"]
+mod oidc_support;
 #[path = "pypi_support/mod.rs"]
 mod pypi_support;
 #[path = "pypi_support/warehouse.rs"]
 mod warehouse;
+#[path = "pypi_support/warehouse_oidc.rs"]
+mod warehouse_oidc;
 
 use tagship::platform::Live;
 use tagship::ErrorKind;

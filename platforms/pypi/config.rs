@@ -45,6 +45,11 @@ pub struct PypiConfig {
     #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
+    /// `token` (the token in `token_env`), `oidc` (trusted publishing: the CI's ID token
+    /// exchanged at `{index_url}_/oidc/mint-token`) or `auto` (the default: OIDC when the
+    /// job has `id-token: write` and `token_env` is not set).
+    #[serde(default)]
+    pub auth: crate::oidc::AuthMode,
     /// Upload user name: `__token__` for API tokens.
     #[serde(default = "default_username")]
     pub username: String,

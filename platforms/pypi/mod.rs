@@ -10,6 +10,7 @@
 pub mod api;
 pub mod config;
 pub mod probe;
+pub mod oidc;
 pub mod rules;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -36,6 +37,8 @@ pub const FACTORY: Factory = Factory {
 pub struct Pypi {
     cfg: PypiConfig,
     name: String,
+    /// The trusted-publishing token, when `auth` resolves to OIDC.
+    minted: crate::oidc::Minter,
 }
 
 impl Pypi {
@@ -49,7 +52,11 @@ impl Pypi {
             url::Url::parse(u)
                 .map_err(|e| Error::config(format!("platforms.pypi.{k}: `{u}`: {e}")))?;
         }
-        Ok(Pypi { cfg, name })
+        Ok(Pypi {
+            cfg,
+            name,
+            minted: Default::default(),
+        })
     }
 
     fn meta(&self, cx: &Cx) -> Result<WheelMeta> {
@@ -94,9 +101,18 @@ impl Pypi {
         Ok(compare(&wanted, &seen))
     }
 
-    fn auth(&self, cx: &Cx) -> Option<Auth> {
-        cx.secret(&self.cfg.token_env)
-            .map(|s| Auth::Basic(self.cfg.username.clone(), s.clone()))
+    /// The upload's credentials: the configured token, or a token minted from the CI's ID
+    /// token (trusted publishing), minted again when it nears expiry.
+    async fn auth(&self, cx: &Cx) -> Result<Option<Auth>> {
+        if self.cfg.auth.uses_oidc(&self.cfg.token_env) {
+            let token = (self.minted)
+                .get(|| oidc::mint(cx, &self.cfg.index_url))
+                .await?;
+            return Ok(Some(Auth::Basic("__token__".into(), token)));
+        }
+        Ok(cx
+            .secret(&self.cfg.token_env)
+            .map(|s| Auth::Basic(self.cfg.username.clone(), s.clone())))
     }
 
     /// Wheels in dist/, then warehouse's form rules (`rules.rs`) on exactly what the upload
@@ -139,7 +155,7 @@ impl Pypi {
         let readme = self.cfg.readme(&cx.release.root)?;
         let u = Upload {
             repository_url: &self.cfg.repository_url,
-            auth: self.auth(cx),
+            auth: self.auth(cx).await?,
             path: cx.release.path(a),
             filename: &a.name,
             sha256: &a.sha256,
@@ -239,7 +255,7 @@ impl Platform for Pypi {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        vec![Requirement::credential(&self.cfg.token_env)]
+        self.cfg.auth.requirements(&self.cfg.token_env)
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {

@@ -91,6 +91,13 @@ pub fn preflight(platforms: Vec<Arc<dyn Platform>>, dry_run: bool) -> (Vec<Selec
                     }
                 }
                 Requirement::Tool { program } => crate::exec::resolve_program(&program, None).err(),
+                Requirement::Oidc => match crate::oidc::preflight(p.id()) {
+                    Ok(s) => {
+                        secrets.insert(crate::oidc::TOKEN_VAR.to_string(), s);
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
             };
             if let Some(e) = err {
                 if dry_run {

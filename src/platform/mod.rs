@@ -96,6 +96,9 @@ pub enum Requirement {
     Credential { var: String, optional: bool },
     /// A program that must be on PATH.
     Tool { program: String },
+    /// Trusted publishing: the CI's ID-token variables (`crate::oidc`); the request token
+    /// becomes the secret `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+    Oidc,
 }
 
 impl Requirement {

@@ -35,6 +35,8 @@ pub struct State {
     pub refuse: Option<(u16, String)>,
     /// `description` and `description_content_type` of the last accepted upload.
     pub readme: Option<(String, String)>,
+    /// Trusted publishing: `None` = the index has none (404 on `/_/oidc/audience`).
+    pub oidc: Option<crate::warehouse_oidc::Oidc>,
 }
 
 /// A warehouse error body: pyramid's plain-text rendering of an HTTP exception.
@@ -129,7 +131,9 @@ fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
     );
-    if h.get("authorization").and_then(|v| v.to_str().ok()) != Some(want.as_str()) {
+    let sent = h.get("authorization").and_then(|v| v.to_str().ok());
+    let minted = crate::warehouse_oidc::accepts(st, sent);
+    if sent != Some(want.as_str()) && !minted {
         return pyramid(403, "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.");
     }
     if let Some(r) = st.lock().unwrap().refuse.clone() {
@@ -230,6 +234,14 @@ pub async fn start() -> (Shared, String) {
                     (c, b, None)
                 }
                 ("POST", "/legacy") => (301, String::new(), Some("/legacy/")),
+                ("GET", "/_/oidc/audience") => {
+                    let (c, b) = crate::warehouse_oidc::audience(&st);
+                    (c, b, None)
+                }
+                ("POST", "/_/oidc/mint-token") => {
+                    let (c, b) = crate::warehouse_oidc::mint(&st, &b);
+                    (c, b, None)
+                }
                 _ => (599, "unexpected".into(), None),
             };
             st.lock().unwrap().log.push(format!("{m} {path} {code}"));
@@ -254,6 +266,19 @@ pub async fn setup(
     token: Option<&str>,
     marker: &[u8],
 ) -> (Cx, tagship::guard::Ledger, Box<dyn Platform>, Vec<Artifact>) {
+    let secrets: Vec<(&str, &str)> = token.map(|t| ("PYPI_TOKEN", t)).into_iter().collect();
+    let cfg = json!({"repository_url": format!("{url}{upload_path}"), "index_url": url, "verify_timeout_secs": 2});
+    setup_with(root, cfg, &secrets, false, marker).await
+}
+
+/// [`setup`] with the platform section, the secrets and the dry-run switch given.
+pub async fn setup_with(
+    root: &std::path::Path,
+    cfg: serde_json::Value,
+    secrets: &[(&str, &str)],
+    dry_run: bool,
+    marker: &[u8],
+) -> (Cx, tagship::guard::Ledger, Box<dyn Platform>, Vec<Artifact>) {
     let win = root.join("w").join("whdemo.exe");
     let mac = root.join("m").join("whdemo");
     for p in [&win, &mac] {
@@ -268,9 +293,7 @@ pub async fn setup(
         "0.9.0-beta.1",
         &[("windows-amd64", &win), ("darwin-arm64", &mac)],
     );
-    let secrets: Vec<(&str, &str)> = token.map(|t| ("PYPI_TOKEN", t)).into_iter().collect();
-    let (cx, ledger) = cx("pypi", r, false, &secrets);
-    let cfg = json!({"repository_url": format!("{url}{upload_path}"), "index_url": url, "verify_timeout_secs": 2});
+    let (cx, ledger) = cx("pypi", r, dry_run, secrets);
     let p = (tagship::platforms::pypi::FACTORY.build)(&cfg, &cx.release.project).unwrap();
     let pkgs = p.package(&cx).await.unwrap();
     (cx, ledger, p, pkgs)

@@ -48,6 +48,7 @@ pub fn credential_vars(dir: &Path, args: &[&str], env: &[(String, String)]) -> V
         .flat_map(|p| p.requirements())
         .filter_map(|r| match r {
             Requirement::Credential { var, .. } => Some(var),
+            Requirement::Oidc => Some(tagship::oidc::TOKEN_VAR.to_string()),
             _ => None,
         })
         .collect();
