@@ -28,6 +28,15 @@ pub enum Reply {
     Duplicate(String),
 }
 
+/// The details of a crates.io-style error body, joined, or the body itself.
+pub fn detail_of(text: &str) -> String {
+    let body: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    match error_details(&body) {
+        d if d.is_empty() => crate::redact::excerpt(text.trim(), 300),
+        d => d.join("; "),
+    }
+}
+
 /// The `detail`s of a crates.io-style `{"errors":[{"detail":…}]}` body.
 fn error_details(body: &serde_json::Value) -> Vec<String> {
     body.get("errors")

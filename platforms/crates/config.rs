@@ -34,6 +34,11 @@ pub struct CratesConfig {
     #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
+    /// `token` (the token in `token_env`), `oidc` (trusted publishing: the CI's ID token
+    /// exchanged at `{api}/api/v1/trusted_publishing/tokens`, revoked when done) or `auto`
+    /// (the default: OIDC when the job has `id-token: write` and `token_env` is not set).
+    #[serde(default)]
+    pub auth: crate::oidc::AuthMode,
     /// Path to Cargo.toml, relative to pipeline.yaml (default `Cargo.toml`).
     #[serde(default)]
     pub manifest: Option<String>,

@@ -24,6 +24,7 @@ mod config;
 mod contents;
 mod index;
 mod meta;
+mod oidc;
 mod probe;
 pub mod rules;
 mod spdx;
@@ -67,11 +68,16 @@ const VERIFY_WINDOW: Duration = Duration::from_secs(60);
 
 pub struct Crates {
     cfg: CratesConfig,
+    /// The trusted-publishing token, when `auth` resolves to OIDC.
+    minted: crate::oidc::Minter,
 }
 
 impl Crates {
     pub fn new(cfg: CratesConfig) -> Crates {
-        Crates { cfg }
+        Crates {
+            cfg,
+            minted: Default::default(),
+        }
     }
 
     fn manifest_path(&self, cx: &Cx) -> PathBuf {
@@ -210,12 +216,25 @@ impl Crates {
             Some(a) => a.trim_end_matches('/').to_string(),
             None => self.index(cx).api_root().await?,
         };
+        let token = if self.cfg.auth.uses_oidc(&self.cfg.token_env) {
+            Some(self.minted.get(|| oidc::mint(cx, &root)).await?)
+        } else {
+            cx.secret(&self.cfg.token_env).cloned()
+        };
         Ok(api::Api {
             http: cx.http.clone(),
             root,
-            token: cx.secret(&self.cfg.token_env).cloned(),
+            token,
             token_env: self.cfg.token_env.clone(),
         })
+    }
+
+    /// Revokes the trusted-publishing token, if one was minted; a failure is a warning (the
+    /// token expires in 30 minutes anyway).
+    async fn revoke(&self, cx: &Cx, root: &str) -> Option<String> {
+        let m = self.minted.take().await?;
+        let e = oidc::revoke(cx, root, &m.token).await.err()?;
+        Some(format!("{e} (it expires by itself within 30 minutes)"))
     }
 
     /// What the index says about this release, compared with our `.crate` (pub for tests).
@@ -277,10 +296,9 @@ impl Platform for Crates {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        vec![
-            Requirement::credential(&self.cfg.token_env),
-            Requirement::tool("cargo"),
-        ]
+        let mut r = self.cfg.auth.requirements(&self.cfg.token_env);
+        r.push(Requirement::tool("cargo"));
+        r
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
@@ -377,13 +395,15 @@ impl Platform for Crates {
             serde_json::to_vec(&meta).map_err(|e| Error::new(ErrorKind::Other, e.to_string()))?;
         let file = Self::file_name(&name, cx);
         let api = self.api(cx).await?;
-        match api
+        let reply = api
             .publish(frame(&json, &bytes), &format!("uploading {file}"))
-            .await?
-        {
+            .await;
+        let revoked = self.revoke(cx, &api.root).await;
+        match reply? {
             Reply::Accepted { warnings } => {
                 let mut p = self.published(cx, &name, Some(file));
                 p.warnings = warnings;
+                p.warnings.extend(revoked);
                 Ok(p)
             }
             // Someone (or an earlier run whose reply was lost) got there first: the index
@@ -405,7 +425,10 @@ impl Platform for Crates {
     async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
         let name = self.crate_name(cx)?;
         let version = cx.release.version.to_string();
-        self.api(cx).await?.yank(&name, &version).await?;
+        let api = self.api(cx).await?;
+        let yanked = api.yank(&name, &version).await;
+        let _ = self.revoke(cx, &api.root).await;
+        yanked?;
         Ok(Withdrawn::Done(format!("yanked {name} {version}")))
     }
 }
