@@ -63,6 +63,18 @@ impl Api {
         }
     }
 
+    /// The same client publishing with `token` (a package's trusted-publishing token).
+    pub fn with_token(&self, token: Secret) -> Api {
+        Api {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token: Some(token),
+            token_env: self.token_env.clone(),
+            otp: None,
+            otp_env: self.otp_env.clone(),
+        }
+    }
+
     fn authed(&self, mut r: Request) -> Request {
         if let Some(t) = &self.token {
             r = r.auth(Auth::Bearer(t.clone()));

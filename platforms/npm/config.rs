@@ -28,6 +28,11 @@ pub struct NpmConfig {
     #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_token_env")]
     pub token_env: String,
+    /// `token` (the token in `token_env`), `oidc` (trusted publishing: the CI's ID token
+    /// exchanged per package at `-/npm/v1/oidc/token/exchange/package/…`) or `auto` (the
+    /// default: OIDC when the job has `id-token: write` and `token_env` is not set).
+    #[serde(default)]
+    pub auth: crate::oidc::AuthMode,
     /// Environment variable holding a one-time password (2FA), sent as `npm-otp`. Optional.
     #[schemars(extend("format" = "env-var-name"))]
     #[serde(default = "default_otp_env")]

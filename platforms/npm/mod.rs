@@ -16,6 +16,7 @@ pub mod elf;
 pub mod files;
 mod glob;
 pub mod manifest;
+mod oidc;
 mod probe;
 mod publish;
 pub mod refusals;
@@ -392,10 +393,9 @@ impl Platform for Npm {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        vec![
-            Requirement::credential(&self.cfg.token_env),
-            Requirement::optional_credential(&self.cfg.otp_env),
-        ]
+        let mut r = self.cfg.auth.requirements(&self.cfg.token_env);
+        r.push(Requirement::optional_credential(&self.cfg.otp_env));
+        r
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {

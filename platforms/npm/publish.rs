@@ -93,6 +93,15 @@ impl Npm {
     }
 
     async fn put_one(&self, cx: &Cx, api: &Api, l: &Loaded) -> Result<Sent> {
+        // Trusted publishing: a token for this package alone, minted right before its PUT.
+        let exchanged;
+        let api = if self.cfg.auth.uses_oidc(&self.cfg.token_env) {
+            let base = self.cfg.registry_base();
+            exchanged = api.with_token(super::oidc::exchange(cx, &base, &l.name).await?);
+            &exchanged
+        } else {
+            api
+        };
         let access = self
             .access(api, &l.name, l.manifest["publishConfig"]["access"].as_str())
             .await?;
