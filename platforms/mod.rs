@@ -23,6 +23,7 @@ registry! {
     crates,
     docker,
     exec,
+    homebrew,
 }
 
 /// Looks a factory up by id.

@@ -27,8 +27,10 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod history;
 mod remote;
 mod support;
+pub use history::PathChange;
 pub use support::{blob_id, file_blob_id, ssh_command, Scratch};
 use support::{check_path, token_header, unreachable, write_private};
 

@@ -1,0 +1,289 @@
+//! The adapter's operations against the tap, through the git kit: check reads the formula at
+//! the branch tip; publish commits the packaged formula (fetch → edit → commit → push, the
+//! edit re-judged on a fresh tip if the branch moved); latest reads its version; restore
+//! (rollback) commits the formula as it was before this version.
+
+use super::formula::{self, Download, Seen};
+use super::{formula_file, Homebrew};
+use crate::error::{Error, ErrorKind, Result};
+use crate::git::{self, Change, Content, Edit, Edits, Snapshot};
+use crate::plan::Artifact;
+use crate::platform::{compare, Checked, Cx, Digest, Handover, Latest, Listed, Live, Published};
+use crate::platform::{Wanted, Withdrawn};
+use async_trait::async_trait;
+
+/// How many commits back a rollback looks for the formula as it was before this version.
+pub const HISTORY_DEPTH: u32 = 200;
+
+/// The formula at the snapshot's tip, read; `None` when the tap has no such file.
+async fn read_formula(snap: &Snapshot, path: &str) -> Result<Option<Seen>> {
+    Ok(read_text(snap, path).await?.map(|t| formula::read(&t)))
+}
+
+async fn read_text(snap: &Snapshot, path: &str) -> Result<Option<String>> {
+    let ids = snap.entries(&[path.to_string()]).await?;
+    let Some(oid) = ids.get(path) else {
+        return Ok(None);
+    };
+    let mut texts = snap.read(std::slice::from_ref(oid)).await?;
+    Ok(texts.remove(oid))
+}
+
+fn version_of(seen: &Seen) -> Option<semver::Version> {
+    let v = seen.version.as_deref()?;
+    semver::Version::parse(v.trim_start_matches('v')).ok()
+}
+
+/// Present: this version with our sha256s. Conflict: this version with other downloads, or
+/// a newer version (never moved back but by `rollback`). Absent: no formula, an older
+/// version, or one whose version cannot be read.
+pub fn judge(path: &str, version: &semver::Version, ours: &[Download], seen: Option<&Seen>) -> Live {
+    let wanted: Vec<Wanted> = ours
+        .iter()
+        .map(|d| Wanted::new(&d.url, vec![Digest::Sha256(d.sha256.clone())]))
+        .collect();
+    let Some(seen) = seen else {
+        return Live::Absent;
+    };
+    match version_of(seen) {
+        Some(v) if v == *version => {}
+        Some(v) if v > *version => {
+            return Live::Conflict {
+                conflicts: vec![format!(
+                    "{path}: the tap has the newer version {v}; tagship does not move a formula \
+                     back (`tagship rollback` does, for the version it took back)"
+                )],
+            }
+        }
+        _ => return Live::Absent,
+    }
+    let listed: Vec<Listed> = seen
+        .downloads
+        .iter()
+        .map(|(url, sha)| Listed::new(url, vec![Digest::Sha256(sha.clone())]))
+        .collect();
+    match compare(&wanted, &listed) {
+        Live::Present => Live::Present,
+        Live::Conflict { conflicts } => Live::Conflict {
+            conflicts: conflicts.into_iter().map(|c| format!("{path}: {c}")).collect(),
+        },
+        // Some of our URLs are not in it: the same version points elsewhere.
+        _ => Live::Conflict {
+            conflicts: vec![format!(
+                "{path}: version {version} is in the tap with other downloads ({})",
+                seen.downloads
+                    .iter()
+                    .map(|(u, _)| u.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+        },
+    }
+}
+
+pub async fn check(p: &Homebrew, cx: &Cx) -> Result<Checked> {
+    let ours = p.downloads(cx)?;
+    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
+    let path = p.path();
+    let seen = read_formula(&snap, &path).await?;
+    let live = judge(&path, &cx.release.version, &ours, seen.as_ref());
+    let handover = match live {
+        Live::Present => Handover::urls(vec![p.location(cx)]),
+        _ => Handover::default(),
+    };
+    Ok(Checked::with(live, handover))
+}
+
+/// Writes the packaged formula unless the tip already has this version (with our sums:
+/// nothing to do; with others: a conflict, never overwritten).
+struct FormulaEdit<'a> {
+    path: String,
+    text: Vec<u8>,
+    version: &'a semver::Version,
+    ours: Vec<Download>,
+    message: String,
+}
+
+#[async_trait]
+impl Edit for FormulaEdit<'_> {
+    async fn edits(&self, snap: &Snapshot) -> Result<Option<Edits>> {
+        let seen = read_formula(snap, &self.path).await?;
+        match judge(&self.path, self.version, &self.ours, seen.as_ref()) {
+            Live::Present => Ok(None),
+            Live::Conflict { conflicts } => Err(Error::conflict(format!(
+                "live with different content: {}",
+                conflicts.join("; ")
+            ))),
+            _ => Ok(Some(Edits {
+                changes: vec![Change {
+                    path: self.path.clone(),
+                    content: Content::Bytes(self.text.clone()),
+                }],
+                message: self.message.clone(),
+            })),
+        }
+    }
+}
+
+pub async fn publish(p: &Homebrew, cx: &Cx, packages: &[Artifact]) -> Result<Published> {
+    let file = formula_file(cx, packages)?;
+    let text = std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    let version = &cx.release.version;
+    let edit = FormulaEdit {
+        path: p.path(),
+        text,
+        version,
+        ours: p.downloads(cx)?,
+        message: format!("{} {version}", p.name),
+    };
+    let done = git::update(&cx.exec, &p.spec(cx), &edit)
+        .await
+        .map_err(push_hint)?;
+    Ok(Published {
+        uploaded: done.paths,
+        handover: Handover::urls(vec![p.location(cx)]),
+        ..Default::default()
+    })
+}
+
+fn push_hint(e: Error) -> Error {
+    match e.kind {
+        ErrorKind::Withheld | ErrorKind::Conflict => e,
+        _ => e.or_hint("re-run: tagship reads the tap first and commits only what is missing"),
+    }
+}
+
+/// `tagship status`: the version of the formula at the tip.
+pub async fn latest(p: &Homebrew, cx: &Cx) -> Result<Option<Latest>> {
+    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
+    let seen = read_formula(&snap, &p.path()).await?;
+    Ok(seen.as_ref().and_then(version_of).map(|version| Latest {
+        version,
+        published_at: None,
+        url: Some(p.location(cx)),
+    }))
+}
+
+/// Writes `text` back at `path` while the tip still has `version` there.
+struct RestoreEdit<'a> {
+    path: String,
+    text: String,
+    version: &'a semver::Version,
+    message: String,
+}
+
+#[async_trait]
+impl Edit for RestoreEdit<'_> {
+    async fn edits(&self, snap: &Snapshot) -> Result<Option<Edits>> {
+        let seen = read_formula(snap, &self.path).await?;
+        if seen.as_ref().and_then(version_of).as_ref() != Some(self.version) {
+            return Ok(None);
+        }
+        Ok(Some(Edits {
+            changes: vec![Change {
+                path: self.path.clone(),
+                content: Content::Bytes(self.text.clone().into_bytes()),
+            }],
+            message: self.message.clone(),
+        }))
+    }
+}
+
+/// The formula as it was before this version: walking the path's changes newest first, the
+/// first earlier content with an older version (or none). `Ok(None)`: this version created the
+/// formula (or the earlier one is more than `HISTORY_DEPTH` commits back).
+async fn previous(snap: &Snapshot, path: &str, version: &semver::Version) -> Result<Option<String>> {
+    let changes = snap.history(path, HISTORY_DEPTH).await?;
+    let befores: Vec<String> = changes.iter().filter_map(|c| c.before.clone()).collect();
+    let texts = snap.read(&befores).await?;
+    for c in &changes {
+        let Some(text) = c.before.as_ref().and_then(|o| texts.get(o)) else {
+            return Ok(None);
+        };
+        // Skip this version's own edits and newer versions (an earlier rollback moved the
+        // tap back from them): what came before this version is older, or has no version.
+        if version_of(&formula::read(text)).map_or(true, |v| v < *version) {
+            return Ok(Some(text.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// `tagship rollback`: one commit putting back the formula as it was before this version.
+pub async fn restore(p: &Homebrew, cx: &Cx) -> Result<Withdrawn> {
+    let version = &cx.release.version;
+    let path = p.path();
+    let spec = p.spec(cx);
+    let snap = Snapshot::open(&cx.exec, &spec).await?;
+    let now = read_formula(&snap, &path).await?;
+    let at = now.as_ref().and_then(version_of);
+    if at.as_ref() != Some(version) {
+        let shown = at.map_or("absent".to_string(), |v| format!("at {v}"));
+        return Ok(Withdrawn::Done(format!(
+            "{path} in the tap is {shown}, not {version}: nothing to take back"
+        )));
+    }
+    let Some(text) = previous(&snap, &path, version).await? else {
+        return Ok(Withdrawn::Manual {
+            what: format!(
+                "{path} was added by {version}: there is no earlier formula to restore. Delete \
+                 it from branch {} of the tap (`git rm {path}`) if {} should not be installable",
+                spec.branch, p.name
+            ),
+            url: p.repo_url(cx),
+        });
+    };
+    let back_to = version_of(&formula::read(&text)).map_or("the previous formula".into(), |v| v.to_string());
+    let edit = RestoreEdit {
+        path: path.clone(),
+        text,
+        version,
+        message: format!("{}: back to {back_to} (rollback of {version})", p.name),
+    };
+    let done = git::update(&cx.exec, &spec, &edit).await?;
+    Ok(Withdrawn::Done(match done.commit {
+        Some(c) => format!("{path} restored to {back_to} in commit {c}"),
+        None => format!("{path} is no longer at {version}: nothing to take back"),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Arch, Os};
+
+    fn dl(sha: char) -> Vec<Download> {
+        vec![Download {
+            os: Os::Darwin,
+            arch: Arch::Arm64,
+            url: "https://x/demo.tar.gz".into(),
+            sha256: sha.to_string().repeat(64),
+        }]
+    }
+
+    fn seen(v: &str, sha: char) -> Seen {
+        Seen {
+            version: Some(v.into()),
+            downloads: vec![("https://x/demo.tar.gz".into(), sha.to_string().repeat(64))],
+        }
+    }
+
+    #[test]
+    fn judged_by_version_and_sums() {
+        let v = semver::Version::new(1, 2, 0);
+        let j = |s: Option<&Seen>| judge("F/d.rb", &v, &dl('a'), s);
+        assert_eq!(j(None), Live::Absent);
+        assert_eq!(j(Some(&seen("1.2.0", 'a'))), Live::Present);
+        assert_eq!(j(Some(&seen("1.1.9", 'b'))), Live::Absent);
+        assert_eq!(j(Some(&Seen::default())), Live::Absent);
+        for other in [seen("1.2.0", 'b'), seen("2.0.0", 'a')] {
+            assert!(matches!(j(Some(&other)), Live::Conflict { .. }), "{other:?}");
+        }
+        let mut moved = seen("1.2.0", 'a');
+        moved.downloads[0].0 = "https://elsewhere/demo.tar.gz".into();
+        let Live::Conflict { conflicts } = j(Some(&moved)) else {
+            panic!("other URLs under the same version are a conflict")
+        };
+        assert!(conflicts[0].contains("elsewhere"), "{conflicts:?}");
+    }
+}
