@@ -23,6 +23,7 @@ registry! {
     crates,
     docker,
     exec,
+    winget, // needs github: the manifest points at the release's zips
 }
 
 /// Looks a factory up by id.

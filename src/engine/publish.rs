@@ -135,6 +135,13 @@ async fn settle(
     shared: &Shared,
 ) -> Result<Option<Handover>, Error> {
     let mut checked = checked?;
+    if let Live::Conflict { .. } = checked.live {
+        // Other content under this version is this platform's own failure whatever its
+        // needs do (issue 8): reported as the conflict, not as skipped after a failed need.
+        u.report.outcome =
+            outcome_of_live(&checked.live, &mut u.report).unwrap_or(OutcomeKind::Failed);
+        return Ok(None);
+    }
     if !wait_for_needs(u, needs, shared).await {
         return Ok(None);
     }
