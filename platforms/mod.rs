@@ -24,6 +24,7 @@ registry! {
     docker,
     exec,
     homebrew,
+    winget, // needs github: the manifest points at the release's zips
 }
 
 /// Looks a factory up by id.

@@ -51,6 +51,7 @@ platforms! {
     docker: "conformance/docker.rs" => Docker,
     exec: "conformance/exec.rs" => Exec,
     homebrew: "conformance/homebrew.rs" => Homebrew,
+    winget: "conformance/winget.rs" => Winget,
 }
 
 /// A platform tagship knows but the suite does not run is a gap: fail.

@@ -18,8 +18,10 @@
 //! (`served`) to check it against the vendored schemas.
 #![allow(dead_code)]
 
+mod git;
 pub mod harness;
 mod meet;
+mod pulls;
 mod render;
 mod routes;
 
@@ -102,6 +104,8 @@ struct State {
     meet: Option<meet::Meet>,
     log: Vec<(String, String)>,
     served: Vec<Served>,
+    /// Other repositories, forks and pull requests (the WinGet flow: git.rs, pulls.rs).
+    hub: git::Hub,
 }
 
 type Shared = Arc<Mutex<State>>;

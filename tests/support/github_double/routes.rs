@@ -188,7 +188,7 @@ fn answer(s: &mut State, method: Method, uri: &Uri, headers: HeaderMap, body: By
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match segs.as_slice() {
         ["repos", o, r, rest @ ..] if *o == s.owner && *r == s.repo => route(s, &req, rest, upload),
-        _ => not_found("*"),
+        _ => super::pulls::route(s, req.method.as_str(), &segs, &req.query, &req.json()),
     }
 }
 
