@@ -23,6 +23,7 @@ registry! {
     crates,
     docker,
     exec,
+    chocolatey, // needs github in mode: download
 }
 
 /// Looks a factory up by id.
