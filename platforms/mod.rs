@@ -25,6 +25,7 @@ registry! {
     exec,
     homebrew,
     winget, // needs github: the manifest points at the release's zips
+    chocolatey, // needs github in mode: download
 }
 
 /// Looks a factory up by id.

@@ -52,6 +52,7 @@ platforms! {
     exec: "conformance/exec.rs" => Exec,
     homebrew: "conformance/homebrew.rs" => Homebrew,
     winget: "conformance/winget.rs" => Winget,
+    chocolatey: "conformance/chocolatey.rs" => Chocolatey,
 }
 
 /// A platform tagship knows but the suite does not run is a gap: fail.
