@@ -23,6 +23,7 @@ registry! {
     crates,
     docker,
     exec,
+    snap,
 }
 
 /// Looks a factory up by id.
