@@ -26,6 +26,7 @@ registry! {
     homebrew,
     winget, // needs github: the manifest points at the release's zips
     chocolatey, // needs github in mode: download
+    snap,
 }
 
 /// Looks a factory up by id.

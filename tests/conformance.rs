@@ -53,6 +53,7 @@ platforms! {
     homebrew: "conformance/homebrew.rs" => Homebrew,
     winget: "conformance/winget.rs" => Winget,
     chocolatey: "conformance/chocolatey.rs" => Chocolatey,
+    snap: "conformance/snap.rs" => Snap,
 }
 
 /// A platform tagship knows but the suite does not run is a gap: fail.

@@ -19,6 +19,8 @@ pub enum Digest {
     Sri(String),
     /// A git blob id (hex).
     GitBlob(String),
+    /// Lower- or upper-case hex (the Snap Store's `sha3-384`).
+    Sha3_384(String),
     Size(u64),
 }
 
@@ -27,9 +29,10 @@ impl Digest {
     fn agrees(&self, other: &Digest) -> Option<bool> {
         use Digest::*;
         match (self, other) {
-            (Sha256(a), Sha256(b)) | (Sha1(a), Sha1(b)) | (GitBlob(a), GitBlob(b)) => {
-                Some(a.eq_ignore_ascii_case(b))
-            }
+            (Sha256(a), Sha256(b))
+            | (Sha1(a), Sha1(b))
+            | (GitBlob(a), GitBlob(b))
+            | (Sha3_384(a), Sha3_384(b)) => Some(a.eq_ignore_ascii_case(b)),
             (Sri(a), Sri(b)) => Some(a == b),
             (Size(a), Size(b)) => Some(a == b),
             _ => None,
@@ -165,6 +168,7 @@ fn show(d: &Digest) -> String {
         Digest::Sha1(h) => format!("sha1 {h}"),
         Digest::Sri(s) => s.clone(),
         Digest::GitBlob(h) => format!("git blob {h}"),
+        Digest::Sha3_384(h) => format!("sha3-384 {h}"),
         Digest::Size(n) => format!("{n} bytes"),
     }
 }
