@@ -23,6 +23,7 @@ registry! {
     crates,
     docker,
     exec,
+    aur, // needs github: a PKGBUILD pointing at its linux assets
 }
 
 /// Looks a factory up by id.

@@ -50,6 +50,7 @@ platforms! {
     crates: "conformance/crates.rs" => Crates,
     docker: "conformance/docker.rs" => Docker,
     exec: "conformance/exec.rs" => Exec,
+    aur: "conformance/aur.rs" => Aur,
 }
 
 /// A platform tagship knows but the suite does not run is a gap: fail.

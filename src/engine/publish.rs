@@ -135,6 +135,11 @@ async fn settle(
     shared: &Shared,
 ) -> Result<Option<Handover>, Error> {
     let mut checked = checked?;
+    if let Live::Conflict { conflicts } = &checked.live {
+        // Its own content conflicts whatever its needs end with (a dependent's manifest
+        // with other checksums under the same version): the conflict, not a skip.
+        return Err(super::verdict::conflict(conflicts));
+    }
     if !wait_for_needs(u, needs, shared).await {
         return Ok(None);
     }

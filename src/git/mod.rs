@@ -257,10 +257,19 @@ impl Snapshot {
     /// Blob ids of those of `paths` that exist in the tip (from the trees; nothing is
     /// downloaded). Directories and missing paths are left out.
     pub async fn entries(&self, paths: &[String]) -> Result<BTreeMap<String, String>> {
-        let Some(tip) = &self.tip else {
-            return Ok(BTreeMap::new());
-        };
-        let mut args = vec!["ls-tree", "-z", "--full-tree", tip.as_str(), "--"];
+        match &self.tip {
+            Some(tip) => self.entries_at(tip, paths).await,
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    /// As `entries`, in the tree of `commit` (the tip or a commit from `history`).
+    pub async fn entries_at(
+        &self,
+        commit: &str,
+        paths: &[String],
+    ) -> Result<BTreeMap<String, String>> {
+        let mut args = vec!["ls-tree", "-z", "--full-tree", commit, "--"];
         args.extend(paths.iter().map(String::as_str));
         let out = self.git(&args).await?;
         let mut found = BTreeMap::new();
@@ -275,6 +284,34 @@ impl Snapshot {
             }
         }
         Ok(found)
+    }
+
+    /// The commits of the tip's history that changed `path`, newest first, among the last
+    /// `max` commits. Deepens the shallow fetch by `max` commits (commits and trees only,
+    /// never blobs), so a rollback can find a file's previous content without a clone.
+    pub async fn history(&self, path: &str, max: u32) -> Result<Vec<String>> {
+        let Some(tip) = &self.tip else {
+            return Ok(Vec::new());
+        };
+        let b = &self.spec.branch;
+        let refspec = format!("+refs/heads/{b}:refs/remotes/origin/{b}");
+        let deepen = format!("--deepen={max}");
+        let args = [
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            &deepen,
+            "--filter=blob:none",
+            "origin",
+            &refspec,
+        ];
+        let out = self.read_remote(&self.cmd(Effect::Local, &args)).await?;
+        if !out.success() {
+            return Err(unreachable(&self.spec, &out));
+        }
+        let count = format!("--max-count={max}");
+        let out = self.git(&["rev-list", &count, tip, "--", path]).await?;
+        Ok(out.lines().map(|l| l.trim().to_string()).collect())
     }
 
     /// Downloads the given blobs in one fetch and returns their text by id.
