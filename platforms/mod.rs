@@ -27,6 +27,7 @@ registry! {
     winget, // needs github: the manifest points at the release's zips
     chocolatey, // needs github in mode: download
     snap,
+    aur, // needs github: a PKGBUILD pointing at its linux assets
 }
 
 /// Looks a factory up by id.

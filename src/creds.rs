@@ -39,6 +39,7 @@ pub fn lookup_in(
         }
         Some(match unsendable(&v) {
             None => Ok(Secret::new(v)),
+            Some(_) if is_key_block(&v) => Ok(key_block(v)),
             Some(why) => Err(refuse(var, purpose, from, &v, why)),
         })
     };
@@ -102,6 +103,27 @@ fn unsendable(v: &str) -> Option<String> {
     Some(format!("{what} at byte {i}"))
 }
 
+/// An ssh/PEM private key (`-----BEGIN … PRIVATE KEY-----` … `-----END …-----`) is text of
+/// several lines by nature. It never travels in a header (the git kit writes it to a 0600
+/// file for ssh), so its line breaks are allowed; nothing else about it is.
+fn is_key_block(v: &str) -> bool {
+    let t = v.trim_end_matches(['\r', '\n']);
+    t.starts_with("-----BEGIN ")
+        && t.contains("PRIVATE KEY-----")
+        && t.ends_with("-----")
+        && t.lines().count() > 2
+        && t.chars()
+            .all(|c| (' '..='~').contains(&c) || c == '\n' || c == '\r')
+}
+
+/// The key as a secret, each of its lines registered for redaction too.
+fn key_block(v: String) -> Secret {
+    for line in v.lines().map(str::trim).filter(|l| l.len() >= 16) {
+        crate::redact::register(line);
+    }
+    Secret::new(v)
+}
+
 fn refuse(var: &str, purpose: &str, from: &str, v: &str, why: String) -> Error {
     // The value is refused, but it is still a secret: parts of it may show elsewhere.
     crate::redact::register(v);
@@ -128,6 +150,16 @@ fn keyring_get(var: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ssh_private_key_keeps_its_lines() {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nAAAAC3NzaC1lZDI1NTE5AAAAIO\n-----END OPENSSH PRIVATE KEY-----\n";
+        let got = lookup_in("K", "aur", |_| Some(key.into()), false).unwrap();
+        assert_eq!(got.expose(), key);
+        // A header-like value with an injected line is still refused.
+        let bad = "-----BEGIN X-----\nX-Injected: yes";
+        assert!(lookup_in("K", "aur", |_| Some(bad.into()), false).is_err());
+    }
 
     #[test]
     fn missing_names_both_ways() {

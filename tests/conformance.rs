@@ -54,6 +54,7 @@ platforms! {
     winget: "conformance/winget.rs" => Winget,
     chocolatey: "conformance/chocolatey.rs" => Chocolatey,
     snap: "conformance/snap.rs" => Snap,
+    aur: "conformance/aur.rs" => Aur,
 }
 
 /// A platform tagship knows but the suite does not run is a gap: fail.

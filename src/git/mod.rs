@@ -259,10 +259,19 @@ impl Snapshot {
     /// Blob ids of those of `paths` that exist in the tip (from the trees; nothing is
     /// downloaded). Directories and missing paths are left out.
     pub async fn entries(&self, paths: &[String]) -> Result<BTreeMap<String, String>> {
-        let Some(tip) = &self.tip else {
-            return Ok(BTreeMap::new());
-        };
-        let mut args = vec!["ls-tree", "-z", "--full-tree", tip.as_str(), "--"];
+        match &self.tip {
+            Some(tip) => self.entries_at(tip, paths).await,
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    /// As `entries`, in the tree of `commit` (the tip or a commit from `history`).
+    pub async fn entries_at(
+        &self,
+        commit: &str,
+        paths: &[String],
+    ) -> Result<BTreeMap<String, String>> {
+        let mut args = vec!["ls-tree", "-z", "--full-tree", commit, "--"];
         args.extend(paths.iter().map(String::as_str));
         let out = self.git(&args).await?;
         let mut found = BTreeMap::new();
