@@ -31,5 +31,5 @@ if ! id aurgit >/dev/null 2>&1; then
   $SUDO useradd --system --create-home --home-dir /var/lib/tagship-aurgit --shell "$shell" aurgit
 fi
 $SUDO usermod -p '*' -s "$shell" aurgit
-makepkg --version | head -n 1 >&2
+makepkg --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 /usr/sbin/sshd -V 2>&1 | head -n 1 >&2 || true

@@ -27,6 +27,6 @@ if ! "$DEST/usr/bin/snap" pack --help >/dev/null 2>&1; then
   dpkg-deb -x "$tmp"/snapd_*.deb "$DEST.new"
   rm -rf "$DEST" && mv "$DEST.new" "$DEST"
 fi
-mksquashfs -version | head -1 >&2
+mksquashfs -version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 "$DEST/usr/bin/snap" pack --help >/dev/null # fails loudly when the extraction did not work
 echo "snap pack: $DEST/usr/bin/snap" >&2
