@@ -102,6 +102,30 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
     assert_eq!(report["requests"]["mutating_sent"], 0, "{report:#}");
     assert_eq!(s.double.mutating_count(), before);
     assert_eq!(s.files().len(), 3);
+
+    // Acceptance 3: the folder removed upstream behind tagship's back, dist/ gone, a re-run
+    // with github already live renders byte-identical manifests into a new PR.
+    let upstream = "microsoft/winget-pkgs";
+    let merged = s.double.files_in(upstream, "master", &s.folder());
+    let gone: Vec<String> = merged
+        .keys()
+        .map(|n| format!("{}/{n}", s.folder()))
+        .collect();
+    let gone: Vec<(&str, Option<&[u8]>)> = gone.iter().map(|p| (p.as_str(), None)).collect();
+    s.double.commit_files(upstream, "master", &gone);
+    std::fs::remove_dir_all(p.dist()).unwrap();
+    let (code, _, row, err) = run(&p, &["release", "v1.0.0"]);
+    assert_eq!(
+        (code, row["outcome"].as_str()),
+        (0, Some("pending")),
+        "{row:#}\n{err}"
+    );
+    assert_eq!(pulls(&s).len(), 2);
+    let again = s.double.files_in("acme/winget-pkgs", BRANCH, &s.folder());
+    assert_eq!(
+        again, merged,
+        "the re-rendered manifests differ from the first ones"
+    );
 }
 
 /// One commit through the Git Data API, three blobs in it, and the manifests on the PR
