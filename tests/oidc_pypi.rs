@@ -154,6 +154,38 @@ async fn oidc_dry_run_mints_nothing_and_sends_nothing() {
     assert_eq!(w.issuer.issued.load(Ordering::SeqCst), 1);
 }
 
+/// Through the binary: a release with `auth: oidc` mints, uploads with the minted token, and
+/// neither the JWT, the minted token nor the request token shows in stdout, stderr, dist/
+/// (report.json, report.md) or the step summary — in their raw and derived forms
+/// (`assert_never_shows` checks base64 Basic, percent- and JSON-encoded too).
+#[tokio::test(flavor = "multi_thread")]
+async fn oidc_release_through_the_binary_never_shows_a_token() {
+    use support::cli::{assert_never_shows, assert_not_in_file, Project};
+    let w = world(oidc_support::REPOSITORY, 900).await;
+    let section = format!(
+        "  pypi:\n    repository_url: {}legacy/\n    index_url: {}\n    auth: oidc\n    verify_timeout_secs: 5\n",
+        w.url, w.url
+    );
+    let pipeline = support::cli::quick_pipeline(&section).replace("name: demo", "name: whdemo");
+    let mut p = Project::new(&pipeline);
+    for (k, v) in w.issuer.env() {
+        p.env(k, &v);
+    }
+    let summary = w.tmp.path().join("summary.md");
+    p.env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    let r = tokio::task::block_in_place(|| p.run(&["release", "v0.9.0-beta.1"]));
+    r.assert_code(0);
+    assert_eq!(w.minted().len(), 1, "{}", r.stderr);
+    assert_eq!(w.st.lock().unwrap().files.len(), 1);
+    let mut secrets = w.minted();
+    secrets.extend(w.issuer.jwts.lock().unwrap().iter().cloned());
+    secrets.push(w.issuer.request_token.clone());
+    for s in &secrets {
+        assert_never_shows(&r, &p.dist(), s);
+        assert_not_in_file(&summary, s);
+    }
+}
+
 /// `auth: oidc` where the job has no `id-token: write`: exit 2 naming the fix.
 #[test]
 fn oidc_without_id_token_variables_is_refused_up_front() {
