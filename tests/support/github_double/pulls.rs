@@ -322,9 +322,16 @@ fn search(s: &State, query: &[(String, String)]) -> Reply {
                 .all(|t| p.title.to_lowercase().contains(t.as_str()))
         })
         .map(|p| {
+            // A search result is an issue: the pull's own fields (head, base, merged_at) are
+            // not there; `pull_request` carries the links and `merged_at` instead.
             let mut v = pull_json(s, p);
             v["pull_request"] =
                 json!({"url": v["url"], "html_url": v["html_url"], "merged_at": v["merged_at"]});
+            if let Some(o) = v.as_object_mut() {
+                for k in ["head", "base", "merged_at", "merged", "merge_commit_sha"] {
+                    o.remove(k);
+                }
+            }
             v
         })
         .collect();
