@@ -176,6 +176,17 @@ fn server_homebrew_publishes_once_and_republishes_byte_identical() {
         "{report:#}"
     );
     assert_eq!(w.commits(), 1, "a re-run commits nothing");
+    // A re-run of the release: github and the tap answer the version-level probe, so
+    // nothing is built and nothing is sent.
+    let (run, report) = w.run(&["release", common::TAG]);
+    run.assert_code(0);
+    assert_eq!(report["build"]["state"], "skipped", "{report:#}");
+    assert_eq!(
+        outcome(&report, "homebrew"),
+        "already-published",
+        "{report:#}"
+    );
+    assert_eq!(w.commits(), 1);
 
     // Gone behind tagship's back: re-published while github is already live, so the formula
     // is rendered from github's check hand-over this time — and is the same bytes.

@@ -286,6 +286,10 @@ impl Platform for Homebrew {
         ops::publish(self, cx, packages).await
     }
 
+    async fn probe(&self, cx: &Cx, plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        ops::probe(self, cx, plan).await
+    }
+
     async fn latest(&self, cx: &Cx) -> Result<Option<Latest>> {
         ops::latest(self, cx).await
     }

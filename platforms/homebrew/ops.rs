@@ -9,6 +9,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, Change, Content, Edit, Edits, Snapshot};
 use crate::plan::Artifact;
 use crate::platform::{compare, Checked, Cx, Digest, Handover, Latest, Listed, Live, Published};
+use crate::platform::{Planned, Probe};
+use crate::plan::{Arch, Os};
 use crate::platform::{Wanted, Withdrawn};
 use async_trait::async_trait;
 
@@ -92,6 +94,37 @@ pub async fn check(p: &Homebrew, cx: &Cx) -> Result<Checked> {
         _ => Handover::default(),
     };
     Ok(Checked::with(live, handover))
+}
+
+/// Phase 0 (no bytes): live when the tip's formula has this version and exactly one download
+/// per darwin/linux amd64/arm64 target planned, each a GitHub asset (from github's probe
+/// hand-over) with GitHub's own sha256. Anything else: build and check.
+pub async fn probe(p: &Homebrew, cx: &Cx, plan: &Planned) -> Result<Probe> {
+    let Some(gh) = cx.deps.get("github") else {
+        return Ok(Probe::Unknown);
+    };
+    let wanted = plan
+        .targets
+        .iter()
+        .filter(|t| matches!(t.os, Os::Darwin | Os::Linux) && matches!(t.arch, Arch::Amd64 | Arch::Arm64))
+        .count();
+    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
+    let path = p.path();
+    let Some(seen) = read_formula(&snap, &path).await? else {
+        return Ok(Probe::Missing(format!("homebrew: no {path} in the tap")));
+    };
+    if version_of(&seen).as_ref() != Some(&cx.release.version) {
+        return Ok(Probe::Missing(format!("homebrew: {path} is not at {}", cx.release.version)));
+    }
+    let on_github = |(url, sha): &(String, String)| {
+        gh.assets.iter().any(|a| a.url == *url && a.sha256.eq_ignore_ascii_case(sha))
+    };
+    if seen.downloads.len() != wanted || !seen.downloads.iter().all(on_github) {
+        return Ok(Probe::Missing(format!(
+            "homebrew: {path} does not point at exactly the release's assets"
+        )));
+    }
+    Ok(Probe::Live(Handover::urls(vec![p.location(cx)])))
 }
 
 /// Writes the packaged formula unless the tip already has this version (with our sums:
