@@ -83,6 +83,13 @@ fn server_aur_dry_run_publish_rerun_and_conflict() {
     r.assert_code(0);
     assert_eq!(row["outcome"], "already-published", "{row:#}");
     assert_eq!(commits(&bare).len(), 1, "a re-run made a commit");
+    // A re-run of the release: github and the AUR answer the version-level probe, so
+    // nothing is built and nothing is sent.
+    let (r, row) = run(&p, &["release", TAG]);
+    r.assert_code(0);
+    assert_eq!(row["outcome"], "already-published", "{row:#}");
+    assert_eq!(r.report(&p.dist())["build"]["state"], "skipped");
+    assert_eq!(commits(&bare).len(), 1);
 
     // github already live: the packaged files are byte-identical to the live ones.
     std::fs::remove_dir_all(p.dist()).unwrap();

@@ -199,6 +199,10 @@ impl Platform for Aur {
         revert::withdraw(self, cx).await
     }
 
+    async fn probe(&self, cx: &Cx, plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        ops::probe(self, cx, plan).await
+    }
+
     async fn latest(&self, cx: &Cx) -> Result<Option<Latest>> {
         ops::latest(self, cx).await
     }

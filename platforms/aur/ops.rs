@@ -10,7 +10,7 @@ use super::{Aur, PKGBUILD, SRCINFO};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, blob_id, Change, Content, Edit, Edits, Snapshot};
 use crate::plan::Artifact;
-use crate::platform::{Checked, Cx, Handover, Latest, Live, Published};
+use crate::platform::{Checked, Cx, Handover, Latest, Live, Planned, Probe, Published};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -123,6 +123,42 @@ pub async fn check(aur: &Aur, cx: &Cx, packages: &[Artifact]) -> Result<Checked>
         _ => Handover::default(),
     };
     Ok(Checked::with(live, handover))
+}
+
+/// Phase 0 (no bytes): live when the tip has both files and its `.SRCINFO` says this
+/// version's pkgver and our pkgrel, with one `sha256sums_<arch>` per linux target planned,
+/// each the sha256 GitHub reports for one of this release's assets (github's probe). Anything
+/// else, or a `license_file` (its sum needs the file), takes the normal path.
+pub async fn probe(aur: &Aur, cx: &Cx, plan: &Planned) -> Result<Probe> {
+    let Some(gh) = cx.deps.get("github") else {
+        return Ok(Probe::Unknown);
+    };
+    if aur.cfg.license_file.is_some() {
+        return Ok(Probe::Unknown);
+    }
+    let arches: Vec<&str> = plan.targets.iter().filter_map(|t| super::recipe::arch_of(*t)).collect();
+    let remote = Remote::read(&Snapshot::open(&cx.exec, &aur.spec(cx)).await?).await?;
+    let missing = |why: &str| Ok(Probe::Missing(format!("aur: {why}")));
+    let (Some(text), true) = (&remote.srcinfo, remote.blobs.contains_key(PKGBUILD)) else {
+        return missing("the package has no PKGBUILD and .SRCINFO yet");
+    };
+    let theirs = Srcinfo::parse(text);
+    let ours = super::recipe::pkgver(&cx.release.version);
+    if theirs.pkgver.as_deref() != Some(ours.as_str())
+        || theirs.pkgrel != Some(aur.cfg.pkgrel.to_string())
+        || theirs.epoch.is_some()
+    {
+        return missing(&format!("the live pkgver is not {ours}-{}", aur.cfg.pkgrel));
+    }
+    let on_github = |sum: &String| gh.assets.iter().any(|a| a.sha256.eq_ignore_ascii_case(sum));
+    let all = arches.iter().all(|a| {
+        let sums = theirs.sums.get(&format!("sha256sums_{a}"));
+        sums.is_some_and(|s| s.len() == 1 && on_github(&s[0]))
+    });
+    if !all || theirs.sums.len() != arches.len() {
+        return missing("the live sums are not the release's assets");
+    }
+    Ok(Probe::Live(Handover::urls(vec![aur.page()])))
 }
 
 /// The git kit's edit: re-judge the fresh tip, write the files it lacks.
