@@ -198,4 +198,12 @@ fn server_chocolatey_download_mode_script_checks_the_github_zip() {
         "already-published"
     );
     assert_eq!((gh.mutations().len(), choco.mutations().len()), (gm, cm));
+    // A re-run of the release: github and the feed answer the version-level probe, so
+    // nothing is built and nothing is sent.
+    let run = p.run(&["release", TAG]);
+    run.assert_code(0);
+    let report = run.report(&p.dist());
+    assert_eq!(report["build"]["state"], "skipped", "{report:#}");
+    assert_eq!(row(&report, "chocolatey")["outcome"], "already-published");
+    assert_eq!((gh.mutations().len(), choco.mutations().len()), (gm, cm));
 }

@@ -388,6 +388,22 @@ impl Platform for Chocolatey {
         self.version(cx).map(|v| self.handover(&v)).unwrap_or_default()
     }
 
+    /// Phase 0, by names (as pypi's): this version on the feed, and approved where the feed
+    /// moderates, is live; anything else builds and checks by content.
+    async fn probe(&self, cx: &Cx, _plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
+        use crate::platform::Probe;
+        let version = self.version(cx)?;
+        let Some(entry) = self.feed(cx).entry(&self.id, &version).await? else {
+            return Ok(Probe::Missing(format!("chocolatey: {} {version} is not on the feed", self.id)));
+        };
+        if self.cfg.is_moderated() {
+            if let Verdict::Pending(_) | Verdict::Rejected(_) = moderation::judge(&entry, &self.page_of(&version, &entry)) {
+                return Ok(Probe::Missing(format!("chocolatey: {} {version} is not approved", self.id)));
+            }
+        }
+        Ok(Probe::Live(self.handover(&version)))
+    }
+
     async fn latest(&self, cx: &Cx) -> Result<Option<Latest>> {
         let versions = self.feed(cx).versions(&self.id).await?;
         Ok(crate::platform::newest(versions.iter().map(String::as_str)).map(|version| Latest {
