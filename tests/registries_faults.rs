@@ -119,22 +119,27 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
     };
     let crate_file =
         Path::new(&r.crates.s("data")).join(format!("crates/hello-rust/hello-rust-{V}.crate"));
-    let before = (
-        npm_doc("hello-linux-x64")["dist"]["shasum"].clone(),
-        sha256(&npm_tgz("hello-linux-x64")),
-        sha256(&std::fs::read(r.pypi_packages().join(WHEEL_AMD64)).unwrap()),
-        r.index_file("packages.json"),
-        sha256(&r.index_file(&format!("files/{WHEEL_AMD64}"))),
-        http(
-            "GET",
-            &format!(
-                "{}he/ll/hello-rust",
-                r.crates.s("index").trim_start_matches("sparse+")
+    // What every server holds for this version: npm's shasum and tarball, the wheel on
+    // pypiserver, the PEP 503 index and its wheel, the crates index line and the .crate.
+    let held = || {
+        (
+            npm_doc("hello-linux-x64")["dist"]["shasum"].clone(),
+            sha256(&npm_tgz("hello-linux-x64")),
+            sha256(&std::fs::read(r.pypi_packages().join(WHEEL_AMD64)).unwrap()),
+            r.index_file("packages.json"),
+            sha256(&r.index_file(&format!("files/{WHEEL_AMD64}"))),
+            http(
+                "GET",
+                &format!(
+                    "{}he/ll/hello-rust",
+                    r.crates.s("index").trim_start_matches("sparse+")
+                ),
+                None,
             ),
-            None,
-        ),
-        sha256(&std::fs::read(&crate_file).unwrap()),
-    );
+            sha256(&std::fs::read(&crate_file).unwrap()),
+        )
+    };
+    let before = held();
 
     // Same version, other program: other binary, other wheel/tarball; other crate source.
     let main_go = p.path().join("main.go");
@@ -171,22 +176,7 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
     );
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
     assert_no_mutations(&r, since);
-    let after = (
-        npm_doc("hello-linux-x64")["dist"]["shasum"].clone(),
-        sha256(&npm_tgz("hello-linux-x64")),
-        sha256(&std::fs::read(r.pypi_packages().join(WHEEL_AMD64)).unwrap()),
-        r.index_file("packages.json"),
-        sha256(&r.index_file(&format!("files/{WHEEL_AMD64}"))),
-        http(
-            "GET",
-            &format!(
-                "{}he/ll/hello-rust",
-                r.crates.s("index").trim_start_matches("sparse+")
-            ),
-            None,
-        ),
-        sha256(&std::fs::read(&crate_file).unwrap()),
-    );
+    let after = held();
     assert_eq!(before, after, "every server still holds the original bytes");
     assert_eq!(r.pypi_files(), [WHEEL_AMD64]);
 }
