@@ -108,30 +108,11 @@ impl Server for Running {
         &["darwin-amd64", "darwin-arm64"]
     }
     fn mutations(&self) -> Vec<String> {
-        git(&self.bare, &["rev-list", "--all", "--reverse"])
-            .lines()
-            .map(String::from)
-            .collect()
+        crate::common::git_commits(&self.bare)
     }
     /// Every path of the tap's branch → its git blob id.
     fn files(&self) -> BTreeMap<String, String> {
-        let has = Command::new("git")
-            .arg("-C")
-            .arg(&self.bare)
-            .args(["rev-parse", "--verify", "--quiet", "refs/heads/main"])
-            .output()
-            .unwrap();
-        if !has.status.success() {
-            return BTreeMap::new();
-        }
-        git(&self.bare, &["ls-tree", "-r", "main"])
-            .lines()
-            .map(|l| {
-                let (meta, path) = l.split_once('\t').unwrap();
-                let blob = meta.split_whitespace().nth(2).unwrap().to_string();
-                (path.to_string(), blob)
-            })
-            .collect()
+        crate::common::branch_files(&self.bare, "main")
     }
     /// Someone else's commit removing the formula.
     fn delete_one(&self) -> String {

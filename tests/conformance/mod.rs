@@ -85,6 +85,52 @@ pub trait Server {
     }
 }
 
+/// Every commit on any branch of a bare repository, oldest first: the mutations of the
+/// platforms that publish by git push (pep503, homebrew).
+pub fn git_commits(bare: &Path) -> Vec<String> {
+    git_out(bare, &["rev-list", "--all", "--reverse"])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Every path on `branch` of a bare repository → its git blob id; empty without the branch.
+pub fn branch_files(bare: &Path, branch: &str) -> BTreeMap<String, String> {
+    let has = std::process::Command::new("git")
+        .arg("-C")
+        .arg(bare)
+        .args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ])
+        .output()
+        .unwrap();
+    if !has.status.success() {
+        return BTreeMap::new();
+    }
+    git_out(bare, &["ls-tree", "-r", branch])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            let blob = meta.split_whitespace().nth(2).unwrap().to_string();
+            (path.to_string(), blob)
+        })
+        .collect()
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn sha256(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }

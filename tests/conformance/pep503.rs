@@ -84,30 +84,11 @@ impl Server for Running {
         "PEP503_TOKEN"
     }
     fn mutations(&self) -> Vec<String> {
-        git(&self.bare, &["rev-list", "--all", "--reverse"])
-            .lines()
-            .map(String::from)
-            .collect()
+        crate::common::git_commits(&self.bare)
     }
     /// Every path of the branch → its git blob id (pep503 reports the parts it wrote by path).
     fn files(&self) -> BTreeMap<String, String> {
-        let has = Command::new("git")
-            .arg("-C")
-            .arg(&self.bare)
-            .args(["rev-parse", "--verify", "--quiet", "refs/heads/gh-pages"])
-            .output()
-            .unwrap();
-        if !has.status.success() {
-            return BTreeMap::new();
-        }
-        git(&self.bare, &["ls-tree", "-r", "gh-pages"])
-            .lines()
-            .map(|l| {
-                let (meta, path) = l.split_once('\t').unwrap();
-                let blob = meta.split_whitespace().nth(2).unwrap().to_string();
-                (path.to_string(), blob)
-            })
-            .collect()
+        crate::common::branch_files(&self.bare, "gh-pages")
     }
     /// The wheels of `version` under `files/` and their `.metadata`.
     fn files_at(&self, version: &str) -> BTreeMap<String, String> {
