@@ -113,6 +113,23 @@ fn server_release_everywhere_install_rerun_and_repair() {
     assert!(!r.pypi_proxy.reads().is_empty(), "pypi was checked");
     assert!(r.crates_log().len() > since.0, "crates was checked");
 
+    // npm's version-level probe (no build) reads without the token: only `whoami` makes
+    // verdaccio verify it (bcrypt, one request at a time: the slow part of a no-op re-run).
+    mark(&r);
+    let run = p.run(&["release", TAG, "--only", "npm"]);
+    run.assert_code(0);
+    let rep = run.report(&p.dist());
+    assert_eq!(rep["build"]["state"], "skipped", "{rep:#}");
+    assert_eq!(outcome(&rep, "npm")["outcome"], "already-published");
+    let log = r.npm_proxy.log();
+    let authed: Vec<&str> = log
+        .iter()
+        .filter(|l| l.authed)
+        .map(|l| l.path.as_str())
+        .collect();
+    assert_eq!(authed, ["/-/whoami"], "{log:?}");
+    assert!(log.iter().any(|l| l.path == "/hello/1.0.0"), "{log:?}");
+
     // One wheel gone from pypiserver: `--only pypi` uploads exactly that one.
     let original = std::fs::read(r.pypi_packages().join(WHEEL_ARM64)).unwrap();
     std::fs::remove_file(r.pypi_packages().join(WHEEL_ARM64)).unwrap();

@@ -1,16 +1,17 @@
 //! The version-level probe (issue 11), before anything is built. `mode: binary`: the root
-//! package at this version, whose `optionalDependencies` pin one platform package per
-//! target, and every candidate platform package (`{prefix}-{os}-{cpu}`, and its `-musl`
-//! twin on Linux: which one a target gets depends on the binary, not yet built), all asked
-//! at once, with the token's `whoami`: one round trip. Live when the root is there and the
+//! package at this version, then the platform package its `optionalDependencies` pin for
+//! each target (`{prefix}-{os}-{cpu}`, or its `-musl` twin on Linux: the root says which).
+//! Those reads go out without the token first (`Api::version_doc_public_first`): only the
+//! token's `whoami`, sent at the same time, makes the registry verify the credential, so the
+//! probe costs about one authenticated round trip. Live when the root is there and the
 //! package it pins for every target is there too. `mode: package_json`: the one package
 //! named by package.json.
 
 use super::config::Mode;
-use super::manifest::{escaped_name, npm_cpu, npm_os};
+use super::manifest::{npm_cpu, npm_os};
+use super::api::Api;
 use super::Npm;
 use crate::error::Result;
-use crate::http::{Auth, Request};
 use crate::plan::{Os, Target};
 use crate::platform::{Cx, Handover, Planned, Probe};
 use serde_json::Value;
@@ -22,48 +23,63 @@ pub(super) async fn probe(n: &Npm, cx: &Cx, plan: &Planned) -> Result<Probe> {
         let Some(name) = package_json_name(n, cx) else {
             return Ok(Probe::Unknown);
         };
-        let (_, live) = futures::try_join!(api.whoami(), api.version(&name, &version))?;
+        let (_, live) = futures::try_join!(
+            api.whoami(),
+            api.version_doc_public_first(&name, &version)
+        )?;
         return Ok(match live {
             Some(_) => Probe::Live(page(n, &name, &version)),
             None => Probe::Missing(format!("npm: {name}@{version} is not published")),
         });
     }
     let root = n.cfg.root_name(&n.project);
-    let names: Vec<(Target, Vec<String>)> = plan
-        .targets
-        .iter()
-        .map(|&t| (t, candidates(n, t)))
-        .collect();
-    let flat: Vec<&String> = names.iter().flat_map(|(_, c)| c).collect();
-    let (_, pins, live) = futures::try_join!(
+    let (_, probe) = futures::try_join!(
         api.whoami(),
-        root_pins(n, cx, &root, &version),
-        futures::future::try_join_all(flat.iter().map(|name| api.version(name, &version))),
+        binary_packages(n, &api, plan, &root, &version)
     )?;
-    let Some(pins) = pins else {
+    Ok(probe)
+}
+
+/// `mode: binary`: the root at this version, then the one package it pins per target: two
+/// anonymous round trips, which the token's `whoami` (the slow one) overlaps.
+async fn binary_packages(
+    n: &Npm,
+    api: &Api,
+    plan: &Planned,
+    root: &str,
+    version: &str,
+) -> Result<Probe> {
+    let Some(pins) = root_pins(api, root, version).await? else {
         return Ok(Probe::Missing(format!(
             "npm: {root}@{version} is not published"
         )));
     };
-    let is_live = |name: &str| {
-        flat.iter()
-            .zip(&live)
-            .any(|(n, d)| n.as_str() == name && d.is_some())
-    };
-    for (t, cands) in &names {
-        let pinned = cands
-            .iter()
-            .find(|c| pins.get(c.as_str()).and_then(Value::as_str) == Some(version.as_str()));
-        match pinned {
-            Some(name) if is_live(name) => {}
-            _ => {
+    let mut pinned = Vec::new();
+    for &t in &plan.targets {
+        let name = candidates(n, t)
+            .into_iter()
+            .find(|c| pins.get(c.as_str()).and_then(Value::as_str) == Some(version));
+        match name {
+            Some(name) => pinned.push((t, name)),
+            None => {
                 return Ok(Probe::Missing(format!(
-                    "npm: the package for {t} at {version} is not published"
+                    "npm: {root}@{version} pins no package for {t}"
                 )))
             }
         }
     }
-    Ok(Probe::Live(page(n, &root, &version)))
+    let live = futures::future::try_join_all(
+        pinned
+            .iter()
+            .map(|(_, name)| api.version_doc_public_first(name, version)),
+    )
+    .await?;
+    if let Some(((t, _), _)) = pinned.iter().zip(&live).find(|(_, d)| d.is_none()) {
+        return Ok(Probe::Missing(format!(
+            "npm: the package for {t} at {version} is not published"
+        )));
+    }
+    Ok(Probe::Live(page(n, root, version)))
 }
 
 /// The names a target's platform package may have (`-musl` only for a musl-linked binary).
@@ -82,33 +98,17 @@ fn candidates(n: &Npm, t: Target) -> Vec<String> {
 
 /// The root's `optionalDependencies` at `version`; `None` when that version is not there.
 async fn root_pins(
-    n: &Npm,
-    cx: &Cx,
+    api: &Api,
     root: &str,
     version: &str,
 ) -> Result<Option<serde_json::Map<String, Value>>> {
-    let url = format!("{}{}/{version}", n.cfg.registry_base(), escaped_name(root));
-    let mut req = Request::get(&url)?.header("accept", "application/json");
-    if let Some(t) = cx.secret(&n.cfg.token_env) {
-        req = req.auth(Auth::Bearer(t.clone()));
-    }
-    let resp = cx.http.send(req).await?;
-    match resp.status.as_u16() {
-        404 => Ok(None),
-        200 => {
-            let v: Value = resp.json()?;
-            if v["version"].as_str() != Some(version) {
-                return Ok(None);
-            }
-            Ok(Some(
-                v["optionalDependencies"]
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            ))
-        }
-        _ => Err(resp.error(&format!("checking {root}@{version}"))),
-    }
+    let doc = api.version_doc_public_first(root, version).await?;
+    Ok(doc.map(|v| {
+        v["optionalDependencies"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    }))
 }
 
 /// `name` of the package.json `mode: package_json` publishes, if it can be read.

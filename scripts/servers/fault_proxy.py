@@ -27,7 +27,7 @@ Control API on the same port (never forwarded, never logged):
         method, path_prefix, path_regex. A list of rules may be posted too.
   GET  /__proxy/faults   rules that still have answers left
   DELETE /__proxy/faults drop the rules, keep the log
-  GET  /__proxy/log      [{"method","path","status","forwarded","fault"}...]
+  GET  /__proxy/log      [{"method","authed","path","status","forwarded","fault"}...]
   POST /__proxy/reset    drop all rules and the log
 """
 
@@ -178,6 +178,10 @@ class Handler(BaseHTTPRequestHandler):
         # before socketserver's shutdown(SHUT_WR) could send a FIN.
         self.connection.close()
 
+    def authed(self):
+        # Whether the request carried credentials (never their value).
+        return self.headers.get("Authorization") is not None
+
     def handle_any(self):
         body = self.read_body()
         path = self.path
@@ -186,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
 
         fault = self.state.take(self.command, path)
         if isinstance(fault, dict) and "stall" in fault:
-            self.state.record(method=self.command, path=path, status=None, forwarded=False,
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=None, forwarded=False,
                               fault="stall")
             time.sleep(float(fault["stall"]))
             return self.reset_client()
@@ -194,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(fault["delay"]))
             fault = "pass"
         if fault == "reset":
-            self.state.record(method=self.command, path=path, status=None, forwarded=False, fault="reset")
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=None, forwarded=False, fault="reset")
             return self.reset_client()
         if fault is not None and fault not in ("pass", "forward_reset", "truncate"):
             if isinstance(fault, int):
@@ -207,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
             if status == 429 and not bare and not any(k.lower() == "retry-after" for k in headers):
                 headers["Retry-After"] = "1"
             fbody = fault.get("body", {"error": "injected fault", "status": status})
-            self.state.record(method=self.command, path=path, status=status, forwarded=False,
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=status, forwarded=False,
                               fault="status")
             return self.reply(status, fbody, list(headers.items()))
 
@@ -234,18 +238,18 @@ class Handler(BaseHTTPRequestHandler):
             status = resp.status
             conn.close()
         except (OSError, http.client.HTTPException) as e:
-            self.state.record(method=self.command, path=path, status=502, forwarded=False,
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=502, forwarded=False,
                               fault=None, error=str(e))
             return self.reply(502, {"error": "upstream failed: %s" % e})
         if fault == "forward_reset":
-            self.state.record(method=self.command, path=path, status=status, forwarded=True,
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=status, forwarded=True,
                               fault="forward_reset")
             return self.reset_client()
         if fault == "truncate":
-            self.state.record(method=self.command, path=path, status=status, forwarded=True,
+            self.state.record(method=self.command, authed=self.authed(), path=path, status=status, forwarded=True,
                               fault="truncate")
             return self.truncated(status, rheaders, rbody)
-        self.state.record(method=self.command, path=path, status=status, forwarded=True, fault=None)
+        self.state.record(method=self.command, authed=self.authed(), path=path, status=status, forwarded=True, fault=None)
         self.send_response(status)
         for k, v in rheaders:
             self.send_header(k, v)

@@ -151,6 +151,8 @@ pub struct Logged {
     pub path: String,
     pub status: Option<u64>,
     pub forwarded: bool,
+    /// The request carried an `Authorization` header.
+    pub authed: bool,
 }
 
 impl Proxy {
@@ -194,6 +196,7 @@ impl Proxy {
                 path: l["path"].as_str().unwrap_or("").to_string(),
                 status: l["status"].as_u64(),
                 forwarded: l["forwarded"].as_bool().unwrap_or(false),
+                authed: l["authed"].as_bool().unwrap_or(false),
             })
             .collect()
     }
