@@ -82,23 +82,48 @@ fn names_and_publish_document() {
     );
     let m = serde_json::json!({"name": "@acme/demo", "version": "1.0.0", "description": "d"});
     let tgz = tarball::build(&[tarball::Entry::file("package.json", b"{}\n".to_vec())], 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.tgz");
+    std::fs::write(&path, &tgz).unwrap();
+    let digests = tarball::digests(&path).unwrap();
+    assert_eq!(digests.shasum, tarball::shasum(&tgz));
+    assert_eq!(digests.integrity, tarball::integrity(&tgz));
+    assert_eq!(digests.size, tgz.len() as u64);
     let mut doc = manifest::publish_document(
         &m,
-        &tgz,
+        &digests,
         &DocOptions {
             registry_base: "http://127.0.0.1:4873/",
             tag: "next",
             access: Some("public"),
         },
     );
-    let att = &doc["_attachments"]["@acme/demo-1.0.0.tgz"];
+    assert_eq!(
+        doc["_attachments"]["@acme/demo-1.0.0.tgz"]["data"],
+        manifest::ATTACHMENT_DATA
+    );
+    // The body streams the file's base64 into the placeholder: the whole body, as sent, is
+    // the document with the real data.
     use base64::Engine;
-    let data = base64::engine::general_purpose::STANDARD
-        .decode(att["data"].as_str().unwrap())
-        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sent = match manifest::publish_body(&doc, &path).unwrap() {
+        tagship::http::Body::Base64File {
+            head,
+            path: p,
+            tail,
+            ..
+        } => {
+            assert_eq!(p, path);
+            [&head[..], b64.encode(&tgz).as_bytes(), &tail[..]].concat()
+        }
+        other => panic!("not streamed: {other:?}"),
+    };
+    let sent: serde_json::Value = serde_json::from_slice(&sent).unwrap();
+    let att = &sent["_attachments"]["@acme/demo-1.0.0.tgz"];
+    let data = b64.decode(att["data"].as_str().unwrap()).unwrap();
     assert_eq!(data, tgz);
     assert_eq!(att["length"], tgz.len());
-    let dist = &doc["versions"]["1.0.0"]["dist"];
+    let dist = &sent["versions"]["1.0.0"]["dist"];
     assert_eq!(dist["shasum"], tarball::shasum(&tgz));
     assert_eq!(dist["integrity"], tarball::integrity(&tgz));
     doc["_attachments"]["@acme/demo-1.0.0.tgz"]["data"] = "<base64>".into();

@@ -6,7 +6,7 @@
 use super::manifest::escaped_name;
 use super::refusals::{self, Refusal};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Auth, Http, Request};
+use crate::http::{Auth, Body, Http, Request};
 use crate::redact::Secret;
 use serde_json::{json, Value};
 
@@ -233,14 +233,14 @@ impl Api {
     }
 
     /// `PUT {registry}/{escapedName}` with the publish document.
-    pub async fn put(&self, name: &str, version: &str, doc: &Value) -> Result<Put> {
+    pub async fn put(&self, name: &str, version: &str, doc: Body) -> Result<Put> {
         let url = format!("{}{}", self.base, escaped_name(name));
         let mut req = self
             .authed(Request::put(&url)?)
             // Publishing a version is not idempotent (a second PUT gets 403): after a reset
             // the engine re-checks instead of re-sending.
             .idempotent(false)
-            .json(doc)
+            .body(doc)
             .predict(json!({"ok": true}));
         if let Some(otp) = &self.otp {
             req = req.auth(Auth::Header("npm-otp", otp.clone()));

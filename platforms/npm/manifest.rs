@@ -2,7 +2,8 @@
 //! Node launcher, and the registry's publish document. No I/O here, so everything is
 //! snapshot-tested (tests/npm_manifest.rs).
 
-use super::tarball;
+use super::tarball::Digests;
+use crate::http::Body;
 use crate::plan::{Arch, Os, Project, Target};
 use serde_json::{json, Map, Value};
 
@@ -205,9 +206,13 @@ pub struct DocOptions<'a> {
     pub access: Option<&'a str>,
 }
 
-/// The body of `PUT {registry}/{escapedName}`, as libnpmpublish builds it.
-pub fn publish_document(manifest: &Value, tgz: &[u8], o: &DocOptions) -> Value {
-    use base64::Engine;
+/// Where the tarball's base64 goes in [`publish_document`]: [`publish_body`] streams the file
+/// into its place.
+pub const ATTACHMENT_DATA: &str = "\u{0}tagship:attachment-data\u{0}";
+
+/// The body of `PUT {registry}/{escapedName}`, as libnpmpublish builds it, with the
+/// attachment's `data` left as [`ATTACHMENT_DATA`] (the tarball is streamed in on sending).
+pub fn publish_document(manifest: &Value, tgz: &Digests, o: &DocOptions) -> Value {
     let name = manifest["name"].as_str().unwrap_or_default();
     let version = &clean_version(manifest["version"].as_str().unwrap_or_default());
     let mut v = manifest.as_object().cloned().unwrap_or_default();
@@ -216,8 +221,8 @@ pub fn publish_document(manifest: &Value, tgz: &[u8], o: &DocOptions) -> Value {
     v.insert(
         "dist".into(),
         json!({
-            "integrity": tarball::integrity(tgz),
-            "shasum": tarball::shasum(tgz),
+            "integrity": tgz.integrity,
+            "shasum": tgz.shasum,
             "tarball": tarball_url(o.registry_base, name, version),
         }),
     );
@@ -231,9 +236,28 @@ pub fn publish_document(manifest: &Value, tgz: &[u8], o: &DocOptions) -> Value {
         "_attachments": {
             format!("{name}-{version}.tgz"): {
                 "content_type": "application/octet-stream",
-                "data": base64::engine::general_purpose::STANDARD.encode(tgz),
-                "length": tgz.len(),
+                "data": ATTACHMENT_DATA,
+                "length": tgz.size,
             }
         }
+    })
+}
+
+/// The publish document as a request body: its JSON with the tarball at `path` base64-encoded
+/// into the attachment's `data` while it is sent (memory stays flat with the tarball's size).
+pub fn publish_body(doc: &Value, path: &std::path::Path) -> crate::error::Result<Body> {
+    let text = serde_json::to_string(doc).expect("a JSON value serializes");
+    let mark = serde_json::to_string(ATTACHMENT_DATA).expect("a string serializes");
+    let at = text.find(&mark).ok_or_else(|| {
+        crate::error::Error::new(
+            crate::error::ErrorKind::Other,
+            "npm: the publish document has no attachment placeholder",
+        )
+    })?;
+    Ok(Body::Base64File {
+        head: format!("{}\"", &text[..at]).into_bytes().into(),
+        path: path.to_path_buf(),
+        tail: format!("\"{}", &text[at + mark.len()..]).into_bytes().into(),
+        content_type: "application/json".into(),
     })
 }

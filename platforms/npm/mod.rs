@@ -34,7 +34,6 @@ use api::{Api, Creds};
 use async_trait::async_trait;
 use config::{Access, Mode, NpmConfig};
 use manifest::PlatformPkg;
-use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tarball::Entry;
@@ -60,20 +59,22 @@ pub struct Npm {
     project: Project,
 }
 
-/// A package built in memory, before it is written to dist/npm/.
+/// A package to write to dist/npm/: its entries (binaries stay on disk until written).
 #[derive(Debug, Clone)]
 pub struct Built {
     pub name: String,
     pub target: Option<Target>,
-    pub tgz: Vec<u8>,
+    pub entries: Vec<Entry>,
 }
 
-/// A package tarball read back from dist/ for check and publish.
+/// A package tarball in dist/ for check and publish: its manifest and fingerprints (the
+/// bytes stay on disk; the PUT streams them).
 struct Loaded {
     name: String,
     version: String,
     manifest: serde_json::Value,
-    tgz: Vec<u8>,
+    path: std::path::PathBuf,
+    digests: tarball::Digests,
 }
 
 fn pretty(v: &serde_json::Value) -> Vec<u8> {
@@ -135,7 +136,6 @@ impl Npm {
         let root = self.cfg.root_name(&self.project);
         let bin = self.cfg.bin_name(&self.project);
         let prefix = self.cfg.platform_prefix(&self.project);
-        let mtime = release.epoch;
         let mut out = Vec::new();
         let mut pkgs = Vec::new();
         for (target, art) in self.binaries(release)? {
@@ -154,34 +154,26 @@ impl Npm {
             };
             let pkg = PlatformPkg::new(&prefix, &bin, target, libc);
             let pj = manifest::platform_manifest(&self.project, &version, &root, &pkg);
-            let tgz = tarball::build(
-                &[
-                    Entry::file("package.json", pretty(&pj)),
-                    Entry::disk(pkg.bin_path.clone(), path).with_mode(0o755),
-                ],
-                mtime,
-            )?;
             out.push(Built {
                 name: pkg.name.clone(),
                 target: Some(target),
-                tgz,
+                entries: vec![
+                    Entry::file("package.json", pretty(&pj)),
+                    Entry::disk(pkg.bin_path.clone(), path).with_mode(0o755),
+                ],
             });
             pkgs.push(pkg);
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         let pj = manifest::root_manifest(&self.project, &version, &root, &bin, &pkgs);
         let launcher = manifest::launcher(&root, &version, &bin, &pkgs);
-        let tgz = tarball::build(
-            &[
-                Entry::file("package.json", pretty(&pj)),
-                Entry::exe(manifest::launcher_path(&bin), launcher),
-            ],
-            mtime,
-        )?;
         out.push(Built {
             name: root,
             target: None,
-            tgz,
+            entries: vec![
+                Entry::file("package.json", pretty(&pj)),
+                Entry::exe(manifest::launcher_path(&bin), launcher),
+            ],
         });
         Ok(out)
     }
@@ -233,8 +225,37 @@ impl Npm {
         Ok(vec![Built {
             name,
             target: None,
-            tgz: tarball::build(&entries, release.epoch)?,
+            entries,
         }])
+    }
+
+    /// Builds every tarball and writes it to dist/npm/, streamed (binaries are never read
+    /// whole), then fingerprints the file.
+    fn write_packages(&self, release: &Release) -> Result<Vec<Artifact>> {
+        let built = match self.cfg.mode {
+            Mode::Binary => self.build_binary(release)?,
+            Mode::PackageJson => self.build_package_json(release)?,
+        };
+        let version = manifest::npm_version(&release.version);
+        let mut out = Vec::new();
+        for b in built {
+            let file = manifest::tarball_file_name(&b.name, &version);
+            let rel = std::path::Path::new("npm").join(&file);
+            let abs = release.dist.join(&rel);
+            tarball::write(&b.entries, release.epoch, &abs)?;
+            let d = tarball::digests(&abs)?;
+            out.push(Artifact {
+                name: file,
+                path: rel,
+                kind: ArtifactKind::Package {
+                    platform: "npm".into(),
+                },
+                target: b.target,
+                sha256: d.sha256,
+                size: d.size,
+            });
+        }
+        Ok(out)
     }
 
     fn api(&self, cx: &Cx) -> Api {
@@ -265,15 +286,14 @@ impl Npm {
                 continue;
             }
             let path = cx.release.path(a);
-            let tgz = std::fs::read(&path)
-                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-            let manifest = tarball::read_manifest(&tgz)?;
+            let manifest = tarball::read_manifest_file(&path)?;
             let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
             out.push(Loaded {
                 name: s("name"),
                 version: manifest::clean_version(&s("version")),
                 manifest,
-                tgz,
+                digests: tarball::digests(&path)?,
+                path,
             });
         }
         // Dependents last: a package with optionalDependencies (the root) after the rest.
@@ -289,10 +309,10 @@ impl Npm {
                 l.name, l.version
             )));
         }
-        let ours = tarball::shasum(&l.tgz);
-        let shasum_ok = d.shasum.as_ref().map_or(true, |s| *s == ours);
+        let ours = &l.digests.shasum;
+        let shasum_ok = d.shasum.as_ref().map_or(true, |s| s == ours);
         let integ_ok = d.integrity.as_ref().map_or(true, |i| {
-            !i.starts_with("sha512-") || *i == tarball::integrity(&l.tgz)
+            !i.starts_with("sha512-") || *i == l.digests.integrity
         });
         if shasum_ok && integ_ok {
             return Ok(());
@@ -326,18 +346,20 @@ impl Npm {
         }])
     }
 
-    fn doc(&self, cx: &Cx, l: &Loaded, access: Option<Access>) -> serde_json::Value {
+    /// The publish PUT's body: the document, with the tarball streamed into it.
+    fn doc(&self, cx: &Cx, l: &Loaded, access: Option<Access>) -> Result<crate::http::Body> {
         let base = self.cfg.registry_base();
         let (tag, _) = self.tag(cx, l);
-        manifest::publish_document(
+        let doc = manifest::publish_document(
             &l.manifest,
-            &l.tgz,
+            &l.digests,
             &manifest::DocOptions {
                 registry_base: &base,
                 tag: &tag,
                 access: access.map(Access::as_str),
             },
-        )
+        );
+        manifest::publish_body(&doc, &l.path)
     }
 
     /// The dist-tag for `l` and whether it was chosen explicitly: platforms.npm.tag, else
@@ -401,30 +423,9 @@ impl Platform for Npm {
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
         // Compressing is CPU work: keep it off the async workers other platforms run on.
         let (me, release) = (self.clone(), cx.release.clone());
-        let built = tokio::task::spawn_blocking(move || match me.cfg.mode {
-            Mode::Binary => me.build_binary(&release),
-            Mode::PackageJson => me.build_package_json(&release),
-        })
-        .await
-        .map_err(|e| Error::new(ErrorKind::Other, format!("npm packaging panicked: {e}")))??;
-        let version = manifest::npm_version(&cx.release.version);
-        let mut out = Vec::new();
-        for b in built {
-            let file = manifest::tarball_file_name(&b.name, &version);
-            let rel = std::path::Path::new("npm").join(&file);
-            tarball::write_atomic(&cx.release.dist.join(&rel), &b.tgz)?;
-            out.push(Artifact {
-                name: file,
-                path: rel,
-                kind: ArtifactKind::Package {
-                    platform: "npm".into(),
-                },
-                target: b.target,
-                sha256: hex::encode(Sha256::digest(&b.tgz)),
-                size: b.tgz.len() as u64,
-            });
-        }
-        Ok(out)
+        tokio::task::spawn_blocking(move || me.write_packages(&release))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Other, format!("npm packaging panicked: {e}")))?
     }
 
     /// `mode: binary` reads the binaries and its settings only (reusable); `package_json`
@@ -479,8 +480,8 @@ fn fingerprint(l: &Loaded) -> Wanted {
     Wanted::new(
         &l.name,
         vec![
-            Digest::Sha1(tarball::shasum(&l.tgz)),
-            Digest::Sri(tarball::integrity(&l.tgz)),
+            Digest::Sha1(l.digests.shasum.clone()),
+            Digest::Sri(l.digests.integrity.clone()),
         ],
     )
 }

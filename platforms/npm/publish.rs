@@ -105,9 +105,9 @@ impl Npm {
         let access = self
             .access(api, &l.name, l.manifest["publishConfig"]["access"].as_str())
             .await?;
-        let doc = self.doc(cx, l, access);
+        let doc = self.doc(cx, l, access)?;
         for attempt in 1..=TRANSIENT_TRIES {
-            match api.put(&l.name, &l.version, &doc).await? {
+            match api.put(&l.name, &l.version, doc.clone()).await? {
                 Put::Created { predicted } => return Ok(Sent::Uploaded { predicted }),
                 // Someone (or an earlier run whose answer was lost) published it: same bytes
                 // are fine, different bytes are a conflict, never overwritten.

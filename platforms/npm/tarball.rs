@@ -11,7 +11,7 @@ use crate::kit::archive::{self, Options, TarHeader};
 use base64::Engine;
 use sha1::Sha1;
 use sha2::{Digest, Sha512};
-use std::io::{Read, Write};
+use std::io::Read;
 
 /// One file to pack; its name is relative to `package/`.
 pub use crate::kit::archive::Entry;
@@ -20,11 +20,65 @@ pub use crate::kit::archive::Entry;
 /// Entries are sorted by path; duplicates are an input error.
 pub fn build(entries: &[Entry], epoch: u64) -> Result<Vec<u8>> {
     let sorted = archive::sorted(entries).map_err(|e| e.context("npm tarball"))?;
-    let opts = Options::tar_gz(epoch)
+    Ok(archive::to_vec(&options(epoch), "npm tarball", |w| w.append_all(&sorted))?.0)
+}
+
+/// Writes the .tgz at `path` (atomically: a crash never leaves half a tarball that a later
+/// run would publish), streaming binaries from disk: nothing is held in memory.
+pub fn write(entries: &[Entry], epoch: u64, path: &std::path::Path) -> Result<()> {
+    let sorted = archive::sorted(entries).map_err(|e| e.context("npm tarball"))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    }
+    archive::write_file(path, &options(epoch), |w| w.append_all(&sorted)).map(|_| ())
+}
+
+fn options(epoch: u64) -> Options {
+    Options::tar_gz(epoch)
         .level(9)
         .tar_header(TarHeader::Ustar)
-        .prefix("package/");
-    Ok(archive::to_vec(&opts, "npm tarball", |w| w.append_all(&sorted))?.0)
+        .prefix("package/")
+}
+
+/// A tarball's fingerprints: npm's two and dist/'s, from one streamed pass over the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    /// npm's `dist.shasum`.
+    pub shasum: String,
+    /// npm's `dist.integrity`.
+    pub integrity: String,
+    /// The artifact's sha256 in report.json.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Reads the file at `path` once, in chunks, for its [`Digests`].
+pub fn digests(path: &std::path::Path) -> Result<Digests> {
+    let err = |e| Error::io(format!("reading {}", path.display()), e);
+    let mut f = std::fs::File::open(path).map_err(err)?;
+    let (mut s1, mut s512, mut s256) = (Sha1::new(), Sha512::new(), sha2::Sha256::new());
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(err)?;
+        if n == 0 {
+            break;
+        }
+        s1.update(&buf[..n]);
+        s512.update(&buf[..n]);
+        s256.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(Digests {
+        shasum: hex::encode(s1.finalize()),
+        integrity: format!(
+            "sha512-{}",
+            base64::engine::general_purpose::STANDARD.encode(s512.finalize())
+        ),
+        sha256: hex::encode(s256.finalize()),
+        size,
+    })
 }
 
 /// npm's `dist.shasum`: SHA-1 hex of the .tgz bytes.
@@ -77,7 +131,18 @@ pub fn list(tgz: &[u8]) -> Result<Vec<Listed>> {
 
 /// Reads `package/package.json` out of a tarball.
 pub fn read_manifest(tgz: &[u8]) -> Result<serde_json::Value> {
-    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(tgz));
+    manifest_from(tgz)
+}
+
+/// Reads `package/package.json` out of the tarball at `path`, streaming it.
+pub fn read_manifest_file(path: &std::path::Path) -> Result<serde_json::Value> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    manifest_from(std::io::BufReader::new(f))
+}
+
+fn manifest_from(r: impl Read) -> Result<serde_json::Value> {
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(r));
     for e in ar.entries().map_err(|e| bad("entries", e))? {
         let mut e = e.map_err(|e| bad("entry", e))?;
         let path = e.path().map_err(|e| bad("path", e))?.display().to_string();
@@ -93,21 +158,6 @@ pub fn read_manifest(tgz: &[u8]) -> Result<serde_json::Value> {
         }
     }
     Err(Error::input("npm tarball has no package/package.json"))
-}
-
-/// Writes `data` to `path` atomically (temp file + rename) so a crash never leaves half a
-/// tarball that a later run would publish.
-pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let tmp = path.with_extension("tgz.partial");
-    let mut f = std::fs::File::create(&tmp)
-        .map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("renaming to {}", path.display()), e))
 }
 
 #[cfg(test)]

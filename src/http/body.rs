@@ -19,6 +19,15 @@ pub enum Body {
     },
     /// multipart/form-data; file parts are streamed.
     Multipart(Vec<Part>),
+    /// `head`, then a file's bytes base64-encoded on the fly, then `tail`: a JSON document
+    /// that carries a file inline (npm's publish document), sent with its length known up
+    /// front and without the file (or its encoding) ever in memory.
+    Base64File {
+        head: Bytes,
+        path: PathBuf,
+        tail: Bytes,
+        content_type: String,
+    },
 }
 
 /// One multipart field.
@@ -56,11 +65,12 @@ impl Body {
         }
     }
 
-    /// Bytes of the file parts, to size the upload timeout.
+    /// Bytes of the file parts as sent, to size the upload timeout.
     pub(crate) fn file_bytes(&self) -> u64 {
         let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         match self {
             Body::File { path, .. } => size(path),
+            Body::Base64File { path, .. } => base64_len(size(path)),
             Body::Multipart(parts) => parts
                 .iter()
                 .map(|p| match p {
@@ -76,6 +86,7 @@ impl Body {
     pub(crate) fn len(&self) -> u64 {
         let inline = match self {
             Body::Bytes { data, .. } => data.len() as u64,
+            Body::Base64File { head, tail, .. } => (head.len() + tail.len()) as u64,
             Body::Multipart(parts) => parts
                 .iter()
                 .map(|p| match p {
@@ -105,6 +116,9 @@ impl Body {
         };
         match self {
             Body::File { path, content_type } => check(path, content_type),
+            Body::Base64File {
+                path, content_type, ..
+            } => check(path, content_type),
             Body::Multipart(parts) => parts.iter().try_for_each(|p| match p {
                 Part::File {
                     path, content_type, ..
@@ -124,6 +138,12 @@ impl Body {
             }
             Body::File { path, content_type } => Some(format!(
                 "{content_type}, file {}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            )),
+            Body::Base64File {
+                path, content_type, ..
+            } => Some(format!(
+                "{content_type}, with file {} inline (base64)",
                 path.file_name().unwrap_or_default().to_string_lossy()
             )),
             Body::Multipart(parts) => {
@@ -151,6 +171,20 @@ impl Body {
                     .header(reqwest::header::CONTENT_LENGTH, len)
                     .body(body),
                 // The error surfaces when reqwest builds the request.
+                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
+                    async move { Err::<Bytes, std::io::Error>(e) },
+                ))),
+            },
+            Body::Base64File {
+                head,
+                path,
+                tail,
+                content_type,
+            } => match base64_file(head, path, tail).await {
+                Ok((body, len)) => rb
+                    .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                    .header(reqwest::header::CONTENT_LENGTH, len)
+                    .body(body),
                 Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
                     async move { Err::<Bytes, std::io::Error>(e) },
                 ))),
@@ -190,4 +224,90 @@ async fn stream_file(path: &std::path::Path) -> std::io::Result<(reqwest::Body, 
     let len = f.metadata().await?.len();
     let stream = tokio_util::io::ReaderStream::new(f);
     Ok((reqwest::Body::wrap_stream(stream), len))
+}
+
+/// The length of `n` bytes in padded standard base64.
+pub fn base64_len(n: u64) -> u64 {
+    n.div_ceil(3) * 4
+}
+
+/// `head`, the file base64-encoded chunk by chunk (whole 3-byte groups; the 0–2 bytes left
+/// over wait for the next chunk), then `tail`.
+async fn base64_file(
+    head: &Bytes,
+    path: &std::path::Path,
+    tail: &Bytes,
+) -> std::io::Result<(reqwest::Body, u64)> {
+    let (stream, len) = base64_stream(head, path, tail).await?;
+    Ok((reqwest::Body::wrap_stream(stream), len))
+}
+
+async fn base64_stream(
+    head: &Bytes,
+    path: &std::path::Path,
+    tail: &Bytes,
+) -> std::io::Result<(
+    impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    u64,
+)> {
+    use base64::Engine;
+    use futures::StreamExt;
+    let f = tokio::fs::File::open(path).await?;
+    let n = f.metadata().await?.len();
+    let len = head.len() as u64 + base64_len(n) + tail.len() as u64;
+    let mut carry: Vec<u8> = Vec::new();
+    let encoded = tokio_util::io::ReaderStream::with_capacity(f, 3 * 21_846)
+        .map(Some)
+        .chain(futures::stream::once(async { None }))
+        .map(move |chunk| {
+            let b64 = &base64::engine::general_purpose::STANDARD;
+            match chunk {
+                Some(Ok(c)) => {
+                    carry.extend_from_slice(&c);
+                    let whole = carry.len() - carry.len() % 3;
+                    let out = b64.encode(&carry[..whole]);
+                    carry.drain(..whole);
+                    Ok(Bytes::from(out))
+                }
+                Some(Err(e)) => Err(e),
+                None => Ok(Bytes::from(b64.encode(std::mem::take(&mut carry)))),
+            }
+        });
+    let stream = futures::stream::iter([Ok(head.clone())])
+        .chain(encoded)
+        .chain(futures::stream::iter([Ok(tail.clone())]));
+    Ok((stream, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use futures::StreamExt;
+
+    /// Every length around the 3-byte groups and the read chunk: the streamed encoding is
+    /// the one-shot encoding, and the announced length is the sent length.
+    #[tokio::test]
+    async fn base64_file_streams_the_exact_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let chunk = 3 * 21_846;
+        for n in [0, 1, 2, 3, 4, 5, chunk - 1, chunk, chunk + 1, 3 * chunk + 2] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 7 + i / 251) as u8).collect();
+            let path = dir.path().join(format!("f{n}"));
+            std::fs::write(&path, &data).unwrap();
+            let (head, tail) = (Bytes::from_static(b"{\"d\":\""), Bytes::from_static(b"\"}"));
+            let (s, len) = base64_stream(&head, &path, &tail).await.unwrap();
+            let mut sent = Vec::new();
+            let mut s = Box::pin(s);
+            while let Some(c) = s.next().await {
+                sent.extend_from_slice(&c.unwrap());
+            }
+            let want = format!(
+                "{{\"d\":\"{}\"}}",
+                base64::engine::general_purpose::STANDARD.encode(&data)
+            );
+            assert_eq!(String::from_utf8(sent).unwrap(), want, "{n} bytes");
+            assert_eq!(len, want.len() as u64, "{n} bytes");
+        }
+    }
 }
