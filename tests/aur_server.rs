@@ -1,6 +1,8 @@
 //! The aur platform end to end through the real `tagship` binary (issue 8, acceptance 1–3):
 //! GitHub is the double, the AUR is a real sshd serving the package's bare repository over
-//! git-shell, with the host key pinned. Commits on that repository are the mutations.
+//! git-shell, with the host key pinned. Commits on that repository are the mutations. A
+//! backport (an older version than the AUR's) is refused with a hint unless
+//! `allow_downgrade`.
 
 mod support;
 
@@ -159,6 +161,34 @@ fn server_aur_rollback_restores_the_previous_version() {
         3,
         "a second rollback changed something"
     );
+}
+
+#[test]
+fn server_aur_a_backport_never_moves_the_package_back() {
+    let (s, p) = setup();
+    let bare = s.0.bare();
+    run(&p, &["release", "v1.1.0"]).0.assert_code(0);
+    let newer = files(&bare);
+    // 1.0.5 after 1.1.0: refused with the setting in the hint, nothing pushed.
+    let (r, row) = run(&p, &["release", "v1.0.5"]);
+    r.assert_code(1);
+    assert_eq!(row["error_kind"], "conflict", "{row:#}");
+    let reason = row["reason"].as_str().unwrap();
+    assert!(reason.contains("1.1.0-1, newer than 1.0.5-1"), "{row:#}");
+    assert!(
+        row["hint"].as_str().unwrap().contains("allow_downgrade"),
+        "{row:#}"
+    );
+    assert_eq!((commits(&bare).len(), files(&bare)), (1, newer));
+    // Allowed on purpose: the package moves to 1.0.5.
+    let yaml = std::fs::read_to_string(p.path().join("pipeline.yaml")).unwrap();
+    let yaml = yaml.replace("  aur:\n", "  aur:\n    allow_downgrade: true\n");
+    p.write("pipeline.yaml", &yaml);
+    let (r, row) = run(&p, &["release", "v1.0.5"]);
+    r.assert_code(0);
+    assert_eq!(row["outcome"], "published", "{row:#}");
+    assert_eq!(commits(&bare).len(), 2);
+    assert!(files(&bare)[".SRCINFO"].contains("pkgver = 1.0.5"));
 }
 
 #[test]

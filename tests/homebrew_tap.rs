@@ -6,7 +6,9 @@
 //! real `ruby -c` and the DSL harness accept, pointing at the release's archives; a re-run
 //! makes 0; a formula re-published while github was already live is byte-identical; other
 //! sums under the version are a conflict (0 commits); rollback is one commit restoring the
-//! previous formula; bad input is exit 2 with nothing pushed; an unreachable tap is
+//! previous formula, or one commit removing it when that version added it; a backport
+//! (an older version than the tap's) is refused with a hint unless `allow_downgrade`; bad
+//! input is exit 2 with nothing pushed; an unreachable tap is
 //! `unreachable` in a dry run and a failure with a hint in a real run.
 
 mod support;
@@ -250,10 +252,60 @@ fn server_homebrew_conflict_then_rollback_restores_the_previous_formula() {
     assert!(reason.contains("nothing to take back"), "{report:#}");
     assert_eq!(w.commits(), 4);
 
-    // 1.0.0 created the formula: nothing earlier to restore, a person decides.
-    let (_, report) = w.run(&["rollback", "v1.0.0", "--only", "homebrew"]);
-    assert_eq!(outcome(&report, "homebrew"), "manual", "{report:#}");
-    assert_eq!(w.commits(), 4);
+    assert_rollback_removes_the_formula_it_added(&w);
+}
+
+/// 1.0.0 created the formula: rolling it back removes the file, in one commit (the git kit's
+/// path removal), and a second rollback finds nothing to take back.
+fn assert_rollback_removes_the_formula_it_added(w: &World) {
+    let (run, report) = w.run(&["rollback", "v1.0.0", "--only", "homebrew"]);
+    run.assert_code(0);
+    assert_eq!(outcome(&report, "homebrew"), "withdrawn", "{report:#}");
+    assert_eq!(w.commits(), 5);
+    let files = git(&w.bare(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(!files.contains("Formula/demo.rb"), "{files}");
+    let msg = git(&w.bare(), &["log", "-1", "--format=%s", "main"]);
+    assert_eq!(
+        msg.trim(),
+        "demo: removed (rollback of 1.0.0, which added it)"
+    );
+    let (run, report) = w.run(&["rollback", "v1.0.0", "--only", "homebrew"]);
+    run.assert_code(0);
+    let reason = platform_row(&report, "homebrew")["reason"].to_string();
+    assert!(reason.contains("nothing to take back"), "{report:#}");
+    assert_eq!(w.commits(), 5);
+}
+
+#[test]
+fn server_homebrew_a_backport_never_moves_the_formula_back() {
+    let w = World::start();
+    w.run(&["release", "v1.1.0"]).0.assert_code(0);
+    let newer = w.formula();
+    // 1.0.5 after 1.1.0: refused with the setting in the hint, nothing committed.
+    let (run, report) = w.run(&["release", "v1.0.5"]);
+    run.assert_code(1);
+    let row = platform_row(&report, "homebrew");
+    assert_eq!(row["error_kind"], "conflict", "{row:#}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .unwrap()
+            .contains("newer version 1.1.0"),
+        "{row:#}"
+    );
+    assert!(
+        row["hint"].as_str().unwrap().contains("allow_downgrade"),
+        "{row:#}"
+    );
+    assert_eq!(outcome(&report, "github"), "published", "{report:#}");
+    assert_eq!((w.commits(), w.formula()), (1, newer));
+    // Allowed on purpose: the formula moves to 1.0.5.
+    w.edit_pipeline("  homebrew:\n", "  homebrew:\n    allow_downgrade: true\n");
+    let (run, report) = w.run(&["release", "v1.0.5"]);
+    run.assert_code(0);
+    assert_eq!(outcome(&report, "homebrew"), "published", "{report:#}");
+    assert_eq!(w.commits(), 2);
+    assert!(w.formula().contains("version \"1.0.5\""), "{}", w.formula());
 }
 
 /// Exit 2, no commit, no GitHub write, and the message names the problem.

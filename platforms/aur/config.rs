@@ -53,6 +53,10 @@ pub struct AurConfig {
     /// `/usr/share/licenses/<package>/`. Default: none.
     #[serde(default)]
     pub license_file: Option<String>,
+    /// Replace a newer version on the AUR with this (older) one. Default: refused with a
+    /// hint, so a backport release never moves the package back.
+    #[serde(default)]
+    pub allow_downgrade: bool,
 }
 
 fn one() -> u32 {

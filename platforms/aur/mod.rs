@@ -20,7 +20,7 @@ pub mod recipe;
 mod revert;
 
 use crate::error::{Error, Result};
-use crate::git::{self, Auth, Author};
+use crate::git::{self, Author};
 use crate::plan::{Artifact, ArtifactKind, Project};
 use crate::platform::{
     section, Capabilities, Checked, Cx, Factory, Latest, Live, Platform, Published,
@@ -80,22 +80,10 @@ impl Aur {
     /// credentials probe it, still with strict host keys.
     fn spec(&self, cx: &Cx) -> git::Spec {
         let known_hosts = self.cfg.known_hosts.as_ref().map(|k| cx.release.root.join(k));
-        let auth = match cx.secret(KEY_VAR) {
-            Some(key) => Auth::SshKey {
-                key: key.clone(),
-                known_hosts,
-            },
-            None => Auth::Ambient,
-        };
-        git::Spec {
-            url: self.remote(),
-            branch: BRANCH.into(),
-            auth,
-            author: author(self.base.maintainer.as_deref()),
-            epoch: cx.release.epoch,
-            program: "git".into(),
-            credential: Some(KEY_VAR.into()),
-        }
+        let mut spec = git::Spec::new(self.remote(), BRANCH, cx.release.epoch)
+            .ssh_key(KEY_VAR, cx.secret(KEY_VAR), known_hosts);
+        spec.author = author(self.base.maintainer.as_deref());
+        spec
     }
 
     /// The recipe for this release, from GitHub's hand-over in `cx.deps`.

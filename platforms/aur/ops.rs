@@ -106,6 +106,32 @@ pub fn judge(ours: &Ours, remote: &Remote) -> Live {
     Live::of(present, missing)
 }
 
+/// Refuses to move the package back: the remote at a newer version (or with an `epoch`,
+/// which pacman ranks above any pkgver) than ours, unless `allow` (`allow_downgrade: true`).
+/// A remote pkgver that maps from no semver version cannot be compared and is not refused.
+pub fn refuse_downgrade(ours: &Ours, remote: &Remote, allow: bool) -> Result<()> {
+    let Some(text) = remote.srcinfo.as_deref().filter(|_| !allow) else {
+        return Ok(());
+    };
+    let (theirs, mine) = (Srcinfo::parse(text), Srcinfo::parse(ours.text(SRCINFO)));
+    let v = |s: &Srcinfo| s.pkgver.as_deref().and_then(super::recipe::semver_of);
+    let newer = match (v(&theirs), v(&mine)) {
+        _ if theirs.epoch.as_deref().is_some_and(|e| e != "0") => true,
+        (Some(t), Some(m)) => t > m,
+        _ => false,
+    };
+    if !newer {
+        return Ok(());
+    }
+    Err(Error::conflict(format!(
+        "the AUR has {}, newer than {}; tagship does not move the package back (pacman would \
+         not offer it to users who upgraded)",
+        theirs.full_version(),
+        mine.full_version()
+    ))
+    .with_hint("nothing to do for a backport release; to replace the package anyway, set platforms.aur.allow_downgrade: true"))
+}
+
 fn show(sums: &BTreeMap<String, Vec<String>>) -> String {
     let parts: Vec<String> = sums
         .iter()
@@ -117,7 +143,9 @@ fn show(sums: &BTreeMap<String, Vec<String>>) -> String {
 pub async fn check(aur: &Aur, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
     let ours = Ours::read(cx, packages)?;
     let snap = Snapshot::open(&cx.exec, &aur.spec(cx)).await?;
-    let live = judge(&ours, &Remote::read(&snap).await?);
+    let remote = Remote::read(&snap).await?;
+    refuse_downgrade(&ours, &remote, aur.cfg.allow_downgrade)?;
+    let live = judge(&ours, &remote);
     let handover = match live {
         Live::Present => Handover::urls(vec![aur.page()]),
         _ => Handover::default(),
@@ -166,12 +194,15 @@ struct PackageEdit<'a> {
     ours: &'a Ours,
     message: String,
     written: Mutex<Vec<String>>,
+    downgrade: bool,
 }
 
 #[async_trait]
 impl Edit for PackageEdit<'_> {
     async fn edits(&self, snap: &Snapshot) -> Result<Option<Edits>> {
-        let live = judge(self.ours, &Remote::read(snap).await?);
+        let remote = Remote::read(snap).await?;
+        refuse_downgrade(self.ours, &remote, self.downgrade)?;
+        let live = judge(self.ours, &remote);
         if let Live::Conflict { conflicts } = &live {
             return Err(Error::conflict(conflicts.join("; "))
                 .with_hint("bump the release version; a published pkgver's sources are never replaced"));
@@ -205,6 +236,7 @@ pub async fn publish(aur: &Aur, cx: &Cx, packages: &[Artifact]) -> Result<Publis
         ours: &ours,
         message: format!("{} {version}\n\nPublished by tagship for {}.", aur.pkgname(), cx.release.tag),
         written: Mutex::new(Vec::new()),
+        downgrade: aur.cfg.allow_downgrade,
     };
     let done = git::update(&cx.exec, &aur.spec(cx), &edit)
         .await
@@ -231,14 +263,14 @@ fn push_hint(e: Error) -> Error {
     }
 }
 
-/// `tagship status`: the pkgver at the tip, when it reads as semver (a mapped prerelease does
-/// not).
+/// `tagship status`: the pkgver at the tip, as the semver version it was mapped from.
 pub async fn latest(aur: &Aur, cx: &Cx) -> Result<Option<Latest>> {
     let snap = Snapshot::open(&cx.exec, &aur.spec(cx)).await?;
     let remote = Remote::read(&snap).await?;
     let pkgver = remote.srcinfo.as_deref().map(Srcinfo::parse).and_then(|s| s.pkgver);
     Ok(pkgver
-        .and_then(|v| semver::Version::parse(&v).ok())
+        .as_deref()
+        .and_then(super::recipe::semver_of)
         .map(|version| Latest {
             version,
             published_at: None,
@@ -285,6 +317,26 @@ mod tests {
             panic!("other sums under the same pkgver must conflict")
         };
         assert!(conflicts[0].contains(&"c".repeat(64)), "{conflicts:?}");
+    }
+
+    #[test]
+    fn never_back_to_a_lower_version() {
+        let r = sample();
+        let mut newer = r.clone();
+        newer.pkgver = "2.0.0".into();
+        let e = refuse_downgrade(&ours(&r), &remote(&newer), false).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Conflict);
+        assert!(e.to_string().contains("2.0.0-2, newer than 1.2.3rc.1-2"), "{e}");
+        assert!(e.hint().unwrap_or("").contains("allow_downgrade"), "{e:?}");
+        assert!(refuse_downgrade(&ours(&r), &remote(&newer), true).is_ok());
+        // Older, the same, none, or a pkgver no semver maps to: not refused.
+        let mut older = r.clone();
+        older.pkgver = "1.0.0".into();
+        let mut odd = r.clone();
+        odd.pkgver = "2.0".into();
+        for other in [remote(&older), remote(&r), Remote::default(), remote(&odd)] {
+            assert!(refuse_downgrade(&ours(&r), &other, false).is_ok(), "{other:?}");
+        }
     }
 
     #[test]

@@ -43,6 +43,24 @@ pub fn pkgver(v: &semver::Version) -> String {
     }
 }
 
+/// The semver version a `pkgver` was mapped from (`pkgver`'s inverse); `None` for a pkgver
+/// that no semver version maps to (a package maintained by other means).
+pub fn semver_of(text: &str) -> Option<semver::Version> {
+    let mut parts = text.splitn(3, '.');
+    let (major, minor, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    let cut = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let (patch, pre) = rest.split_at(cut);
+    let pre = match pre.strip_prefix('A') {
+        Some(p) if p.starts_with(|c: char| c.is_ascii_digit()) => p,
+        _ => pre,
+    };
+    let semver = match pre.is_empty() {
+        true => format!("{major}.{minor}.{patch}"),
+        false => format!("{major}.{minor}.{patch}-{}", pre.replace('_', "-")),
+    };
+    semver::Version::parse(&semver).ok().filter(|v| pkgver(v) == text)
+}
+
 /// Arch Linux's name for a target's CPU.
 pub fn arch_of(t: Target) -> Option<&'static str> {
     if t.os != Os::Linux {
@@ -192,6 +210,17 @@ mod tests {
 
     fn v(s: &str) -> semver::Version {
         semver::Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn semver_of_inverts_pkgver() {
+        for v in ["1.2.3", "1.2.3-rc.1", "1.2.3-0.1", "10.0.0-beta-2.x", "0.0.1-alpha"] {
+            let v = semver::Version::parse(v).unwrap();
+            assert_eq!(semver_of(&pkgver(&v)), Some(v.clone()), "{v}");
+        }
+        for other in ["2.0", "1.2.3.r5.gabc", "1.2.x", "", "v1.2.3"] {
+            assert_eq!(semver_of(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -57,6 +57,37 @@ pub struct HomebrewConfig {
     /// Email on the tap commits (author and committer).
     #[serde(default = "default_author_email")]
     pub author_email: String,
+    /// Replace a newer formula in the tap with this (older) version. Default: refused with a
+    /// hint, so a backport release never moves users back.
+    #[serde(default)]
+    pub allow_downgrade: bool,
+    /// `push` commits to `branch` with git; `pull_request` commits to a branch of the tap on
+    /// GitHub through its API and opens a pull request to `branch`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// `pull_request` mode: the tap as `owner/name` on GitHub; default: the last two parts of
+    /// `repo` (`https://github.com/acme/homebrew-tap.git` → `acme/homebrew-tap`).
+    #[serde(default)]
+    pub github_repo: Option<String>,
+    /// `pull_request` mode: GitHub's REST root (GitHub Enterprise: `https://HOST/api/v3`).
+    #[schemars(extend("format" = "http-url"))]
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+}
+
+/// How the formula reaches the tap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A commit pushed to `branch` (the git kit).
+    #[default]
+    Push,
+    /// A branch and a pull request on GitHub (the pull-request kit).
+    PullRequest,
+}
+
+fn default_api_url() -> String {
+    "https://api.github.com".into()
 }
 
 fn default_branch() -> String {
@@ -95,6 +126,21 @@ pub enum Transport {
 }
 
 impl HomebrewConfig {
+    /// `owner/name` of the tap on GitHub: `github_repo`, else the end of `repo`.
+    pub fn github_repo(&self) -> Option<String> {
+        let full = match &self.github_repo {
+            Some(r) => r.clone(),
+            None => {
+                let r = self.repo.trim_end_matches('/').trim_end_matches(".git");
+                let parts: Vec<&str> = r.rsplit(['/', ':']).take(2).collect();
+                format!("{}/{}", parts.get(1)?, parts.first()?)
+            }
+        };
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        let (o, n) = full.split_once('/')?;
+        (plain(o) && plain(n)).then_some(full)
+    }
+
     pub fn transport(&self) -> Transport {
         let r = self.repo.as_str();
         if r.starts_with("http://") || r.starts_with("https://") {
@@ -137,6 +183,16 @@ mod tests {
         assert_eq!(cfg("ssh://git@h:2222/tap.git").transport(), Transport::Ssh);
         assert_eq!(cfg("../tap.git").transport(), Transport::Local);
         assert_eq!(cfg("/srv/tap.git").transport(), Transport::Local);
+        assert_eq!(c.mode, Mode::Push);
+        assert_eq!(c.github_repo().as_deref(), Some("acme/homebrew-tap"));
+        let scp = cfg("git@github.com:acme/homebrew-tap.git");
+        assert_eq!(scp.github_repo().as_deref(), Some("acme/homebrew-tap"));
+        assert_eq!(cfg("tap.git").github_repo(), None);
+        let pr: HomebrewConfig = serde_json::from_value(serde_json::json!(
+            {"repo": "../tap.git", "mode": "pull_request", "github_repo": "o/t"}
+        ))
+        .unwrap();
+        assert_eq!((pr.mode, pr.github_repo().as_deref()), (Mode::PullRequest, Some("o/t")));
         let bad = serde_json::json!({"repo": "x", "tap": "y"});
         assert!(serde_json::from_value::<HomebrewConfig>(bad).is_err());
     }

@@ -8,21 +8,23 @@
 //! Check reads the formula at the branch tip: the same version with the same sha256s is
 //! present, the same version with others is a conflict (never overwritten), an older version
 //! or none is absent. `tagship rollback` commits the formula as it was before this version
-//! (`ops::restore`). The pull-request mode (through the GitHub API) is not supported yet.
+//! (`ops::restore`). `mode: pull_request` (`pulls.rs`) reads and proposes the formula through
+//! GitHub's API instead: a branch and a pull request on the tap, `pending` until merged.
 
 pub mod config;
 pub mod formula;
 mod ops;
+mod pulls;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::git::{self, Auth, Author};
+use crate::git;
 use crate::plan::{Arch, Artifact, ArtifactKind, Os, Project};
 use crate::platform::{
     section, Capabilities, Checked, Cx, Factory, Latest, Live, Platform, Published, Requirement,
     Withdraw, Withdrawn,
 };
 use async_trait::async_trait;
-pub use config::{HomebrewConfig, Transport};
+pub use config::{HomebrewConfig, Mode, Transport};
 use formula::{Download, Formula};
 use std::path::Path;
 
@@ -57,6 +59,12 @@ impl Homebrew {
                 "platforms.homebrew: `repo` and `branch` must not be empty",
             ));
         }
+        if cfg.mode == Mode::PullRequest && cfg.github_repo().is_none() {
+            return Err(Error::config(
+                "platforms.homebrew: pull_request mode needs the tap's `owner/name` on GitHub",
+            )
+            .with_hint("set platforms.homebrew.github_repo (e.g. acme/homebrew-tap)"));
+        }
         Ok(Homebrew { cfg, name })
     }
 
@@ -87,26 +95,17 @@ impl Homebrew {
 
     /// The tap branch for the git kit. A dry run without the credential reads anonymously.
     fn spec(&self, cx: &Cx) -> git::Spec {
-        let secret = self.credential().and_then(|v| cx.secret(v)).cloned();
-        let auth = match (self.cfg.transport(), secret) {
-            (Transport::Https, Some(t)) => Auth::Token(t),
-            (Transport::Ssh, Some(key)) => Auth::SshKey {
-                key,
-                known_hosts: self.cfg.known_hosts.as_ref().map(|k| cx.release.root.join(k)),
-            },
-            _ => Auth::Ambient,
-        };
-        git::Spec {
-            url: self.repo_url(cx),
-            branch: self.cfg.branch.clone(),
-            auth,
-            author: Author {
-                name: self.cfg.author_name.clone(),
-                email: self.cfg.author_email.clone(),
-            },
-            epoch: cx.release.epoch,
-            program: "git".into(),
-            credential: self.credential().map(String::from),
+        let c = &self.cfg;
+        let spec = git::Spec::new(self.repo_url(cx), &c.branch, cx.release.epoch)
+            .author(&c.author_name, &c.author_email);
+        let secret = |v: &str| cx.secret(v);
+        match c.transport() {
+            Transport::Https => spec.token(&c.token_env, secret(&c.token_env)),
+            Transport::Ssh => {
+                let known_hosts = c.known_hosts.as_ref().map(|k| cx.release.root.join(k));
+                spec.ssh_key(&c.ssh_key_env, secret(&c.ssh_key_env), known_hosts)
+            }
+            Transport::Local => spec,
         }
     }
 
@@ -239,16 +238,24 @@ impl Platform for Homebrew {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            // A pushed branch is read back once, at once.
+            // A pushed branch is read back once, at once (a pull request: `pending` until
+            // merged).
             verify_within: Some(std::time::Duration::ZERO),
             withdraw: Withdraw::Revert,
-            ..Capabilities::default()
+            pending_states: match self.cfg.mode {
+                Mode::PullRequest => vec!["review"],
+                Mode::Push => Vec::new(),
+            },
         }
     }
 
     fn requirements(&self) -> Vec<Requirement> {
         let mut r = vec![Requirement::tool("git")];
         r.extend(self.credential().map(Requirement::credential));
+        let api = Requirement::credential(&self.cfg.token_env);
+        if self.cfg.mode == Mode::PullRequest && !r.contains(&api) {
+            r.push(api);
+        }
         r
     }
 

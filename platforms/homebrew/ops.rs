@@ -1,10 +1,11 @@
-//! The adapter's operations against the tap, through the git kit: check reads the formula at
-//! the branch tip; publish commits the packaged formula (fetch → edit → commit → push, the
+//! The adapter's operations against the tap, through the git kit (or, in pull-request mode,
+//! `pulls.rs`): check reads the formula at the branch tip; publish commits the packaged formula (fetch → edit → commit → push, the
 //! edit re-judged on a fresh tip if the branch moved); latest reads its version; restore
 //! (rollback) commits the formula as it was before this version.
 
 use super::formula::{self, Download, Seen};
-use super::{formula_file, Homebrew};
+use super::pulls::Tap;
+use super::{formula_file, Homebrew, Mode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, Change, Content, Edit, Edits, Snapshot};
 use crate::plan::Artifact;
@@ -16,6 +17,15 @@ use async_trait::async_trait;
 
 /// How many commits back a rollback looks for the formula as it was before this version.
 pub const HISTORY_DEPTH: u32 = 200;
+
+/// The formula at the branch tip (git, or GitHub's contents API in pull-request mode).
+async fn read_tip(p: &Homebrew, cx: &Cx) -> Result<Option<Seen>> {
+    let text = match p.cfg.mode {
+        Mode::PullRequest => Tap::new(p, cx)?.read(p).await?,
+        Mode::Push => read_text(&Snapshot::open(&cx.exec, &p.spec(cx)).await?, &p.path()).await?,
+    };
+    Ok(text.map(|t| formula::read(&t)))
+}
 
 /// The formula at the snapshot's tip, read; `None` when the tap has no such file.
 async fn read_formula(snap: &Snapshot, path: &str) -> Result<Option<Seen>> {
@@ -36,35 +46,38 @@ fn version_of(seen: &Seen) -> Option<semver::Version> {
     semver::Version::parse(v.trim_start_matches('v')).ok()
 }
 
-/// Present: this version with our sha256s. Conflict: this version with other downloads, or
-/// a newer version (never moved back but by `rollback`). Absent: no formula, an older
-/// version, or one whose version cannot be read.
-pub fn judge(path: &str, version: &semver::Version, ours: &[Download], seen: Option<&Seen>) -> Live {
+/// Present: this version with our sha256s. Conflict: this version with other downloads.
+/// Absent: no formula, an older version, or one whose version cannot be read. A newer version
+/// is refused with a hint (a backport release must not move users back) unless `downgrade`
+/// allows it (`allow_downgrade: true`): then it is absent, and overwritten.
+pub fn judge(path: &str, version: &semver::Version, ours: &[Download], seen: Option<&Seen>, downgrade: bool) -> Result<Live> {
     let wanted: Vec<Wanted> = ours
         .iter()
         .map(|d| Wanted::new(&d.url, vec![Digest::Sha256(d.sha256.clone())]))
         .collect();
     let Some(seen) = seen else {
-        return Live::Absent;
+        return Ok(Live::Absent);
     };
     match version_of(seen) {
         Some(v) if v == *version => {}
-        Some(v) if v > *version => {
-            return Live::Conflict {
-                conflicts: vec![format!(
-                    "{path}: the tap has the newer version {v}; tagship does not move a formula \
-                     back (`tagship rollback` does, for the version it took back)"
-                )],
-            }
+        Some(v) if v > *version && !downgrade => {
+            return Err(Error::conflict(format!(
+                "{path}: the tap has the newer version {v}; tagship does not move a formula \
+                 back to {version} (users on {v} would not get it, new users would get the older one)"
+            ))
+            .with_hint(
+                "nothing to do for a backport release; to replace the formula anyway, set \
+                 platforms.homebrew.allow_downgrade: true (`tagship rollback` takes back a version)",
+            ))
         }
-        _ => return Live::Absent,
+        _ => return Ok(Live::Absent),
     }
     let listed: Vec<Listed> = seen
         .downloads
         .iter()
         .map(|(url, sha)| Listed::new(url, vec![Digest::Sha256(sha.clone())]))
         .collect();
-    match compare(&wanted, &listed) {
+    Ok(match compare(&wanted, &listed) {
         Live::Present => Live::Present,
         Live::Conflict { conflicts } => Live::Conflict {
             conflicts: conflicts.into_iter().map(|c| format!("{path}: {c}")).collect(),
@@ -80,15 +93,17 @@ pub fn judge(path: &str, version: &semver::Version, ours: &[Download], seen: Opt
                     .join(", ")
             )],
         },
-    }
+    })
 }
 
 pub async fn check(p: &Homebrew, cx: &Cx) -> Result<Checked> {
     let ours = p.downloads(cx)?;
-    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
     let path = p.path();
-    let seen = read_formula(&snap, &path).await?;
-    let live = judge(&path, &cx.release.version, &ours, seen.as_ref());
+    let seen = read_tip(p, cx).await?;
+    let mut live = judge(&path, &cx.release.version, &ours, seen.as_ref(), p.cfg.allow_downgrade)?;
+    if p.cfg.mode == Mode::PullRequest && live == Live::Absent {
+        live = Tap::new(p, cx)?.pending(p, cx).await?.unwrap_or(live);
+    }
     let handover = match live {
         Live::Present => Handover::urls(vec![p.location(cx)]),
         _ => Handover::default(),
@@ -108,9 +123,8 @@ pub async fn probe(p: &Homebrew, cx: &Cx, plan: &Planned) -> Result<Probe> {
         .iter()
         .filter(|t| matches!(t.os, Os::Darwin | Os::Linux) && matches!(t.arch, Arch::Amd64 | Arch::Arm64))
         .count();
-    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
     let path = p.path();
-    let Some(seen) = read_formula(&snap, &path).await? else {
+    let Some(seen) = read_tip(p, cx).await? else {
         return Ok(Probe::Missing(format!("homebrew: no {path} in the tap")));
     };
     if version_of(&seen).as_ref() != Some(&cx.release.version) {
@@ -135,13 +149,14 @@ struct FormulaEdit<'a> {
     version: &'a semver::Version,
     ours: Vec<Download>,
     message: String,
+    downgrade: bool,
 }
 
 #[async_trait]
 impl Edit for FormulaEdit<'_> {
     async fn edits(&self, snap: &Snapshot) -> Result<Option<Edits>> {
         let seen = read_formula(snap, &self.path).await?;
-        match judge(&self.path, self.version, &self.ours, seen.as_ref()) {
+        match judge(&self.path, self.version, &self.ours, seen.as_ref(), self.downgrade)? {
             Live::Present => Ok(None),
             Live::Conflict { conflicts } => Err(Error::conflict(format!(
                 "live with different content: {}",
@@ -161,6 +176,10 @@ impl Edit for FormulaEdit<'_> {
 pub async fn publish(p: &Homebrew, cx: &Cx, packages: &[Artifact]) -> Result<Published> {
     let file = formula_file(cx, packages)?;
     let text = std::fs::read(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    if p.cfg.mode == Mode::PullRequest {
+        let text = String::from_utf8_lossy(&text).into_owned();
+        return Tap::new(p, cx)?.publish(p, cx, text).await;
+    }
     let version = &cx.release.version;
     let edit = FormulaEdit {
         path: p.path(),
@@ -168,6 +187,7 @@ pub async fn publish(p: &Homebrew, cx: &Cx, packages: &[Artifact]) -> Result<Pub
         version,
         ours: p.downloads(cx)?,
         message: format!("{} {version}", p.name),
+        downgrade: p.cfg.allow_downgrade,
     };
     let done = git::update(&cx.exec, &p.spec(cx), &edit)
         .await
@@ -188,8 +208,7 @@ fn push_hint(e: Error) -> Error {
 
 /// `tagship status`: the version of the formula at the tip.
 pub async fn latest(p: &Homebrew, cx: &Cx) -> Result<Option<Latest>> {
-    let snap = Snapshot::open(&cx.exec, &p.spec(cx)).await?;
-    let seen = read_formula(&snap, &p.path()).await?;
+    let seen = read_tip(p, cx).await?;
     Ok(seen.as_ref().and_then(version_of).map(|version| Latest {
         version,
         published_at: None,
@@ -197,10 +216,11 @@ pub async fn latest(p: &Homebrew, cx: &Cx) -> Result<Option<Latest>> {
     }))
 }
 
-/// Writes `text` back at `path` while the tip still has `version` there.
+/// Writes `text` back at `path` (or removes the file, for `None`) while the tip still has
+/// `version` there.
 struct RestoreEdit<'a> {
     path: String,
-    text: String,
+    text: Option<String>,
     version: &'a semver::Version,
     message: String,
 }
@@ -212,37 +232,54 @@ impl Edit for RestoreEdit<'_> {
         if seen.as_ref().and_then(version_of).as_ref() != Some(self.version) {
             return Ok(None);
         }
-        Ok(Some(Edits {
-            changes: vec![Change {
+        let change = match &self.text {
+            Some(text) => Change {
                 path: self.path.clone(),
-                content: Content::Bytes(self.text.clone().into_bytes()),
-            }],
+                content: Content::Bytes(text.clone().into_bytes()),
+            },
+            None => Change::removal(&self.path),
+        };
+        Ok(Some(Edits {
+            changes: vec![change],
             message: self.message.clone(),
         }))
     }
 }
 
-/// The formula as it was before this version: walking the path's changes newest first, the
-/// first earlier content with an older version (or none). `Ok(None)`: this version created the
-/// formula (or the earlier one is more than `HISTORY_DEPTH` commits back).
-async fn previous(snap: &Snapshot, path: &str, version: &semver::Version) -> Result<Option<String>> {
+/// What the formula was before this version.
+enum Before {
+    /// An older formula (or one without a version), to restore.
+    Formula(String),
+    /// None: this version (or a newer one after it) created the file.
+    Created,
+    /// Not within `HISTORY_DEPTH` commits.
+    Unknown,
+}
+
+/// Walks the path's changes newest first: the first earlier content with an older version (or
+/// none), or the change that created the file.
+async fn previous(snap: &Snapshot, path: &str, version: &semver::Version) -> Result<Before> {
     let changes = snap.history(path, HISTORY_DEPTH).await?;
     let befores: Vec<String> = changes.iter().filter_map(|c| c.before.clone()).collect();
     let texts = snap.read(&befores).await?;
     for c in &changes {
+        if c.created {
+            return Ok(Before::Created);
+        }
         let Some(text) = c.before.as_ref().and_then(|o| texts.get(o)) else {
-            return Ok(None);
+            return Ok(Before::Unknown);
         };
         // Skip this version's own edits and newer versions (an earlier rollback moved the
         // tap back from them): what came before this version is older, or has no version.
         if version_of(&formula::read(text)).map_or(true, |v| v < *version) {
-            return Ok(Some(text.clone()));
+            return Ok(Before::Formula(text.clone()));
         }
     }
-    Ok(None)
+    Ok(Before::Unknown)
 }
 
-/// `tagship rollback`: one commit putting back the formula as it was before this version.
+/// `tagship rollback`: one commit putting back the formula as it was before this version, or
+/// removing it when this version created it.
 pub async fn restore(p: &Homebrew, cx: &Cx) -> Result<Withdrawn> {
     let version = &cx.release.version;
     let path = p.path();
@@ -256,27 +293,40 @@ pub async fn restore(p: &Homebrew, cx: &Cx) -> Result<Withdrawn> {
             "{path} in the tap is {shown}, not {version}: nothing to take back"
         )));
     }
-    let Some(text) = previous(&snap, &path, version).await? else {
-        return Ok(Withdrawn::Manual {
-            what: format!(
-                "{path} was added by {version}: there is no earlier formula to restore. Delete \
-                 it from branch {} of the tap (`git rm {path}`) if {} should not be installable",
-                spec.branch, p.name
-            ),
-            url: p.repo_url(cx),
-        });
+    let (text, back_to) = match previous(&snap, &path, version).await? {
+        Before::Formula(text) => {
+            let v = version_of(&formula::read(&text));
+            (Some(text), v.map_or("the previous formula".into(), |v| v.to_string()))
+        }
+        Before::Created => (None, String::new()),
+        Before::Unknown => {
+            return Ok(Withdrawn::Manual {
+                what: format!(
+                    "no formula before {version} within the last {HISTORY_DEPTH} commits of \
+                     branch {}: restore {path} by hand (or `git rm` it if {} should not be \
+                     installable)",
+                    spec.branch, p.name
+                ),
+                url: p.repo_url(cx),
+            })
+        }
     };
-    let back_to = version_of(&formula::read(&text)).map_or("the previous formula".into(), |v| v.to_string());
+    let removed = text.is_none();
+    let message = match removed {
+        true => format!("{}: removed (rollback of {version}, which added it)", p.name),
+        false => format!("{}: back to {back_to} (rollback of {version})", p.name),
+    };
     let edit = RestoreEdit {
         path: path.clone(),
         text,
         version,
-        message: format!("{}: back to {back_to} (rollback of {version})", p.name),
+        message,
     };
     let done = git::update(&cx.exec, &spec, &edit).await?;
-    Ok(Withdrawn::Done(match done.commit {
-        Some(c) => format!("{path} restored to {back_to} in commit {c}"),
-        None => format!("{path} is no longer at {version}: nothing to take back"),
+    Ok(Withdrawn::Done(match (done.commit, removed) {
+        (Some(c), true) => format!("{path} removed ({version} created it) in commit {c}"),
+        (Some(c), false) => format!("{path} restored to {back_to} in commit {c}"),
+        (None, _) => format!("{path} is no longer at {version}: nothing to take back"),
     }))
 }
 
@@ -304,14 +354,20 @@ mod tests {
     #[test]
     fn judged_by_version_and_sums() {
         let v = semver::Version::new(1, 2, 0);
-        let j = |s: Option<&Seen>| judge("F/d.rb", &v, &dl('a'), s);
+        let j = |s: Option<&Seen>| judge("F/d.rb", &v, &dl('a'), s, false).unwrap();
         assert_eq!(j(None), Live::Absent);
         assert_eq!(j(Some(&seen("1.2.0", 'a'))), Live::Present);
         assert_eq!(j(Some(&seen("1.1.9", 'b'))), Live::Absent);
         assert_eq!(j(Some(&Seen::default())), Live::Absent);
-        for other in [seen("1.2.0", 'b'), seen("2.0.0", 'a')] {
-            assert!(matches!(j(Some(&other)), Live::Conflict { .. }), "{other:?}");
-        }
+        assert!(matches!(j(Some(&seen("1.2.0", 'b'))), Live::Conflict { .. }));
+        // A newer version: refused with the setting in the hint, unless allowed.
+        let newer = seen("2.0.0", 'a');
+        let e = judge("F/d.rb", &v, &dl('a'), Some(&newer), false).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Conflict);
+        assert!(e.to_string().contains("newer version 2.0.0"), "{e}");
+        assert!(e.hint().unwrap_or("").contains("allow_downgrade"), "{e:?}");
+        let allowed = judge("F/d.rb", &v, &dl('a'), Some(&newer), true).unwrap();
+        assert_eq!(allowed, Live::Absent);
         let mut moved = seen("1.2.0", 'a');
         moved.downloads[0].0 = "https://elsewhere/demo.tar.gz".into();
         let Live::Conflict { conflicts } = j(Some(&moved)) else {

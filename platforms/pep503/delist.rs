@@ -94,7 +94,7 @@ mod tests {
         let c = changes(&layout(), &m).expect("listed");
         let text = |i: usize| match &c[i].content {
             Content::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
-            Content::File(_) => unreachable!("pages are bytes"),
+            _ => unreachable!("pages are bytes"),
         };
         let after = index::parse_manifest(Some(&text(0))).unwrap();
         assert!(after["demo"].contains_key("1.0.0") && !after["demo"].contains_key("1.1.0"));

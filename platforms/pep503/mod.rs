@@ -21,7 +21,7 @@ mod store;
 pub mod survey;
 
 use crate::error::{Error, Result};
-use crate::git::{self, Auth, Author};
+use crate::git;
 use crate::plan::{Artifact, Project};
 use crate::platform::{
     section, Capabilities, Checked, Cx, Factory, Live, Platform, Published, Requirement,
@@ -98,38 +98,16 @@ impl Pep503 {
 
     /// The branch for the git kit, with the configured credentials and author.
     fn spec(&self, cx: &Cx) -> Result<git::Spec> {
-        let auth = if let Some(v) = &self.cfg.token_env {
-            match cx.secret(v) {
-                Some(s) => Auth::Token(s.clone()),
-                // A dry run without the credential probes anonymously.
-                None => Auth::Ambient,
+        let c = &self.cfg;
+        let spec = git::Spec::new(self.repo_url(cx), &c.branch, cx.release.epoch)
+            .author(&c.author_name, &c.author_email);
+        Ok(match (&c.token_env, &c.ssh_key_env) {
+            (Some(v), _) => spec.token(v, cx.secret(v)),
+            (None, Some(v)) => {
+                let known_hosts = c.known_hosts.as_ref().map(|k| cx.release.root.join(k));
+                spec.ssh_key(v, cx.secret(v), known_hosts)
             }
-        } else if let Some(v) = &self.cfg.ssh_key_env {
-            match cx.secret(v) {
-                Some(key) => Auth::SshKey {
-                    key: key.clone(),
-                    known_hosts: self
-                        .cfg
-                        .known_hosts
-                        .as_ref()
-                        .map(|k| cx.release.root.join(k)),
-                },
-                None => Auth::Ambient,
-            }
-        } else {
-            Auth::Ambient
-        };
-        Ok(git::Spec {
-            url: self.repo_url(cx),
-            branch: self.cfg.branch.clone(),
-            auth,
-            author: Author {
-                name: self.cfg.author_name.clone(),
-                email: self.cfg.author_email.clone(),
-            },
-            epoch: cx.release.epoch,
-            program: "git".into(),
-            credential: self.cfg.token_env.clone().or(self.cfg.ssh_key_env.clone()),
+            (None, None) => spec,
         })
     }
 

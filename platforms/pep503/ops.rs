@@ -115,6 +115,8 @@ async fn write_dir(cx: &Cx, target: &Path, prefix: &str, changes: Vec<Change>) -
         match c.content {
             Content::File(src) => std::fs::copy(src, &dest).map(drop).map_err(err)?,
             Content::Bytes(b) => std::fs::write(&dest, b).map_err(err)?,
+            // The index never removes a file; a staged copy could not express it.
+            Content::Removed => continue,
         }
     }
     let cp = Cmd::new("cp", Effect::SideEffect)

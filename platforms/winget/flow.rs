@@ -1,49 +1,16 @@
 //! The winget-pkgs pull-request flow (PROTOCOLS.md §6), shared by publish and rollback:
 //! make sure the fork exists (created when missing; a fresh fork answers 404 until GitHub
 //! has copied it, so the sync is retried on 404 for a bounded time) and is synced
-//! (`merge-upstream`), then one commit made through the Git Data API (blobs → tree →
-//! commit) on top of **upstream's** default-branch head, so a stale fork never leaks other
-//! changes into the PR; a branch per version points at it; then the PR to upstream. A 422
-//! "A pull request already exists" is not an error: the open PR is found and returned.
+//! (`merge-upstream`), then one commit made through the Git Data API on the fork on top of
+//! **upstream's** default-branch head, so a stale fork never leaks other changes into the
+//! PR; a branch per version points at it; then the PR to upstream. The commit, branch and PR
+//! steps are the pull-request kit's (`crate::kit::pulls`), shared with Homebrew.
 
-use super::api::{blob_sha, encode, messages, Hub};
-use crate::error::{Error, ErrorKind, Result};
-use serde_json::{json, Value};
+use crate::error::Result;
+use crate::kit::pulls::{encode, messages, Hub, Repo};
+pub use crate::kit::pulls::{Change, Pull};
+use serde_json::json;
 use std::time::Duration;
-
-/// One change to winget-pkgs: files to write (`Some`) or delete (`None`) under their full
-/// repository paths, on `branch` of the fork, proposed as a PR titled `title`.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub branch: String,
-    pub title: String,
-    pub body: String,
-    pub entries: Vec<(String, Option<String>)>,
-}
-
-/// A pull request on upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pull {
-    pub number: u64,
-    pub url: String,
-    pub title: String,
-    pub open: bool,
-    pub merged: bool,
-}
-
-impl Pull {
-    fn from(v: &Value) -> Pull {
-        Pull {
-            number: v["number"].as_u64().unwrap_or(0),
-            url: v["html_url"].as_str().unwrap_or("").to_string(),
-            title: v["title"].as_str().unwrap_or("").to_string(),
-            open: v["state"].as_str() == Some("open"),
-            // `merged_at` on a pull; under `pull_request` on a search result.
-            merged: v["merged_at"].as_str().is_some()
-                || v["pull_request"]["merged_at"].as_str().is_some(),
-        }
-    }
-}
 
 /// The flow for one upstream repository and one fork owner.
 pub struct Flow<'a> {
@@ -62,13 +29,12 @@ impl Flow<'_> {
         format!("{}/{name}", self.fork_owner)
     }
 
-    /// Upstream's default branch.
-    pub async fn default_branch(&self) -> Result<String> {
-        let what = format!("reading {}", self.upstream);
-        let v = self.hub.get(&format!("/repos/{}", self.upstream), self.upstream, &what).await?;
-        let v = v.ok_or_else(|| Error::new(ErrorKind::NotFound, format!("{}: repository not found", self.upstream))
-            .with_hint("check platforms.winget.upstream"))?;
-        Ok(v["default_branch"].as_str().unwrap_or("master").to_string())
+    fn upstream(&self) -> Repo<'_> {
+        Repo {
+            hub: self.hub,
+            full: self.upstream,
+            setting: "platforms.winget.upstream",
+        }
     }
 
     /// Creates the fork when missing; returns its `owner/repo`.
@@ -114,75 +80,9 @@ impl Flow<'_> {
         }
     }
 
-    /// Upstream's head commit on `branch` and its tree.
-    async fn upstream_head(&self, branch: &str) -> Result<(String, String)> {
-        let up = self.upstream;
-        let what = format!("reading {up}'s {branch}");
-        let r = self.hub.get(&format!("/repos/{up}/git/ref/heads/{}", encode(branch)), up, &what).await?;
-        let sha = r.as_ref().and_then(|r| r["object"]["sha"].as_str()).map(String::from)
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("{up} has no branch {branch}")))?;
-        let c = self.hub.get(&format!("/repos/{up}/git/commits/{sha}"), up, &what).await?;
-        let tree = c.as_ref().and_then(|c| c["tree"]["sha"].as_str()).map(String::from)
-            .ok_or_else(|| Error::protocol(format!("{up}: commit {sha} has no tree")))?;
-        Ok((sha, tree))
-    }
-
-    /// POSTs `body` to `path` on the fork and returns the answer's `sha`.
-    async fn create(&self, fork: &str, path: &str, body: Value, predicted_sha: String, what: &str) -> Result<String> {
-        let req = self.hub.post(&format!("/repos/{fork}/git/{path}"))?;
-        let resp = self.hub.write(req, &body, json!({"sha": predicted_sha})).await?;
-        if !resp.ok() {
-            return Err(self.hub.fail(&resp, fork, what));
-        }
-        let v: Value = resp.json()?;
-        v["sha"].as_str().map(String::from).ok_or_else(|| Error::protocol(format!("{what}: no sha in GitHub's answer")))
-    }
-
-    /// Blobs → tree → commit on the fork, on top of upstream's head; returns the commit.
-    async fn commit(&self, fork: &str, change: &Change, head: &(String, String)) -> Result<String> {
-        let mut tree = Vec::new();
-        for (path, content) in &change.entries {
-            let sha = match content {
-                Some(c) => {
-                    let body = json!({"content": c, "encoding": "utf-8"});
-                    Some(self.create(fork, "blobs", body, blob_sha(c.as_bytes()), &format!("uploading {path}")).await?)
-                }
-                None => None,
-            };
-            tree.push(json!({"path": path, "mode": "100644", "type": "blob", "sha": sha}));
-        }
-        let zero = "0".repeat(40);
-        let body = json!({"base_tree": head.1, "tree": tree});
-        let t = self.create(fork, "trees", body, zero.clone(), "creating the tree").await?;
-        let body = json!({"message": change.title, "tree": t, "parents": [head.0]});
-        self.create(fork, "commits", body, zero, "creating the commit").await
-    }
-
-    /// Points the fork's branch at `sha`: created, or moved when it exists (422).
-    async fn point_branch(&self, fork: &str, branch: &str, sha: &str) -> Result<()> {
-        let body = json!({"ref": format!("refs/heads/{branch}"), "sha": sha});
-        let predicted = json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}});
-        let resp = self.hub.write(self.hub.post(&format!("/repos/{fork}/git/refs"))?, &body, predicted.clone()).await?;
-        if resp.ok() {
-            return Ok(());
-        }
-        if resp.status.as_u16() != 422 || !messages(&resp).contains("Reference already exists") {
-            return Err(self.hub.fail(&resp, fork, &format!("creating the branch {branch}")));
-        }
-        let req = self.hub.patch(&format!("/repos/{fork}/git/refs/heads/{}", encode(branch)))?;
-        let resp = self.hub.write(req, &json!({"sha": sha, "force": true}), predicted).await?;
-        if !resp.ok() {
-            return Err(self.hub.fail(&resp, fork, &format!("moving the branch {branch}")));
-        }
-        Ok(())
-    }
-
     /// PRs on upstream from the fork's `branch`, any state, newest first.
     pub async fn by_head(&self, branch: &str) -> Result<Vec<Pull>> {
-        let head = encode(&format!("{}:{branch}", self.fork_owner));
-        let path = format!("/repos/{}/pulls?state=all&head={head}&per_page=100", self.upstream);
-        let v = self.hub.get(&path, self.upstream, "listing pull requests").await?;
-        Ok(v.as_ref().and_then(Value::as_array).into_iter().flatten().map(Pull::from).collect())
+        self.upstream().by_head(self.fork_owner, branch).await
     }
 
     /// Open PRs on upstream whose title holds `id` and `version` as whole words (so `1.2.3`
@@ -193,31 +93,24 @@ impl Flow<'_> {
         let v = self.hub.get(&path, self.upstream, "searching pull requests").await?;
         let items = v.as_ref().and_then(|v| v["items"].as_array()).into_iter().flatten();
         let whole = |title: &str, w: &str| title.split_whitespace().any(|t| t == w);
-        Ok(items.map(Pull::from).filter(|p| whole(&p.title, id) && whole(&p.title, version)).collect())
+        Ok(items.map(Pull::from_json).filter(|p| whole(&p.title, id) && whole(&p.title, version)).collect())
     }
 
     /// The whole flow; returns the PR (new, or the open one GitHub says exists) and warnings.
     pub async fn submit(&self, change: &Change) -> Result<(Pull, Vec<String>)> {
-        let base = self.default_branch().await?;
+        let up = self.upstream();
+        let base = up.default_branch().await?;
         let fork = self.ensure_fork(&base).await?;
         let warnings = self.sync(&fork, &base).await?;
-        let head = self.upstream_head(&base).await?;
-        let sha = self.commit(&fork, change, &head).await?;
-        self.point_branch(&fork, &change.branch, &sha).await?;
-        let head_label = format!("{}:{}", self.fork_owner, change.branch);
-        let body = json!({"title": change.title, "head": head_label, "base": base, "body": change.body});
-        let predicted = json!({"number": 0, "state": "open", "title": change.title,
-            "html_url": format!("(dry run) {} ← {head_label}", self.upstream)});
-        let req = self.hub.post(&format!("/repos/{}/pulls", self.upstream))?;
-        let resp = self.hub.write(req, &body, predicted).await?;
-        if resp.ok() {
-            return Ok((Pull::from(&resp.json()?), warnings));
-        }
-        if resp.status.as_u16() == 422 && messages(&resp).contains("already exists") {
-            if let Some(open) = self.by_head(&change.branch).await?.into_iter().find(|p| p.open) {
-                return Ok((open, warnings));
-            }
-        }
-        Err(self.hub.fail(&resp, self.upstream, &format!("opening the pull request `{}`", change.title)))
+        let head = up.head(&base).await?;
+        let forked = Repo {
+            hub: self.hub,
+            full: &fork,
+            setting: "platforms.winget.fork_owner",
+        };
+        let sha = forked.commit(change, &head).await?;
+        forked.point_branch(&change.branch, &sha).await?;
+        let pull = up.open_pull(change, self.fork_owner, &base).await?;
+        Ok((pull, warnings))
     }
 }

@@ -41,12 +41,17 @@ pub struct File {
 
 /// The version folder in winget-pkgs: `manifests/a/Acme/Demo/1.0.0`.
 pub fn folder(identifier: &str, version: &str) -> String {
+    format!("{}/{version}", package_folder(identifier))
+}
+
+/// The package's folder in winget-pkgs, holding one folder per version: `manifests/a/Acme/Demo`.
+pub fn package_folder(identifier: &str) -> String {
     let first = identifier
         .chars()
         .next()
         .map(|c| c.to_lowercase().to_string())
         .unwrap_or_default();
-    format!("manifests/{first}/{}/{version}", identifier.replace('.', "/"))
+    format!("manifests/{first}/{}", identifier.replace('.', "/"))
 }
 
 /// The three files, in the order winget-pkgs lists them.
@@ -163,6 +168,25 @@ pub fn installer_sha256s(yaml: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each installer's `(InstallerUrl, InstallerSha256)` in an installer manifest, in order (the
+/// sha256 upper-cased), read line by line as `installer_sha256s` reads the sums.
+pub fn installer_downloads(yaml: &str) -> Vec<(String, String)> {
+    let value = |l: &str, key: &str| {
+        let v = l.trim().trim_start_matches("- ").strip_prefix(key)?;
+        Some(v.trim().trim_matches(['"', '\'']).to_string())
+    };
+    let mut out = Vec::new();
+    let mut url = None;
+    for l in yaml.lines() {
+        if let Some(u) = value(l, "InstallerUrl:") {
+            url = Some(u);
+        } else if let Some(sha) = value(l, "InstallerSha256:") {
+            out.push((url.take().unwrap_or_default(), sha.to_uppercase()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +248,11 @@ mod tests {
         assert_eq!(
             installer_sha256s(&yaml),
             vec!["AB".repeat(32), "CD".repeat(32)]
+        );
+        let url = |a: &str| format!("https://github.com/acme/demo/releases/download/v1.10/demo_1.10_windows_{a}.zip");
+        assert_eq!(
+            installer_downloads(&yaml),
+            vec![(url("amd64"), "AB".repeat(32)), (url("arm64"), "CD".repeat(32))]
         );
     }
 }

@@ -11,23 +11,24 @@
 //!   our PR closed without merging → a failure naming it, never a blind re-submission.
 //! - **publish** (`flow.rs`): fork, sync, blobs → tree → commit, branch, PR
 //!   `New version: <id> version <v>`. Only the missing files are in the commit.
+//! - **probe** / **latest** (`probe.rs`): the version folder on upstream's default branch
+//!   pointing at GitHub's assets is live without a build; the newest version folder.
 //! - **withdraw**: a PR removing the version folder (`Remove version: …`), or a manual note.
 
-pub mod api;
 pub mod config;
 pub mod flow;
 pub mod manifest;
+mod probe;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
 use crate::plan::{Arch, Artifact, ArtifactKind, Os, Project};
 use crate::platform::{
-    section, Capabilities, Checked, Cx, Factory, Live, Platform, Published, Requirement,
-    Withdraw, Withdrawn,
+    section, Capabilities, Checked, Cx, Factory, Latest, Live, Planned, Platform, Probe,
+    Published, Requirement, Withdraw, Withdrawn,
 };
-use api::Hub;
+use crate::kit::pulls::{file_text, Hub};
 use async_trait::async_trait;
-use base64::Engine;
 use config::{RollbackMode, WingetConfig};
 use flow::{Change, Flow, Pull};
 use manifest::{Inputs, Installer};
@@ -147,8 +148,7 @@ impl Winget {
         for p in packages.iter().filter(|p| names.contains(&p.name)) {
             if p.name.ends_with(".installer.yaml") {
                 let live = hub.get(&format!("/repos/{up}/contents/{folder}/{}", p.name), up, "reading the installer manifest").await?;
-                let b64: String = live.as_ref().and_then(|v| v["content"].as_str()).unwrap_or("").split_whitespace().collect();
-                let text = String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default()).into_owned();
+                let text = file_text(live.as_ref());
                 let ours = std::fs::read_to_string(cx.release.dist.join(&p.path)).map_err(|e| Error::io(format!("reading {}", p.path.display()), e))?;
                 let (mut l, mut o) = (manifest::installer_sha256s(&text), manifest::installer_sha256s(&ours));
                 l.sort();
@@ -234,6 +234,14 @@ impl Platform for Winget {
             });
         }
         Ok(out)
+    }
+
+    async fn probe(&self, cx: &Cx, plan: &Planned) -> Result<Probe> {
+        probe::probe(self, cx, plan).await
+    }
+
+    async fn latest(&self, cx: &Cx) -> Result<Option<Latest>> {
+        probe::latest(self, cx).await
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {

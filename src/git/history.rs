@@ -13,10 +13,13 @@ use crate::exec::Effect;
 pub struct PathChange {
     pub commit: String,
     /// The path's blob id before the commit; `None`: it did not exist (or the commit is the
-    /// oldest one fetched, whose parent is unknown).
+    /// oldest one fetched, whose parent is unknown: see `created`).
     pub before: Option<String>,
     /// The path's blob id after the commit; `None`: the commit deleted it.
     pub after: Option<String>,
+    /// The commit provably added the path: it did not exist in the commit's parents (a
+    /// commit whose parents were not fetched, at the depth's end, cannot tell).
+    pub created: bool,
 }
 
 impl Snapshot {
@@ -57,12 +60,16 @@ impl Snapshot {
                 path,
             ])
             .await?;
-        Ok(parse_log(&log, path))
+        // The commits whose parents were not fetched (git's list of shallow boundaries).
+        let shallow = std::fs::read_to_string(self.repo().join(".git/shallow")).unwrap_or_default();
+        let cut: Vec<&str> = shallow.lines().map(str::trim).collect();
+        Ok(parse_log(&log, path, &cut))
     }
 }
 
-/// Reads `git log --format=%x01%H --raw` output for one path.
-fn parse_log(log: &str, path: &str) -> Vec<PathChange> {
+/// Reads `git log --format=%x01%H --raw` output for one path; `cut` lists the commits whose
+/// parents are unknown.
+fn parse_log(log: &str, path: &str, cut: &[&str]) -> Vec<PathChange> {
     let oid = |s: &str| (!s.chars().all(|c| c == '0')).then(|| s.to_string());
     let mut out = Vec::new();
     for chunk in log.split('\x01').filter(|c| !c.trim().is_empty()) {
@@ -75,9 +82,11 @@ fn parse_log(log: &str, path: &str) -> Vec<PathChange> {
             };
             let f: Vec<&str> = meta.split_whitespace().collect();
             if p == path && f.len() >= 4 {
+                let before = oid(f[2]);
                 out.push(PathChange {
+                    created: before.is_none() && !cut.contains(&commit.as_str()),
                     commit: commit.clone(),
-                    before: oid(f[2]),
+                    before,
                     after: oid(f[3]),
                 });
             }
@@ -97,21 +106,33 @@ mod tests {
         let log = format!(
             "\x01c2\n\n:100644 100644 {a} {b} M\tFormula/x.rb\n\x01c1\n\n:000000 100644 {z} {a} A\tFormula/x.rb\n:000000 100644 {z} {b} A\tREADME.md\n"
         );
-        let got = parse_log(&log, "Formula/x.rb");
+        let got = parse_log(&log, "Formula/x.rb", &[]);
+        let c1 = PathChange {
+            commit: "c1".into(),
+            before: None,
+            after: Some(a.clone()),
+            created: true,
+        };
         assert_eq!(
             got,
             vec![
                 PathChange {
                     commit: "c2".into(),
-                    before: Some(a.clone()),
-                    after: Some(b.clone())
+                    before: Some(a),
+                    after: Some(b),
+                    created: false,
                 },
-                PathChange {
-                    commit: "c1".into(),
-                    before: None,
-                    after: Some(a)
-                },
+                c1.clone(),
             ]
+        );
+        // At the fetched history's end, an "added" path may have existed before.
+        let cut = parse_log(&log, "Formula/x.rb", &["c1"]);
+        assert_eq!(
+            cut[1],
+            PathChange {
+                created: false,
+                ..c1
+            }
         );
     }
 }

@@ -7,7 +7,8 @@
 //!   ever downloaded behind our back.
 //! - **Commit without a checkout.** `commit` loads the tip's tree into a private index, adds
 //!   the new blobs with `update-index --cacheinfo` and writes a tree with `--missing-ok`: old
-//!   files are never fetched, so memory and disk stay flat as the branch grows. Author and
+//!   files are never fetched, so memory and disk stay flat as the branch grows; a change may
+//!   also remove a path (`Content::Removed`, `update-index --force-remove`). Author and
 //!   committer are fixed and dated at the release epoch, so the same change on the same tip is
 //!   the same commit.
 //! - **Push through the dry-run guard.** Everything is `Effect::Local` except the push
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 mod history;
 mod remote;
+mod spec;
 mod support;
 pub use history::PathChange;
 pub use support::{blob_id, file_blob_id, ssh_command, Scratch};
@@ -91,20 +93,36 @@ pub struct Spec {
     pub credential: Option<String>,
 }
 
-/// A new file for the next commit.
+/// What the next commit puts at a path.
 #[derive(Debug, Clone)]
 pub enum Content {
     /// Read from this local file (streamed by git; large files are fine).
     File(PathBuf),
     Bytes(Vec<u8>),
+    /// Nothing: the path is removed (a path the tip does not have is left as it is).
+    Removed,
 }
 
-/// One path to write in the next commit.
+/// One path to write (or remove) in the next commit.
 #[derive(Debug, Clone)]
 pub struct Change {
     /// Path inside the branch, `/`-separated.
     pub path: String,
     pub content: Content,
+}
+
+impl Change {
+    /// Removes `path` in the next commit.
+    pub fn removal(path: impl Into<String>) -> Change {
+        Change {
+            path: path.into(),
+            content: Content::Removed,
+        }
+    }
+
+    fn removes(&self) -> bool {
+        matches!(self.content, Content::Removed)
+    }
 }
 
 /// What a caller wants on top of a snapshot: `None` from [`Edit::edits`] means nothing to do.
@@ -126,7 +144,7 @@ pub trait Edit: Send + Sync {
 pub struct Updated {
     /// The pushed commit; `None` when there was nothing to change.
     pub commit: Option<String>,
-    /// Paths written by that commit.
+    /// Paths written (or removed) by that commit.
     pub paths: Vec<String>,
     /// Pushes tried (more than 1 when the branch moved in between).
     pub attempts: u32,
@@ -326,12 +344,23 @@ impl Snapshot {
         if let Some(tip) = &self.tip {
             self.git(&["read-tree", tip]).await?;
         }
-        let oids = self.write_blobs(&edits.changes).await?;
+        let (removed, writes): (Vec<&Change>, Vec<&Change>) =
+            edits.changes.iter().partition(|c| c.removes());
+        let oids = self.write_blobs(&writes).await?;
         let mut args = vec!["update-index".to_string(), "--add".to_string()];
-        for (c, oid) in edits.changes.iter().zip(&oids) {
+        for (c, oid) in writes.iter().zip(&oids) {
             check_path(&c.path)?;
             args.push("--cacheinfo".into());
             args.push(format!("100644,{oid},{}", c.path));
+        }
+        // Removals come last: `--force-remove` applies to every path after it, and needs no
+        // file in the (empty) work tree.
+        if !removed.is_empty() {
+            args.extend(["--force-remove".to_string(), "--".to_string()]);
+            for c in removed {
+                check_path(&c.path)?;
+                args.push(c.path.clone());
+            }
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         self.git(&refs).await?;
@@ -359,7 +388,7 @@ impl Snapshot {
     }
 
     /// Writes the changes' blobs into the scratch repo (one `hash-object -w`), in order.
-    async fn write_blobs(&self, changes: &[Change]) -> Result<Vec<String>> {
+    async fn write_blobs(&self, changes: &[&Change]) -> Result<Vec<String>> {
         if changes.is_empty() {
             return Ok(Vec::new());
         }
@@ -373,6 +402,7 @@ impl Snapshot {
                         .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
                     p.display().to_string()
                 }
+                Content::Removed => continue, // not a blob (the count check below holds)
             });
         }
         let mut args = vec!["hash-object", "-w", "--no-filters", "--"];

@@ -1,14 +1,13 @@
-//! The GitHub REST calls of the WinGet flow, each one request through the shared HTTP layer:
-//! repositories, forks, merge-upstream, Git Data (refs, blobs, trees, commits), contents,
-//! pull requests and issue search. GitHub's error answers are mapped by the github adapter's
-//! `Api::fail`, so hints name the token variable the same way.
+//! The GitHub REST client the pull-request flows use, each call one request through the
+//! shared HTTP layer. GitHub's error answers are mapped by the github adapter's `Api::fail`,
+//! so hints name the token variable the same way.
 
 use crate::error::Result;
 use crate::http::{Auth, Http, Request, Response};
 use crate::platforms::github::api::{self as gh, Api, ACCEPT, API_VERSION};
 use serde_json::Value;
 
-/// A client for the GitHub API as the WinGet flow uses it.
+/// A client for the GitHub API as the pull-request flows use it.
 #[derive(Clone)]
 pub struct Hub {
     http: Http,
@@ -53,7 +52,10 @@ impl Hub {
 
     /// `GET path`: the JSON, or `None` on 404.
     pub async fn get(&self, path: &str, repo: &str, what: &str) -> Result<Option<Value>> {
-        let resp = self.http.send(self.prepare(Request::get(&self.url(path))?)).await?;
+        let resp = self
+            .http
+            .send(self.prepare(Request::get(&self.url(path))?))
+            .await?;
         match resp.status.as_u16() {
             404 => Ok(None),
             _ if resp.ok() => resp.json().map(Some),
@@ -63,12 +65,7 @@ impl Hub {
 
     /// A write (`POST`/`PATCH`) with a JSON body; `predicted` is what a dry run pretends
     /// GitHub answered. Non-2xx answers are returned for the caller to judge.
-    pub async fn write(
-        &self,
-        req: Request,
-        body: &Value,
-        predicted: Value,
-    ) -> Result<Response> {
+    pub async fn write(&self, req: Request, body: &Value, predicted: Value) -> Result<Response> {
         let req = self.prepare(req.json(body).predict(predicted));
         self.http.send(req).await
     }
@@ -92,6 +89,21 @@ pub fn messages(resp: &Response) -> String {
         }
     }
     out.join("; ")
+}
+
+/// The text of a file as the contents API returns it (`content`, base64 with line breaks);
+/// empty when there is none.
+pub fn file_text(v: Option<&Value>) -> String {
+    use base64::Engine;
+    let b64: String = v
+        .and_then(|v| v["content"].as_str())
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Percent-encodes one path segment or query value.
