@@ -35,6 +35,13 @@ pub enum Command {
     /// What every platform has live, and where they drifted apart (read-only). Exit 0 in
     /// sync; 1 drift, staleness or an unreachable platform; 2 bad input.
     Status(StatusArgs),
+    /// Store a platform's token in the OS keyring (service `tagship`), read from stdin —
+    /// never from the command line. Runs then find it when the environment has none.
+    Login(LoginArgs),
+    /// Remove a platform's token from the OS keyring.
+    Logout(LoginArgs),
+    /// Write a starting pipeline.yaml and the GitHub Actions workflows for this project.
+    Init(InitArgs),
     /// Print the JSON Schema of pipeline.yaml (or of report.json with --report).
     Schema {
         /// The schema of report.json instead, for CI users who read it.
@@ -135,6 +142,9 @@ pub struct CheckArgs {
     pub tag: Option<String>,
     #[command(flatten)]
     pub scope: Scope,
+    /// Print the result as JSON on stdout (where each credential was found, the problems).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +163,34 @@ pub struct StatusArgs {
     /// A platform still lacking the version this many hours after its tag is stale.
     #[arg(long, default_value_t = 24, value_name = "HOURS")]
     pub stale_after: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The platform whose token this is (its variable comes from its pipeline.yaml section).
+    pub platform: String,
+    /// The credential variable to store under (default: the platform's token variable).
+    #[arg(long)]
+    pub var: Option<String>,
+    /// Path of pipeline.yaml.
+    #[arg(long, default_value = "pipeline.yaml")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project directory to inspect and write into.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that exist (without it they are kept).
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be written; write nothing.
+    #[arg(long, visible_alias = "print")]
+    pub dry_run: bool,
+    /// Exit 1 when a workflow on disk differs from what init would write now.
+    #[arg(long, conflicts_with_all = ["force", "dry_run"])]
+    pub check: bool,
 }
 
 /// `--parallelism 0` would run nothing: refused as a usage error (exit 2).

@@ -8,8 +8,7 @@ use crate::redact::Secret;
 /// Looks a credential up in the process environment, then the OS keyring (unless
 /// `TAGSHIP_NO_KEYRING` is set). `purpose` names what needs it, for the error message.
 pub fn lookup(var: &str, purpose: &str) -> Result<Secret> {
-    let use_keyring = std::env::var_os("TAGSHIP_NO_KEYRING").is_none();
-    lookup_in(var, purpose, |k| std::env::var(k).ok(), use_keyring)
+    lookup_with_source(var, purpose).map(|(s, _)| s)
 }
 
 /// [`lookup`] with the environment and the keyring switch passed in (tests, embedding).
@@ -22,6 +21,31 @@ pub fn lookup_in(
     env: impl Fn(&str) -> Option<String>,
     use_keyring: bool,
 ) -> Result<Secret> {
+    lookup_from(var, purpose, env, use_keyring).map(|(s, _)| s)
+}
+
+/// Where a credential was found (never its value): `tagship check` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The environment variable named like the credential.
+    Env,
+    /// The OS keyring: service `tagship`, user = the variable name.
+    Keyring,
+}
+
+/// [`lookup`], also saying where the value came from.
+pub fn lookup_with_source(var: &str, purpose: &str) -> Result<(Secret, Source)> {
+    let use_keyring = std::env::var_os("TAGSHIP_NO_KEYRING").is_none();
+    lookup_from(var, purpose, |k| std::env::var(k).ok(), use_keyring)
+}
+
+/// [`lookup_in`] with the source.
+pub fn lookup_from(
+    var: &str,
+    purpose: &str,
+    env: impl Fn(&str) -> Option<String>,
+    use_keyring: bool,
+) -> Result<(Secret, Source)> {
     if let Err(why) = check_name(var) {
         let shown = var.escape_debug();
         return Err(Error::new(
@@ -44,11 +68,11 @@ pub fn lookup_in(
         })
     };
     if let Some(r) = found(env(var), "the environment variable") {
-        return r;
+        return r.map(|s| (s, Source::Env));
     }
     if use_keyring {
         if let Some(r) = found(keyring_get(var), "the keyring entry") {
-            return r;
+            return r.map(|s| (s, Source::Keyring));
         }
     }
     let why = if blank { " (it is set but blank)" } else { "" };
@@ -138,6 +162,46 @@ fn refuse(var: &str, purpose: &str, from: &str, v: &str, why: String) -> Error {
         "a credential must be one line of visible ASCII characters; set {var} again without \
          the stray characters (e.g. `export {var}=\"$(tr -d '\\r\\n' < token.txt)\"`)"
     ))
+}
+
+/// Stores `value` in the OS keyring as `var` (service `tagship`), where [`lookup`] finds it.
+/// The value is checked like one read from the environment first: a token that could not be
+/// sent is refused here, not at the next release.
+pub fn keyring_store(var: &str, value: &str) -> Result<()> {
+    let checked = lookup_in(var, "tagship login", |_| Some(value.to_string()), false)?;
+    let entry = keyring_entry(var)?;
+    entry
+        .set_password(checked.expose())
+        .map_err(|e| keyring_error("storing", var, e))
+}
+
+/// Removes `var` from the OS keyring; `Ok(false)` when there was nothing to remove.
+pub fn keyring_remove(var: &str) -> Result<bool> {
+    match keyring_entry(var)?.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(e) => Err(keyring_error("removing", var, e)),
+    }
+}
+
+fn keyring_entry(var: &str) -> Result<keyring::Entry> {
+    if let Err(why) = check_name(var) {
+        return Err(
+            Error::input(format!("credential name `{}` {why}", var.escape_debug()))
+                .with_hint(NAME_RULE),
+        );
+    }
+    keyring::Entry::new("tagship", var).map_err(|e| keyring_error("opening", var, e))
+}
+
+fn keyring_error(doing: &str, var: &str, e: keyring::Error) -> Error {
+    Error::new(
+        ErrorKind::Credentials,
+        format!("{doing} {var} in the OS keyring failed: {e}"),
+    )
+    .with_hint(
+        "tagship uses the Secret Service (GNOME Keyring, KWallet) on Linux: start one, or set the environment variable instead",
+    )
 }
 
 /// Reads the OS keyring. Any keyring failure (no backend, no entry, locked) counts as

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod git;
 pub mod guard;
 pub mod http;
+pub mod init;
 pub mod kit;
 pub mod oidc;
 pub mod plan;

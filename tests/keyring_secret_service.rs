@@ -209,3 +209,82 @@ async fn server_keyring_credential_is_the_bearer_token_and_never_shows() {
     assert_ne!(r.code, 0, "a wrong env token must fail:\n{}", r.stderr);
     assert!(d.release("v1.2.5").is_none(), "nothing published with it");
 }
+
+impl SecretService {
+    /// What `secret-tool lookup service tagship username VAR` finds (None: no entry).
+    fn lookup(&self, var: &str) -> Option<String> {
+        let out = self
+            .secret_tool()
+            .args(["lookup", "service", "tagship", "username", var])
+            .output()
+            .unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// `tagship login github` with the token on stdin (as `< token.txt` gives it).
+fn login(p: &Project, ss: &SecretService, token: &str, verb: &str) -> Run {
+    let file = ss.tmp.path().join("token.txt");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let bin = std::env::var("TAGSHIP_TEST_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tagship").to_string());
+    let mut cmd = Command::new(bin);
+    cmd.args([verb, "github"])
+        .stdin(std::fs::File::open(&file).unwrap());
+    tokio::task::block_in_place(|| p.output(cmd, p.path(), &[verb, "github"]))
+}
+
+/// Issue 13, acceptance 5: `login` stores a credential that the next run uses, `check` shows
+/// its source (never the value), and `logout` removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn server_login_stores_the_token_the_next_run_uses_and_logout_removes_it() {
+    let ss = SecretService::start();
+    let secret = format!("lg-{}-{:016x}", std::process::id(), fastrand::u64(..));
+    let d = GithubDouble::start("acme", "demo", &secret).await;
+    let mut p = project(&d, &ss);
+    p.unset("GITHUB_TOKEN").unset("TAGSHIP_NO_KEYRING");
+
+    // The daemon takes a moment to own its bus name: the first login may find no service.
+    let mut r = login(&p, &ss, &secret, "login");
+    for _ in 0..50 {
+        if r.code == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        r = login(&p, &ss, &secret, "login");
+    }
+    r.assert_code(0);
+    assert_never_shows(&r, &p.dist(), &secret);
+    assert!(r.stderr.contains("stored GITHUB_TOKEN"), "{}", r.stderr);
+    // Exactly the token, without the line break that ended it, where a user's tools find it.
+    assert_eq!(ss.lookup("GITHUB_TOKEN").as_deref(), Some(secret.as_str()));
+
+    let r = run(&p, &["check", "--json"]);
+    assert_never_shows(&r, &p.dist(), &secret);
+    r.assert_code(0);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["credentials"][0]["name"], "GITHUB_TOKEN", "{j:#}");
+    assert_eq!(j["credentials"][0]["source"], "keyring", "{j:#}");
+    assert!(r
+        .stderr
+        .contains("OS keyring (service `tagship`, user `GITHUB_TOKEN`)"));
+
+    let r = run(&p, &["release", "v1.2.3"]);
+    assert_never_shows(&r, &p.dist(), &secret);
+    r.assert_code(0);
+    assert_eq!(r.report(&p.dist())["platforms"][0]["outcome"], "published");
+
+    let r = login(&p, &ss, "", "logout");
+    r.assert_code(0);
+    assert!(r.stderr.contains("removed GITHUB_TOKEN"), "{}", r.stderr);
+    assert_eq!(ss.lookup("GITHUB_TOKEN"), None, "logout left the entry");
+    let r = run(&p, &["check"]);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("missing credential GITHUB_TOKEN"),
+        "{}",
+        r.stderr
+    );
+}

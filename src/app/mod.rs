@@ -1,17 +1,19 @@
 //! One function per subcommand: turns args + env + config into a run and an exit code
 //! (0 ok, 1 a platform failed, 2 bad input/config/credentials/tool — nothing published).
 
+mod check;
 mod dist;
+mod login;
 mod output;
 mod probe;
 mod rollback;
 pub mod select;
 mod status;
 
-use crate::cli::{CheckArgs, Cli, Command, ReleaseArgs, RunArgs};
+use crate::cli::{Cli, Command, ReleaseArgs, RunArgs};
 use crate::config::{self, Loaded};
 use crate::engine::{self, EngineOptions};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::exec::Exec;
 use crate::guard::Ledger;
 use crate::http::{Http, HttpOptions};
@@ -41,8 +43,11 @@ pub fn main(cli: Cli) -> i32 {
         Command::Release(a) => rt.block_on(release(a, &out)),
         Command::Publish(a) => rt.block_on(publish(a, &out)),
         Command::Rollback(a) => rt.block_on(rollback::rollback(a, &out)),
-        Command::Check(a) => check(a, &out),
+        Command::Check(a) => check::check(a, &out),
         Command::Status(a) => rt.block_on(status::status(a, &out)),
+        Command::Init(a) => crate::init::run(&a),
+        Command::Login(a) => login::login(&a, &out),
+        Command::Logout(a) => login::logout(&a, &out),
         Command::Schema { report } => {
             let schema = if report {
                 serde_json::to_value(Report::schema()).unwrap_or_default()
@@ -453,45 +458,4 @@ fn finish_report(
         eprintln!("error: packaging failed; nothing was published (see the table above)");
     }
     exit_code
-}
-
-fn check(a: CheckArgs, out: &Out) -> i32 {
-    let l = match load(&a.scope.config, a.scope.profile.as_deref(), out) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let mut problems = Vec::new();
-    match crate::version::resolve(a.tag.as_deref(), &l.pipeline.version, &l.root, &env_map()) {
-        Ok(v) => out.message(&format!("version {} (from {})", v.version, v.source)),
-        Err(e)
-            if a.tag.is_some()
-                || e.kind != ErrorKind::Input
-                || !e.message().starts_with("no version") =>
-        {
-            problems.push(e)
-        }
-        Err(e) => out.message(&format!("note: {e}")),
-    }
-    problems.extend(select::build_tools(&l.pipeline, &l.root));
-    match select::select(&l.pipeline, &a.scope.only, &a.scope.skip) {
-        Ok(chosen) => {
-            let ids: Vec<String> = chosen.iter().map(|p| p.id().to_string()).collect();
-            out.message(&select::capability_table(&chosen));
-            let (_, p) = select::preflight(chosen, false);
-            problems.extend(p);
-            if problems.is_empty() {
-                out.message(&format!(
-                    "ok: {} — platforms: {}",
-                    l.path.display(),
-                    ids.join(", ")
-                ));
-            }
-        }
-        Err(p) => problems.extend(p),
-    }
-    if problems.is_empty() {
-        0
-    } else {
-        out.fatal(&problems)
-    }
 }
