@@ -2,10 +2,12 @@
 //! `archive` writes deterministic tar.gz and zip files (build archives, npm tarballs,
 //! wheels); `binfmt` reads the headers of ELF, Mach-O and PE executables (target checks,
 //! npm's `libc` field, wheel platform tags); `rules` turns a registry's broken rules into one
-//! refusal (npm, PyPI, crates.io). Both are pure library code: no config, no
+//! refusal (npm, PyPI, crates.io); `poll` follows a server-side job whose answer an adapter
+//! needs (the Snap Store's upload status), bounded. All are library code: no config, no
 //! platform knowledge, no environment reads; the release's SOURCE_DATE_EPOCH arrives as
 //! an argument.
 
 pub mod archive;
 pub mod binfmt;
+pub mod poll;
 pub mod rules;
