@@ -2,7 +2,9 @@
 //! (minchoc), with the real `nuget` client installing what was pushed (issue 9, acceptance 1,
 //! 2 and 4): the embedded binary is the release's; in download mode (with github on the
 //! GitHub double) the install script's checksum64 is the sha256 of the zip GitHub serves; a
-//! refused push (409) is settled by a re-check; rollback unlists and is in report.json.
+//! refused push (409) is settled by a re-check; rollback unlists (the version stays installable
+//! by exact version, hidden from Search()) and is in report.json; a prerelease (semver
+//! `1.2.3-rc.1` → `1.2.3-rc0001`) installs with the real client.
 
 mod support;
 
@@ -77,11 +79,16 @@ fn server_chocolatey_embed_installs_with_nuget_then_unlists() {
     let again = std::fs::read(p.dist().join(format!("chocolatey/{NAME}.{V}.nupkg"))).unwrap();
     assert_eq!(again, nupkg, "a rebuild gives identical bytes");
 
-    rollback_unlists(&p, &*server);
+    rollback_unlists(&p, &*server, dir.path());
 }
 
-/// Rollback: planned (withheld), done (unlisted, in report.json), then nothing left.
-fn rollback_unlists(p: &support::cli::Project, server: &dyn common::Server) {
+/// Rollback: planned (withheld), done (unlisted, in report.json), then nothing left. As on
+/// the gallery, unlisted is not deleted: the exact version still installs with the real
+/// client, the feed marks it (`Listed` false, `Published` 1900) and Search() hides it.
+fn rollback_unlists(p: &support::cli::Project, server: &dyn common::Server, dir: &std::path::Path) {
+    let feed = format!("{}api/v2/", server.proxy().unwrap().url());
+    let live = server.files();
+    assert_eq!(fixture::feed_search(&feed, NAME, false), [V]);
     let before = server.mutations().len();
     p.run(&["rollback", TAG, "--dry-run"]).assert_code(0);
     let plan = rollback_row(p);
@@ -91,12 +98,39 @@ fn rollback_unlists(p: &support::cli::Project, server: &dyn common::Server) {
     p.run(&["rollback", TAG]).assert_code(0);
     let done = rollback_row(p);
     assert_eq!(done["outcome"], "withdrawn", "{done:#}");
-    assert!(
-        server.files().is_empty(),
-        "minchoc deletes what is unlisted"
-    );
     assert_eq!(server.mutations().len(), before + 1, "one DELETE");
+    assert_eq!(
+        server.files(),
+        live,
+        "unlisted, not deleted: the same bytes are served"
+    );
+    let atom = fixture::feed_entry(&feed, NAME, V).expect("the version is still on the feed");
+    assert!(
+        atom.contains(r#"<d:Listed m:type="Edm.Boolean">false</d:Listed>"#),
+        "{atom}"
+    );
+    assert!(
+        atom.contains(">1900-01-01T00:00:00</d:Published>"),
+        "{atom}"
+    );
+    assert_eq!(
+        fixture::feed_search(&feed, NAME, false),
+        Vec::<String>::new(),
+        "hidden from search"
+    );
+    let pkg = fixture::nuget_install(&feed, NAME, V, &dir.join("after-unlist"));
+    assert!(
+        pkg.join("tools/demo.exe").is_file(),
+        "still installable by exact version"
+    );
     p.run(&["rollback", TAG]).assert_code(0);
+    assert!(
+        rollback_row(p)["reason"]
+            .to_string()
+            .contains("already unlisted"),
+        "{:#}",
+        rollback_row(p)
+    );
     assert_eq!(
         server.mutations().len(),
         before + 1,
@@ -206,4 +240,47 @@ fn server_chocolatey_download_mode_script_checks_the_github_zip() {
     assert_eq!(report["build"]["state"], "skipped", "{report:#}");
     assert_eq!(row(&report, "chocolatey")["outcome"], "already-published");
     assert_eq!((gh.mutations().len(), choco.mutations().len()), (gm, cm));
+}
+
+#[test]
+fn server_chocolatey_prerelease_installs_with_nuget() {
+    // semver 1.2.3-rc.1 → Chocolatey's SemVer 1 label 1.2.3-rc0001, end to end on the feed.
+    let (tag, choco) = ("v1.2.3-rc.1", "1.2.3-rc0001");
+    let dir = tempfile::tempdir().unwrap();
+    let server = fixture::Chocolatey.start(dir.path());
+    let p = common::project(&*server);
+    let run = p.run(&["release", tag]);
+    run.assert_code(0);
+    assert_eq!(entry(&run, &p)["outcome"], "published", "{}", run.stderr);
+    assert!(p
+        .dist()
+        .join(format!("chocolatey/{NAME}.{choco}.nupkg"))
+        .is_file());
+
+    let feed = format!("{}api/v2/", server.proxy().unwrap().url());
+    let pkg = fixture::nuget_install(&feed, NAME, choco, &dir.path().join("installed"));
+    let exe = std::fs::read(pkg.join("tools/demo.exe")).unwrap();
+    assert_eq!(
+        exe,
+        windows_binary(&p),
+        "the embedded binary is the release's"
+    );
+    let atom = fixture::feed_entry(&feed, NAME, choco).unwrap();
+    assert!(
+        atom.contains(r#"<d:IsPrerelease m:type="Edm.Boolean">true</d:IsPrerelease>"#),
+        "{atom}"
+    );
+    assert_eq!(
+        fixture::feed_search(&feed, NAME, false),
+        Vec::<String>::new(),
+        "a prerelease"
+    );
+    assert_eq!(fixture::feed_search(&feed, NAME, true), [choco]);
+
+    // A re-run finds it (by its Chocolatey version) and sends nothing.
+    let m = server.mutations().len();
+    let run = p.run(&["publish"]);
+    run.assert_code(0);
+    assert_eq!(entry(&run, &p)["outcome"], "already-published");
+    assert_eq!(server.mutations().len(), m);
 }

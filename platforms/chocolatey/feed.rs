@@ -68,6 +68,16 @@ impl Entry {
         }
         None
     }
+
+    /// Unlisted: `Listed` false, or the gallery's marker, a `Published` date in 1900 (NuGet
+    /// clients read this one: NuGet/NuGet.Server#41) or 1970 (seen on the Chocolatey feed).
+    /// An unlisted version is still on the feed and installable by its exact version.
+    pub fn unlisted(&self) -> bool {
+        let published = self.get("Published").unwrap_or_default();
+        self.get("Listed").is_some_and(|l| l.eq_ignore_ascii_case("false"))
+            || published.starts_with("1900-01-01")
+            || published.starts_with("1970-01-01")
+    }
 }
 
 /// XML entities (the five named ones and numeric references).
@@ -140,8 +150,10 @@ impl Feed<'_> {
         if !r.ok() {
             return Err(r.error(&format!("listing the versions of {id}")));
         }
+        // FindPackagesById lists unlisted versions too (restore needs them): not "live" here.
         Ok(Entry::all(&r.text())
             .iter()
+            .filter(|e| !e.unlisted())
             .filter_map(|e| e.get("Version"))
             .collect())
     }
@@ -201,5 +213,15 @@ mod tests {
         assert_eq!(e.get("Nothing"), None);
         assert_eq!(all[1].get("Version").as_deref(), Some("2.0.0"));
         assert_eq!(Entry::first("<feed></feed>"), None);
+    }
+
+    #[test]
+    fn unlisted_by_flag_or_by_the_published_marker() {
+        let e = |props: &str| Entry::first(&format!("<entry><m:properties>{props}</m:properties></entry>")).unwrap();
+        assert!(!e("<d:Published>2026-01-01T00:00:00</d:Published>").unlisted());
+        assert!(e("<d:Published>1900-01-01T00:00:00</d:Published>").unlisted());
+        assert!(e("<d:Published>1970-01-01T00:00:00</d:Published>").unlisted());
+        assert!(e(r#"<d:Listed m:type="Edm.Boolean">false</d:Listed>"#).unlisted());
+        assert!(!e(r#"<d:Listed m:type="Edm.Boolean">true</d:Listed>"#).unlisted());
     }
 }

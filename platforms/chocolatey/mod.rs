@@ -443,8 +443,7 @@ impl Platform for Chocolatey {
         let Some(entry) = feed.entry(&self.id, &version).await? else {
             return Ok(Withdrawn::Done(format!("{} {version} is not on the feed: nothing to unlist", self.id)));
         };
-        let published = entry.get("Published").unwrap_or_default();
-        if published.starts_with("1900-01-01") || published.starts_with("1970-01-01") {
+        if entry.unlisted() {
             return Ok(Withdrawn::Done(format!("{} {version} is already unlisted", self.id)));
         }
         let r = feed.unlist(&self.id, &version).await?;

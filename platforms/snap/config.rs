@@ -11,6 +11,8 @@ use serde::Deserialize;
 pub const DASHBOARD: &str = "https://dashboard.snapcraft.io";
 /// Where the bytes go before a push names them (`STORE_UPLOAD_URL` in snapcraft).
 pub const STORAGE: &str = "https://storage.snapcraftcontent.com";
+/// The public API snapd reads (`snap info`): the channel map, without credentials.
+pub const INFO: &str = "https://api.snapcraft.io";
 
 /// `platforms.snap`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -57,6 +59,11 @@ pub struct SnapConfig {
     #[schemars(extend("format" = "http-url"))]
     #[serde(default = "default_storage")]
     pub upload_url: String,
+    /// The public API read without credentials (a dry run from a laptop). Default:
+    /// `https://api.snapcraft.io`.
+    #[schemars(extend("format" = "http-url"))]
+    #[serde(default = "default_info")]
+    pub info_url: String,
     /// How long to follow the store's processing of an upload, in seconds; still processing
     /// after that is reported `pending` with the status URL.
     #[serde(default = "default_review_wait")]
@@ -128,6 +135,9 @@ fn default_dashboard() -> String {
 }
 fn default_storage() -> String {
     STORAGE.into()
+}
+fn default_info() -> String {
+    INFO.into()
 }
 fn default_review_wait() -> u64 {
     300
@@ -218,7 +228,8 @@ impl SnapConfig {
             return Err(Error::config("platforms.snap.description: longer than 4096 characters"));
         }
         self.channels()?;
-        for (key, u) in [("store_url", &self.store_url), ("upload_url", &self.upload_url)] {
+        let urls = [("store_url", &self.store_url), ("upload_url", &self.upload_url), ("info_url", &self.info_url)];
+        for (key, u) in urls {
             url::Url::parse(u)
                 .map_err(|e| Error::config(format!("platforms.snap.{key}: `{u}`: {e}")))?;
         }

@@ -3,14 +3,19 @@
 //!
 //! - **package** (`meta.rs`, `pack.rs`): `meta/snap.yaml` from a pure renderer plus the binary,
 //!   squashed by `mksquashfs` (exec layer, a declared tool) as `snap pack` does.
+//! - **probe**: every channel holds this version for every planned arch → live, nothing built.
 //! - **check** (`survey.rs`): the revisions and release history → present / partial /
-//!   pending (manual review) / conflict, one item per file and per channel release.
+//!   pending (manual review) / conflict, one item per file and per channel release; without
+//!   credentials (a dry run) the public channel map (`info.rs`) instead.
 //! - **publish** (`store.rs`): upload, push, follow the status URL (bounded), then release
-//!   each revision to each channel, edge first, one report step per channel.
+//!   each revision to each channel, edge first, one report step per channel. In a dry run
+//!   the withheld push is answered by a prediction, so every arch's upload, push and
+//!   releases are listed.
 //! - **withdraw**: each channel gets back what it held before this version, or is closed.
 
 pub mod auth;
 pub mod config;
+pub mod info;
 pub mod meta;
 pub mod pack;
 pub mod store;
@@ -19,13 +24,14 @@ pub mod survey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Artifact, ArtifactKind, Os, Project};
 use crate::platform::{
-    compare, section, Capabilities, Checked, Cx, Factory, Live, Platform, Published, Requirement,
-    Withdraw, Withdrawn,
+    compare, section, Capabilities, Checked, Cx, Factory, Latest, Live, Planned, Platform, Probe,
+    Published, Requirement, Withdraw, Withdrawn,
 };
 use async_trait::async_trait;
 use config::{Channel, SnapConfig};
-use std::time::{Duration, Instant};
-use store::Store;
+use crate::kit::poll::{self, Step};
+use std::time::Duration;
+use store::{Pushed, Releases, Status, Store};
 use survey::{step, Ours};
 
 pub const FACTORY: Factory = Factory {
@@ -82,6 +88,7 @@ impl Snap {
             http: &cx.http,
             store: self.cfg.store_url.trim_end_matches('/').into(),
             storage: self.cfg.upload_url.trim_end_matches('/').into(),
+            info: self.cfg.info_url.trim_end_matches('/').into(),
             name: self.name.clone(),
             auth,
         })
@@ -146,38 +153,66 @@ impl Snap {
         })
     }
 
-    /// Uploads and pushes one file, then follows its status until processed, bounded.
+    /// Uploads and pushes one file, then follows its status until processed, bounded (the
+    /// revision it releases next comes from that status, so the engine's verify loop
+    /// cannot do this wait: `kit::poll`).
     async fn push_one(&self, s: &Store<'_>, cx: &Cx, o: &Ours, a: &Artifact) -> Result<Upload> {
         let id = s.upload(&cx.release.path(a), &o.file).await?;
-        let url = s.push(&id, o.size, &o.file).await?;
-        let until = Instant::now() + Duration::from_secs(self.cfg.review_wait_secs);
-        loop {
-            let st = s.status(&url).await?;
-            let msgs: Vec<&str> = st.errors.iter().map(|e| e.message.as_str()).collect();
-            if msgs.iter().any(|m| m.contains("binary_sha3_384") || m.contains("exact same content")) {
-                return Ok(Upload::Exists);
-            }
-            if !msgs.is_empty() || st.code.starts_with("processing_") {
-                return Err(Error::new(ErrorKind::Other, format!(
-                    "the store rejected {} ({}): {}", o.file, st.code, msgs.join("; ")))
-                    .with_hint(format!("fix what the store says and release a new version; status: {url}")));
-            }
-            match (st.code.as_str(), st.revision) {
-                ("need_manual_review", rev) => {
-                    let rev = rev.map_or(String::new(), |r| format!(" (revision {r})"));
-                    return Ok(Upload::Pending(format!("{}{rev} needs manual review by the store; status: {url}", o.file)));
-                }
-                (_, Some(rev)) if st.processed => return Ok(Upload::Revision(rev)),
-                _ if Instant::now() >= until => {
-                    return Ok(Upload::Pending(format!(
-                        "{} is still being processed by the store after {}s; status: {url}",
-                        o.file, self.cfg.review_wait_secs
-                    )));
-                }
-                _ => tokio::time::sleep(Duration::from_millis(self.cfg.poll_interval_ms)).await,
-            }
-        }
+        let url = match s.push(&id, o.size, &o.file).await? {
+            Pushed::Status(url) => url,
+            Pushed::Predicted => return Ok(Upload::Revision(PREDICTED_REVISION)),
+        };
+        let bounds = poll::Bounds {
+            every: Duration::from_millis(self.cfg.poll_interval_ms),
+            within: Duration::from_secs(self.cfg.review_wait_secs),
+        };
+        let url = url.as_str();
+        let done = poll::until(bounds, || async move { judge(o, url, s.status(url).await?) }).await?;
+        Ok(done.unwrap_or_else(|| {
+            Upload::Pending(format!(
+                "{} is still being processed by the store after {}s; status: {url}",
+                o.file, self.cfg.review_wait_secs
+            ))
+        }))
     }
+
+    /// What the store has for the snap (nothing when it does not know it). Without
+    /// credentials (only a dry run gets this far without them) the public channel
+    /// map is read, which cannot see unreleased revisions: the warning says so.
+    async fn read(&self, s: &Store<'_>, warnings: &mut Vec<String>) -> Result<Releases> {
+        if s.auth.is_none() {
+            warnings.push(format!(
+                "{}: read the store's public channel map ({}/v2/snaps/info/{}) anonymously: revisions released to no channel (in review, rejected, or never released) cannot be seen without {}",
+                self.name, s.info, self.name, auth::CREDENTIALS_VAR
+            ));
+        }
+        Ok(s.read().await?.unwrap_or_default())
+    }
+}
+
+/// The revision number a dry run's withheld push stands for: the store assigns the real one,
+/// so the withheld releases name revision 0.
+const PREDICTED_REVISION: u64 = 0;
+
+/// What one read of an upload's status URL says (snapcraft's `_HUMAN_STATUS` codes).
+fn judge(o: &Ours, url: &str, st: Status) -> Result<Step<Upload>> {
+    let msgs: Vec<&str> = st.errors.iter().map(|e| e.message.as_str()).collect();
+    if msgs.iter().any(|m| m.contains("binary_sha3_384") || m.contains("exact same content")) {
+        return Ok(Step::Done(Upload::Exists));
+    }
+    if !msgs.is_empty() || st.code.starts_with("processing_") {
+        return Err(Error::new(ErrorKind::Other, format!(
+            "the store rejected {} ({}): {}", o.file, st.code, msgs.join("; ")))
+            .with_hint(format!("fix what the store says and release a new version; status: {url}")));
+    }
+    Ok(match (st.code.as_str(), st.revision) {
+        ("need_manual_review", rev) => {
+            let rev = rev.map_or(String::new(), |r| format!(" (revision {r})"));
+            Step::Done(Upload::Pending(format!("{}{rev} needs manual review by the store; status: {url}", o.file)))
+        }
+        (_, Some(rev)) if st.processed => Step::Done(Upload::Revision(rev)),
+        _ => Step::Again,
+    })
 }
 
 #[async_trait]
@@ -241,9 +276,47 @@ impl Platform for Snap {
         Ok(out)
     }
 
+    /// Live when every channel holds this version for every linux arch the build plans
+    /// (by version, before anything is built; `check` compares the sha3-384 later).
+    async fn probe(&self, cx: &Cx, plan: &Planned) -> Result<Probe> {
+        let version = cx.release.version.to_string();
+        // A version the store cannot hold is packaging's refusal (exit 2): ask nothing first.
+        config::check_version(&version)?;
+        let arches: Vec<&str> = plan.targets.iter()
+            .filter(|t| t.os == Os::Linux)
+            .map(|t| meta::snap_arch(t.arch))
+            .collect();
+        if arches.is_empty() {
+            return Ok(Probe::Unknown); // packaging refuses it with the reason
+        }
+        let rel = self.store(cx)?.read().await?.unwrap_or_default();
+        for c in &self.channels {
+            for arch in &arches {
+                if rel.current(&c.full(), arch).map(|r| r.version.as_str()) != Some(version.as_str()) {
+                    return Ok(Probe::Missing(format!("snap: {} {version} is not in {} for {arch}", self.name, c.full())));
+                }
+            }
+        }
+        Ok(Probe::Live(Default::default()))
+    }
+
+    /// The newest version any configured channel holds.
+    async fn latest(&self, cx: &Cx) -> Result<Option<Latest>> {
+        let rel = self.store(cx)?.read().await?.unwrap_or_default();
+        let held = rel.releases.iter()
+            .filter(|l| self.channels.iter().any(|c| c.full() == l.channel))
+            .filter_map(|l| rel.current(&l.channel, &l.architecture))
+            .map(|r| r.version.as_str());
+        Ok(crate::platform::newest(held).map(|version| Latest {
+            version,
+            published_at: None,
+            url: Some(format!("https://snapcraft.io/{}", self.name)),
+        }))
+    }
+
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let built: Vec<Ours> = self.built(cx, packages)?.into_iter().map(|(o, _)| o).collect();
-        let rel = self.store(cx)?.releases().await?.unwrap_or_default();
+        let rel = self.store(cx)?.read().await?.unwrap_or_default();
         let s = survey::survey(&rel, &cx.release.version.to_string(), &built, &self.channels)?;
         Ok(compare(&s.wanted, &s.listed).into())
     }
@@ -252,8 +325,8 @@ impl Platform for Snap {
         let s = self.store(cx)?;
         let version = cx.release.version.to_string();
         let built = self.built(cx, packages)?;
-        let mut rel = s.releases().await?.unwrap_or_default();
         let mut out = Published::default();
+        let mut rel = self.read(&s, &mut out.warnings).await?;
         let mut revisions = Vec::new();
         let mut pending = Vec::new();
         // Every upload first, then the channels: a channel never gets one arch's new
@@ -265,7 +338,7 @@ impl Platform for Snap {
                     Upload::Revision(r) => rev = Some(r),
                     Upload::Pending(why) => pending.push(why),
                     Upload::Exists => {
-                        rel = s.releases().await?.unwrap_or_default();
+                        rel = s.read().await?.unwrap_or_default();
                         rev = rel.of(&version, &o.arch).iter().find(|r| r.sha3_384.eq_ignore_ascii_case(&o.sha3)).map(|r| r.revision);
                     }
                 }

@@ -5,7 +5,9 @@
 //! - `POST {storage}/unscanned-upload/` (multipart field `binary`, no auth) → `upload_id`;
 //! - `POST {store}/dev/api/snap-push/` → 202 `status_details_url`, polled (bounded);
 //! - `POST {store}/dev/api/snap-release/` one channel at a time;
-//! - `GET  {store}/dev/api/account` (the snap-id) and `POST {store}/dev/api/snaps/{id}/close`.
+//! - `GET  {store}/dev/api/account` (the snap-id) and `POST {store}/dev/api/snaps/{id}/close`;
+//! - without credentials (a dry run from a laptop), the public channel map instead of the
+//!   revision list: `GET {info}/v2/snaps/info/{name}` (`info.rs`).
 
 use super::auth::CREDENTIALS_VAR;
 use crate::error::{Error, ErrorKind, Result};
@@ -20,6 +22,8 @@ pub struct Store<'a> {
     pub http: &'a Http,
     pub store: String,
     pub storage: String,
+    /// The public API (`https://api.snapcraft.io`), read without credentials.
+    pub info: String,
     pub name: String,
     /// The `Macaroon root=…, discharge=…` header; `None` in a dry run without credentials.
     pub auth: Option<Secret>,
@@ -96,6 +100,15 @@ impl Releases {
     }
 }
 
+/// How a push ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pushed {
+    /// The store took it; its processing is followed at this URL.
+    Status(String),
+    /// Withheld by the dry-run guard: no revision exists to follow.
+    Predicted,
+}
+
 /// The status URL's answer (`_HUMAN_STATUS` codes in snapcraft).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Status {
@@ -139,6 +152,27 @@ impl Store<'_> {
         }
     }
 
+    /// What the store has for the snap: with credentials the publisher's revision list
+    /// (every revision, reviews included), without them the public channel map (what is
+    /// released); `None` when the store does not know the snap.
+    pub async fn read(&self) -> Result<Option<Releases>> {
+        match self.auth {
+            Some(_) => self.releases().await,
+            None => Ok(self.public().await?.map(|i| i.releases())),
+        }
+    }
+
+    /// The public channel map (`info.rs`), anonymously.
+    pub async fn public(&self) -> Result<Option<super::info::Info>> {
+        let url = format!("{}/v2/snaps/info/{}?fields={}", self.info, self.name, super::info::FIELDS);
+        let r = self.http.send(Request::get(&url)?.header("snap-device-series", "16")).await?;
+        match r.status.as_u16() {
+            200 => Ok(Some(r.json()?)),
+            404 => Ok(None),
+            _ => Err(r.error(&format!("reading the public channel map of snap {}", self.name))),
+        }
+    }
+
     /// The revisions and release history; `None` when the store does not know the snap.
     pub async fn releases(&self) -> Result<Option<Releases>> {
         if self.auth.is_none() {
@@ -179,18 +213,22 @@ impl Store<'_> {
     }
 
     /// Registers the upload as a revision; returns the status URL to poll.
-    pub async fn push(&self, upload_id: &str, size: u64, file: &str) -> Result<String> {
+    pub async fn push(&self, upload_id: &str, size: u64, file: &str) -> Result<Pushed> {
         let url = format!("{}/dev/api/snap-push/", self.store);
         let body = json!({"name": self.name, "series": "16", "updown_id": upload_id,
             "binary_filesize": size, "source_uploaded": false});
-        let r = self.http.send(self.authed(Request::post(&url)?.json(&body))).await?;
+        let req = self.authed(Request::post(&url)?.json(&body)).predict(json!({"status_details_url": null}));
+        let r = self.http.send(req).await?;
+        if r.predicted {
+            return Ok(Pushed::Predicted);
+        }
         if !r.ok() {
             return Err(self.fail(&r, &format!("pushing {file}")));
         }
         let v: serde_json::Value = r.json()?;
         v["status_details_url"]
             .as_str()
-            .map(str::to_string)
+            .map(|u| Pushed::Status(u.to_string()))
             .ok_or_else(|| Error::protocol(format!("pushing {file}: no status_details_url in {v}")))
     }
 

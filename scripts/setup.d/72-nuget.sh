@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Chocolatey tests (platforms/chocolatey, tests/chocolatey_*.rs, the conformance line):
 #   - minchoc 0.2.0 (PyPI; a Django app, "Minimal Chocolatey-compatible NuGet server"): a real
-#     NuGet v2 feed (PUT /api/v2/package/, Packages(Id=,Version=), FindPackagesById(), unlist
-#     by DELETE), in its own venv -> $CACHE/nuget/venv; started by scripts/servers/nuget.sh
-#     with the host site in scripts/servers/nuget_site/ (see ../shared/TEST-SERVERS.md §9)
+#     NuGet v2 feed (PUT /api/v2/package/, Packages(Id=,Version=), FindPackagesById()), in its
+#     own venv -> $CACHE/nuget/venv; started by scripts/servers/nuget.sh with the host site in
+#     scripts/servers/nuget_site/ (see ../shared/TEST-SERVERS.md §9), whose gallery.py adds what
+#     the gallery does and minchoc does not: DELETE unlists (minchoc deletes), Search(), the
+#     unlisted markers, and SemVer 1 prerelease versions (minchoc answers 500)
 #   - Debian's `nuget` client (NuGet.exe 2.8.7 on mono): installs what tagship pushed from
 #     that feed, an independent reader of our .nupkg
 # Idempotent: the venv carries a stamp with the exact spec; apt is skipped when `nuget` is

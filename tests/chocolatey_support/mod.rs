@@ -91,11 +91,17 @@ impl Feed {
         (status == 200).then_some(body)
     }
 
-    /// Deletes `id` `version` behind tagship's back.
+    /// Deletes `id` `version` behind tagship's back: the site's admin purge (a NuGet DELETE
+    /// only unlists, as on the gallery).
     pub fn delete(&self, id: &str, version: &str) {
-        let url = format!("{}package/{id}/{version}", self.url);
+        let url = format!("{}admin/purge/{id}/{version}", self.root());
         let (status, _) = http_bytes("DELETE", &url, Some(&self.key));
         assert_eq!(status, 204, "DELETE {url}");
+    }
+
+    /// `http://127.0.0.1:P/`.
+    fn root(&self) -> String {
+        self.url.trim_end_matches("api/v2/").to_string()
     }
 }
 
@@ -113,6 +119,26 @@ pub fn http_bytes(method: &str, url: &str, key: Option<&str>) -> (u16, Vec<u8>) 
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, buf[split + 4..].to_vec())
+}
+
+/// `Packages(Id=,Version=)`'s entry on the feed at `feed` (`…/api/v2/`), as text; `None`
+/// on 404.
+pub fn feed_entry(feed: &str, id: &str, version: &str) -> Option<String> {
+    let url = format!("{feed}Packages(Id='{id}',Version='{version}')");
+    let (status, body) = http_bytes("GET", &url, None);
+    (status == 200).then(|| String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The versions the feed's `Search()` lists for `term` (listed ones only, as on the gallery).
+pub fn feed_search(feed: &str, term: &str, prerelease: bool) -> Vec<String> {
+    let url = format!("{feed}Search()?searchTerm='{term}'&includePrerelease={prerelease}");
+    let (status, body) = http_bytes("GET", &url, None);
+    assert_eq!(status, 200, "GET {url}");
+    let text = String::from_utf8_lossy(&body).into_owned();
+    text.split("<d:Version>")
+        .skip(1)
+        .filter_map(|t| t.split('<').next().map(str::to_string))
+        .collect()
 }
 
 /// `nuget install ID -Version V -Source FEED` into `out` with the real client (bounded: mono

@@ -3,7 +3,8 @@
 //! platform, so every mutation the suite counts is the feed's. `mode: download` (which needs
 //! github) is covered with the GitHub double in tests/chocolatey_feed.rs, which reuses this
 //! fixture (`ChocolateyDownload`). Mutations are the proxy's forwarded PUTs/DELETEs; deleting
-//! the version behind tagship's back goes to the feed directly.
+//! the version behind tagship's back goes to the feed directly (the site's admin purge: a
+//! NuGet DELETE only unlists there, as on the gallery).
 
 #[path = "../chocolatey_support/mod.rs"]
 mod choco;
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 #[allow(unused_imports)] // used by tests/chocolatey_feed.rs, which includes this file
-pub use choco::{nuget_install, unzip};
+pub use choco::{feed_entry, feed_search, nuget_install, unzip};
 
 /// `mode: embed`, the conformance line.
 pub struct Chocolatey;

@@ -9,6 +9,8 @@
 //!   identical bytes;
 //! - `POST /dev/api/snap-release/` (refused for a revision in review or rejected),
 //!   `POST /dev/api/snaps/{id}/close`, `GET /api/v2/snaps/{name}/releases`, `GET /dev/api/account`;
+//! - the public `GET /v2/snaps/info/{name}` (api.snapcraft.io) without credentials, with
+//!   `Snap-Device-Series: 16`: the channel map (channel, revision, version, download sha3-384);
 //! - every publisher call needs the bound macaroon header (`creds.rs`); after `expire()` it
 //!   answers 401 as the store does for an expired discharge.
 #![allow(dead_code)]

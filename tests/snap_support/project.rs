@@ -58,7 +58,7 @@ pub fn start_store(name: &str) -> Store {
 pub fn section(url: &str, extra: &str) -> String {
     let url = url.trim_end_matches('/');
     format!(
-        "  snap:\n    summary: Says hello and knows its version\n    store_url: \"{url}\"\n    upload_url: \"{url}/storage\"\n    poll_interval_ms: 20\n    review_wait_secs: 5\n{extra}"
+        "  snap:\n    summary: Says hello and knows its version\n    store_url: \"{url}\"\n    upload_url: \"{url}/storage\"\n    info_url: \"{url}\"\n    poll_interval_ms: 20\n    review_wait_secs: 5\n{extra}"
     )
 }
 

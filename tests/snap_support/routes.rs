@@ -1,5 +1,6 @@
 //! The store double's HTTP side: one handler that routes by method and path, as the store's
-//! publisher API and upload storage answer (errors as `{"error_list":[{code,message}]}`).
+//! publisher API and upload storage answer (errors as `{"error_list":[{code,message}]}`), and
+//! the public info endpoint (`api.snapcraft.io`, errors as `{"error-list":[…]}`).
 
 use super::{Line, Rev, Review, State, Status, Upload};
 use axum::body::Bytes;
@@ -35,6 +36,9 @@ pub async fn handle(
     s.log.push((method.to_string(), path.clone()));
     if method == Method::POST && path == "/storage/unscanned-upload/" {
         return upload(&mut s, &headers, &body);
+    }
+    if let Some(name) = path.strip_prefix("/v2/snaps/info/") {
+        return info(&s, name, &headers);
     }
     let auth = headers
         .get("authorization")
@@ -317,6 +321,62 @@ fn close_channels(s: &mut State, j: &Value) -> Response {
         }
     }
     reply(200, json!({"closed_channels": channels}))
+}
+
+/// The public, unauthenticated `GET /v2/snaps/info/<name>` (api.snapcraft.io): one
+/// channel-map entry per channel and architecture that holds a revision, in snapd's
+/// `storeInfoChannelSnap` shape; 404 with `error-list` for an unknown snap or one with
+/// nothing released (snapd treats both as not found). Without `Snap-Device-Series` the
+/// store refuses the request.
+fn info(s: &State, name: &str, headers: &HeaderMap) -> Response {
+    let series = headers
+        .get("snap-device-series")
+        .and_then(|v| v.to_str().ok());
+    if series != Some("16") {
+        return reply(
+            400,
+            json!({"error-list": [{"code": "missing-header", "message": "Missing Snap-Device-Series header"}]}),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut map = Vec::new();
+    for l in &s.history {
+        if seen.contains(&(&l.channel, &l.arch)) {
+            continue;
+        }
+        seen.push((&l.channel, &l.arch));
+        let Some(r) = l
+            .revision
+            .and_then(|n| s.revisions.iter().find(|r| r.revision == n))
+        else {
+            continue;
+        };
+        let (track, risk) = l.channel.split_once('/').unwrap_or(("latest", &l.channel));
+        let shown = if track == "latest" {
+            risk.to_string()
+        } else {
+            l.channel.clone()
+        };
+        map.push(json!({
+            "channel": {"architecture": l.arch, "name": shown, "track": track, "risk": risk,
+                "released-at": "2026-01-01T00:00:00.000000+00:00"},
+            "revision": r.revision, "version": r.version, "type": "app",
+            "download": {"deltas": [], "sha3-384": r.sha3, "size": r.size,
+                "url": format!("{}/api/v1/snaps/download/{}_{}.snap", s.public, s.snap_id, r.revision)}
+        }));
+    }
+    if name != s.name || map.is_empty() {
+        let msg = format!("No snap named '{name}' found in series '16'.");
+        return reply(
+            404,
+            json!({"error-list": [{"code": "resource-not-found", "message": msg}]}),
+        );
+    }
+    reply(
+        200,
+        json!({"channel-map": map, "name": s.name, "snap-id": s.snap_id,
+            "snap": {"name": s.name, "snap-id": s.snap_id, "publisher": {"username": "tagship-test"}}}),
+    )
 }
 
 fn releases_doc(s: &State) -> Value {

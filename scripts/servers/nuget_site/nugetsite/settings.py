@@ -14,8 +14,9 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DAT
 MEDIA_ROOT = str(DATA / "media")
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-# minchoc: DELETE /api/v2/package/<id>/<version> removes the version (tagship's rollback).
-ALLOW_PACKAGE_DELETION = True
+# DELETE /api/v2/package/<id>/<version> unlists, as the gallery does (gallery.py answers it;
+# minchoc's own handler, which would delete the version, is never reached).
+ALLOW_PACKAGE_DELETION = False
 # Pushed packages can be larger than Django's 2.5 MB in-memory default.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024 * 1024
 LOGGING = {
