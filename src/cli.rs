@@ -163,6 +163,16 @@ pub struct StatusArgs {
     /// A platform still lacking the version this many hours after its tag is stale.
     #[arg(long, default_value_t = 24, value_name = "HOURS")]
     pub stale_after: u64,
+    /// Also write the status as Prometheus gauges to FILE (names in README "Metrics").
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// Keep watching: ask again every INTERVAL (e.g. `5m`) and print only what changed.
+    /// Backs off (up to 8x) while a platform answers 429.
+    #[arg(long, value_name = "INTERVAL", value_parser = time_limit)]
+    pub watch: Option<TimeLimit>,
+    /// With --watch: stop after N checks (default: until interrupted).
+    #[arg(long, value_name = "N", requires = "watch", value_parser = at_least_one)]
+    pub rounds: Option<usize>,
 }
 
 #[derive(Debug, Args)]

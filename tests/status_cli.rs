@@ -63,6 +63,24 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     assert!(page.contains("data-platform=\"pypi\""), "{page}");
     let badge = std::fs::read_to_string(p.dist().join("status/badge-pypi.svg")).unwrap();
     assert!(badge.contains("1.0.0 behind"), "{badge}");
+    // The same status as Prometheus gauges, read back by prometheus_client's own parser.
+    let prom = p.path().join("status.prom");
+    let r = run(p, &["status", "--metrics", prom.to_str().unwrap()]);
+    r.assert_code(1);
+    let checked = support::cli::python_check(
+        &std::fs::read_to_string(&prom).unwrap(),
+        "from prometheus_client.parser import text_string_to_metric_families as parse\n\
+         f = {m.name: m for m in parse(sys.stdin.read())}\n\
+         one = lambda n, p: [s.value for s in f[n].samples if s.labels['platform'] == p]\n\
+         assert f['tagship_status_in_sync'].samples[0].value == 0\n\
+         assert one('tagship_status_platform_drift', 'pypi') == [1.0]\n\
+         assert one('tagship_status_platform_drift', 'github') == [0.0]\n\
+         assert one('tagship_status_platform_up', 'pypi') == [1.0]\n\
+         live = {s.labels['platform']: s.labels['live'] for s in f['tagship_status_platform_live_version'].samples}\n\
+         assert live['github'] == '1.1.0' and live['pypi'] == '1.0.0', live\n\
+         print('ok')\n",
+    );
+    assert_eq!(checked.trim(), "ok");
     // Asking about the old version: everyone has it.
     let s = status(p, &["v1.0.0"], 0);
     assert_eq!(s["version"], "1.0.0");
@@ -80,8 +98,33 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     assert_eq!(row(&s, "github")["presence"], "absent", "{s:#}");
     assert_eq!(row(&s, "github")["newest"], "1.1.0", "{s:#}");
 
+    // pypi goes down while `status --watch` runs: the first round prints the table, the
+    // second only the row that changed.
+    let status_json = p.dist().join("status/status.json");
+    std::fs::remove_file(&status_json).unwrap();
+    let watched = std::thread::scope(|sc| {
+        let watcher = sc.spawn(|| p.run(&["status", "v1.0.0", "--watch", "3s", "--rounds", "2"]));
+        let t0 = std::time::Instant::now();
+        while !status_json.exists() {
+            assert!(
+                t0.elapsed().as_secs() < 120,
+                "the first round never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(w.pypi.take());
+        watcher.join().unwrap()
+    });
+    watched.assert_code(1);
+    let said = watched.stdout + &watched.stderr;
+    assert!(said.contains("github"), "the first round's table: {said}");
+    let changed: Vec<&str> = said.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(changed.len(), 1, "{said}");
+    assert!(
+        changed[0].contains("pypi: 1.0.0 complete -> unreachable"),
+        "{said}"
+    );
     // pypi down: its own row, the others still right, no crash.
-    drop(w.pypi.take());
     let s = status(p, &["v1.0.0"], 1);
     assert_eq!(row(&s, "pypi")["unreachable"], true, "{s:#}");
     assert!(

@@ -9,6 +9,7 @@ mod probe;
 mod rollback;
 pub mod select;
 mod status;
+mod watch;
 
 use crate::cli::{Cli, Command, ReleaseArgs, RunArgs};
 use crate::config::{self, Loaded};

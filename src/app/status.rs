@@ -14,94 +14,151 @@ use crate::status::{self, Answer, Judge, Observed, Presence};
 use std::sync::Arc;
 
 pub async fn status(a: StatusArgs, out: &Out) -> i32 {
-    let l = match load(&a.scope.config, a.scope.profile.as_deref(), out) {
-        Ok(l) => l,
+    let asker = match Asker::new(&a, out) {
+        Ok(x) => x,
         Err(code) => return code,
     };
-    let asked = match &a.version {
-        Some(v) => match crate::version::resolve(Some(v), &l.pipeline.version, &l.root, &env_map())
-        {
-            Ok(r) => Some(r),
-            Err(e) => return out.fatal(&[e]),
+    match &a.watch {
+        None => match asker.ask().await {
+            Ok(st) => emit(&st, &a, &asker.dist, out, None),
+            Err(e) => out.fatal(&[e]),
         },
-        None => None,
-    };
-    let chosen = match select::select(&l.pipeline, &a.scope.only, &a.scope.skip) {
-        Ok(c) => c,
-        Err(p) => return out.fatal(&p),
-    };
-    let (selected, _) = select::preflight(chosen, true);
-    let (http, exec, _) = match super::layers(true, select::timeouts(&l.pipeline)) {
-        Ok(x) => x,
-        Err(e) => return out.fatal(&[e]),
-    };
-    let dist = dist_dir(&l, &a.dist);
-    let placeholder = semver::Version::new(0, 0, 0);
-    let mut release = Release {
-        project: l.pipeline.project.clone(),
-        version: asked.as_ref().map_or(placeholder, |r| r.version.clone()),
-        tag: asked.as_ref().map(|r| r.tag.clone()).unwrap_or_default(),
-        commit: None,
-        dist: dist.clone(),
-        artifacts: Vec::new(),
-        root: l.root.clone(),
-        epoch: crate::build::DEFAULT_EPOCH,
-    };
-    let layers = |release: &Release| engine::Layers {
-        release: Arc::new(release.clone()),
-        http: http.clone(),
-        exec: exec.clone(),
-    };
-    let latest = ask::latest_all(&selected, &layers(&release)).await;
-    let newest = latest
-        .iter()
-        .filter_map(|r| r.as_ref().ok()?.as_ref().map(|l| l.version.clone()))
-        .max();
-    // VERSION defaults to the newest tag here, else the newest version any platform has.
-    let tagged = crate::version::newest_tag(&l.root, &l.pipeline.version.tag_prefix);
-    let version = (asked.as_ref().map(|r| r.version.clone()))
-        .or(tagged.map(|(_, v)| v))
-        .or(newest);
-    let probes = match &version {
-        Some(v) => {
-            release.version = v.clone();
-            release.tag = format!("{}{v}", l.pipeline.version.tag_prefix);
-            let opts = crate::build::BuildOptions {
-                root: l.root.clone(),
-                dist: dist.clone(),
-                project: l.pipeline.project.clone(),
-                version: v.clone(),
-                tag: release.tag.clone(),
-                parallelism: 1,
-                epoch: release.epoch,
-            };
-            match crate::build::planned(&l.pipeline.builds, &l.pipeline.archives, &opts) {
-                Ok(plan) => ask::probe_each(&selected, &layers(&release), &plan).await,
-                Err(e) => return out.fatal(&[e]),
+        Some(every) => super::watch::watch(&asker, &a, out, every.duration).await,
+    }
+}
+
+/// What one `status` asks, built once (a watch asks again with the same layers).
+pub(super) struct Asker {
+    l: crate::config::Loaded,
+    asked: Option<crate::version::Resolved>,
+    selected: Vec<engine::Selected>,
+    http: crate::http::Http,
+    exec: crate::exec::Exec,
+    pub(super) dist: std::path::PathBuf,
+    stale_after: u64,
+}
+
+impl Asker {
+    fn new(a: &StatusArgs, out: &Out) -> Result<Asker, i32> {
+        let l = load(&a.scope.config, a.scope.profile.as_deref(), out)?;
+        let asked = match &a.version {
+            Some(v) => {
+                let r = crate::version::resolve(Some(v), &l.pipeline.version, &l.root, &env_map());
+                Some(r.map_err(|e| out.fatal(&[e]))?)
             }
+            None => None,
+        };
+        let chosen =
+            select::select(&l.pipeline, &a.scope.only, &a.scope.skip).map_err(|p| out.fatal(&p))?;
+        let (selected, _) = select::preflight(chosen, true);
+        let (http, exec, _) =
+            super::layers(true, select::timeouts(&l.pipeline)).map_err(|e| out.fatal(&[e]))?;
+        let dist = dist_dir(&l, &a.dist);
+        Ok(Asker {
+            l,
+            asked,
+            selected,
+            http,
+            exec,
+            dist,
+            stale_after: a.stale_after,
+        })
+    }
+
+    /// Asks every platform, at once, and judges the answers.
+    pub(super) async fn ask(&self) -> crate::Result<status::Status> {
+        let (l, asked) = (&self.l, &self.asked);
+        let placeholder = semver::Version::new(0, 0, 0);
+        let mut release = Release {
+            project: l.pipeline.project.clone(),
+            version: asked.as_ref().map_or(placeholder, |r| r.version.clone()),
+            tag: asked.as_ref().map(|r| r.tag.clone()).unwrap_or_default(),
+            commit: None,
+            dist: self.dist.clone(),
+            artifacts: Vec::new(),
+            root: l.root.clone(),
+            epoch: crate::build::DEFAULT_EPOCH,
+        };
+        let latest = ask::latest_all(&self.selected, &self.layers(&release)).await;
+        let newest = latest
+            .iter()
+            .filter_map(|r| r.as_ref().ok()?.as_ref().map(|l| l.version.clone()))
+            .max();
+        // VERSION defaults to the newest tag here, else the newest version any platform has.
+        let tagged = crate::version::newest_tag(&l.root, &l.pipeline.version.tag_prefix);
+        let version = (asked.as_ref().map(|r| r.version.clone()))
+            .or(tagged.map(|(_, v)| v))
+            .or(newest);
+        let probes = match &version {
+            Some(v) => {
+                release.version = v.clone();
+                release.tag = format!("{}{v}", l.pipeline.version.tag_prefix);
+                self.probes(&release).await?
+            }
+            None => self.selected.iter().map(|_| Ok(Probe::Unknown)).collect(),
+        };
+        let observed: Vec<Observed> = self
+            .selected
+            .iter()
+            .zip(latest.into_iter().zip(probes))
+            .map(|(s, (lt, pr))| observe(s.platform.id(), lt, pr, version.as_ref()))
+            .collect();
+        let judge = Judge {
+            project: l.pipeline.project.name.clone(),
+            version,
+            tag_age_secs: tag_age(&l.root, &release.tag),
+            stale_after_hours: self.stale_after,
+            checked_at: now(),
+        };
+        Ok(status::assess(&judge, &observed))
+    }
+
+    async fn probes(&self, release: &Release) -> crate::Result<Vec<crate::Result<Probe>>> {
+        let l = &self.l;
+        let opts = crate::build::BuildOptions {
+            root: l.root.clone(),
+            dist: self.dist.clone(),
+            project: l.pipeline.project.clone(),
+            version: release.version.clone(),
+            tag: release.tag.clone(),
+            parallelism: 1,
+            epoch: release.epoch,
+        };
+        let plan = crate::build::planned(&l.pipeline.builds, &l.pipeline.archives, &opts)?;
+        Ok(ask::probe_each(&self.selected, &self.layers(release), &plan).await)
+    }
+
+    fn layers(&self, release: &Release) -> engine::Layers {
+        engine::Layers {
+            release: Arc::new(release.clone()),
+            http: self.http.clone(),
+            exec: self.exec.clone(),
         }
-        None => selected.iter().map(|_| Ok(Probe::Unknown)).collect(),
-    };
-    let observed: Vec<Observed> = selected
-        .iter()
-        .zip(latest.into_iter().zip(probes))
-        .map(|(s, (lt, pr))| observe(s.platform.id(), lt, pr, version.as_ref()))
-        .collect();
-    let judge = Judge {
-        project: l.pipeline.project.name.clone(),
-        version,
-        tag_age_secs: tag_age(&l.root, &release.tag),
-        stale_after_hours: a.stale_after,
-        checked_at: now(),
-    };
-    let st = status::assess(&judge, &observed);
-    if let Err(e) = write(&st, &dist.join("status")) {
+    }
+}
+
+/// Writes dist/status/ (and the metrics file), then prints the table or the JSON; `changes`
+/// (a watch's later rounds) prints those lines instead of the table. The status's exit code.
+pub(super) fn emit(
+    st: &status::Status,
+    a: &StatusArgs,
+    dist: &std::path::Path,
+    out: &Out,
+    changes: Option<&[String]>,
+) -> i32 {
+    if let Err(e) = write(st, &dist.join("status")) {
         return out.fatal(&[Error::io("writing dist/status/", e)]);
     }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default());
-    } else {
-        out.message(&status::terminal_table(&st));
+    if let Some(path) = &a.metrics {
+        let text = crate::redact::redact(&status::prometheus(st));
+        if let Err(e) = std::fs::write(path, text) {
+            return out.fatal(&[Error::io(format!("writing {}", path.display()), e)]);
+        }
+    }
+    match changes {
+        Some(lines) => lines.iter().for_each(|l| out.message(l)),
+        None if a.json => println!("{}", serde_json::to_string_pretty(st).unwrap_or_default()),
+        None => out.message(&status::terminal_table(st)),
     }
     st.exit_code
 }

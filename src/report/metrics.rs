@@ -7,10 +7,10 @@ use super::Report;
 use std::fmt::Write as _;
 
 /// One metric family: name, help, and its samples (labels, value).
-struct Family {
-    name: &'static str,
-    help: &'static str,
-    samples: Vec<(Vec<(&'static str, String)>, f64)>,
+pub(crate) struct Family {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub samples: Vec<(Vec<(&'static str, String)>, f64)>,
 }
 
 type Count = fn(&crate::guard::Counts) -> u64;
@@ -119,6 +119,11 @@ pub fn prometheus(r: &Report) -> String {
             samples: per(&|p| count(&p.requests) as f64),
         });
     }
+    render(families)
+}
+
+/// The text format of `families`, every one a gauge.
+pub(crate) fn render(families: Vec<Family>) -> String {
     let mut s = String::new();
     for f in families {
         let _ = writeln!(s, "# HELP {} {}", f.name, f.help);

@@ -2,7 +2,7 @@
 //! sha256, timings, and for a dry run the exact mutating requests that were withheld.
 //! `report.json` carries `schema_version`; fields are only ever added.
 
-mod metrics;
+pub(crate) mod metrics;
 mod render;
 
 pub use metrics::prometheus;

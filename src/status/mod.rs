@@ -6,10 +6,12 @@
 
 mod badge;
 mod dashboard;
+mod metrics;
 mod render;
 
 pub use badge::{badge, overall_badge};
 pub use dashboard::dashboard;
+pub use metrics::prometheus;
 pub use render::{markdown, terminal_table};
 
 use serde::{Deserialize, Serialize};

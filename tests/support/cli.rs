@@ -325,3 +325,30 @@ pub fn platform_row<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_js
         .find(|p| p["id"] == id)
         .unwrap_or_else(|| panic!("no platform {id} in {report:#}"))
 }
+
+/// Runs Python `code` (with `sys` imported) on `input` as stdin and returns its stdout;
+/// fails the test with Python's stderr when it exits non-zero (an assertion, a missing module:
+/// scripts/setup.d installs what the tests import).
+pub fn python_check(input: &str, code: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &format!("import sys\n{code}")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/setup.d/10-base.sh)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python check failed (modules come from scripts/setup.d):\n{}\n--- input ---\n{input}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
