@@ -7,38 +7,16 @@
 mod pypi_support;
 mod support;
 
-use pypi_support::{venv_tool, Server};
-use std::process::Command;
+use pypi_support::{bare_repo, commits, pypiserver, venv_tool};
 use support::cli::{platform_row as outcome, Project, CANARY};
-
-fn commits(bare: &std::path::Path) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(bare)
-        .args(["rev-list", "--count", "--all"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 #[test]
 fn server_release_rerun_and_dry_run_through_the_cli() {
     venv_tool("pypi-server");
     let tmp = tempfile::tempdir().unwrap();
     // The CLI harness puts a canary value in PYPI_TOKEN and checks it never shows.
-    let srv = Server::start_env(
-        "pypiserver.sh",
-        &tmp.path().join("srv"),
-        &[],
-        &[("PYPI_PASSWORD", CANARY)],
-    );
-    let bare = tmp.path().join("index.git");
-    assert!(Command::new("git")
-        .args(["init", "--quiet", "--bare"])
-        .arg(&bare)
-        .status()
-        .unwrap()
-        .success());
+    let srv = pypiserver(&tmp.path().join("srv"), CANARY);
+    let bare = bare_repo(&tmp.path().join("index.git"));
     let pipeline = format!(
         r#"project:
   name: cli-demo

@@ -52,6 +52,7 @@ async fn send_direct(
         sha256: &sha,
         meta: &meta,
         readme: None,
+        kind: ("bdist_wheel", "py3", "2.1"),
     };
     upload(&cx.http, &u).await
 }

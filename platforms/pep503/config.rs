@@ -1,6 +1,7 @@
 //! `platforms.pep503` in pipeline.yaml: where the static index lives (a git branch, or a
 //! plain directory) and how its links are written.
 
+pub use crate::platforms::wheel::project::{Mode, ProjectBuild};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -50,6 +51,13 @@ pub struct Pep503Config {
     /// Email on the index commits (author and committer).
     #[serde(default = "default_author_email")]
     pub author_email: String,
+    /// `binary` (wheels around the release's binaries) or `project` (the wheels and sdist
+    /// the project's own build command writes, see `build`).
+    #[serde(default)]
+    pub mode: Mode,
+    /// `mode: project`: the build command, the project directory and where it writes.
+    #[serde(default)]
+    pub build: ProjectBuild,
 }
 
 fn default_author_name() -> String {

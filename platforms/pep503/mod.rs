@@ -1,6 +1,7 @@
 //! `pep503`: a self-hosted static Python index (PEP 503 pages + PEP 658 metadata sidecars +
 //! a `packages.json` manifest) kept in a git branch (e.g. GitHub Pages) or a directory. The
-//! wheels are the same files the pypi platform builds (`platforms::wheel`).
+//! wheels are the same files the pypi platform builds (`platforms::wheel`); in `mode:
+//! project`, the wheels and sdist the project's own build writes (`wheel::project`).
 //!
 //! The check looks at what a client downloads (`survey`): every wheel's file, its `.metadata`
 //! sidecar, its `#sha256=` link and its manifest entry. Publish restores exactly the missing
@@ -30,7 +31,8 @@ use crate::platform::{
 use crate::platforms::pypi::package_wheels;
 use crate::platforms::wheel::{self, WheelMeta};
 use async_trait::async_trait;
-pub use config::Pep503Config;
+pub use config::{Mode, Pep503Config};
+use crate::platforms::wheel::checks::Limits;
 use std::path::Path;
 
 pub const FACTORY: Factory = Factory {
@@ -140,15 +142,26 @@ impl Platform for Pep503 {
         let mut r = vec![Requirement::tool(program)];
         r.extend(self.cfg.token_env.iter().map(Requirement::credential));
         r.extend(self.cfg.ssh_key_env.iter().map(Requirement::credential));
+        if self.cfg.mode == Mode::Project {
+            r.extend(self.cfg.build.requirements());
+        }
         r
     }
 
-    /// The wheels come from the binaries, the project and these settings only.
+    /// The wheels come from the binaries, the project and these settings only; `mode:
+    /// project` always rebuilds (its inputs are the project's sources).
     fn package_inputs(&self, _cx: &Cx) -> Option<String> {
-        Some(format!("{:?} {}", self.cfg, self.name))
+        (self.cfg.mode == Mode::Binary).then(|| format!("{:?} {}", self.cfg, self.name))
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
+        if self.cfg.mode == Mode::Project {
+            let limits = Limits {
+                package: &self.name,
+                max_file_size: None,
+            };
+            return wheel::project::package(cx, &self.cfg.build, &limits, "pep503").await;
+        }
         let meta =
             WheelMeta::from_release(&cx.release, &self.name, self.cfg.requires_python.as_deref())?;
         package_wheels(cx, meta, "pep503").await

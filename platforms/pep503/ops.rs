@@ -13,7 +13,7 @@ use crate::exec::{Cmd, Effect};
 use crate::git::{self, Change, Content, Scratch, Snapshot};
 use crate::plan::Artifact;
 use crate::platform::{Checked, Cx, Handover, Live, Published, Withdrawn};
-use crate::platforms::pypi::wheels;
+use crate::platforms::pypi::dists;
 use crate::platforms::wheel;
 use std::path::Path;
 
@@ -40,7 +40,7 @@ async fn survey_now(p: &Pep503, cx: &Cx, l: &Layout, wants: &[Want]) -> Result<S
 }
 
 pub async fn check(p: &Pep503, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
-    let wants = wants(cx, &wheels(packages))?;
+    let wants = wants(cx, &dists(packages))?;
     let live = survey_now(p, cx, &layout(p, cx)?, &wants).await?.live();
     let handover = match live {
         Live::Present => Handover::urls(vec![p.location(cx)]),
@@ -50,8 +50,7 @@ pub async fn check(p: &Pep503, cx: &Cx, packages: &[Artifact]) -> Result<Checked
 }
 
 pub async fn publish(p: &Pep503, cx: &Cx, packages: &[Artifact]) -> Result<Published> {
-    let wheels = wheels(packages);
-    let wants = wants(cx, &wheels)?;
+    let wants = wants(cx, &dists(packages))?;
     let l = layout(p, cx)?;
     let uploaded = match &p.cfg.dir {
         Some(d) => publish_dir(cx, &cx.release.root.join(d), &l, &wants).await?,

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// One wheel of ours and the digests of what it puts in the index.
+/// One wheel (or, in `mode: project`, sdist: its PKG-INFO is the sidecar) of ours and the
+/// digests of what it puts in the index.
 #[derive(Debug, Clone)]
 pub struct Want {
     pub name: String,
@@ -42,7 +43,7 @@ pub fn wants(cx: &Cx, wheels: &[&Artifact]) -> Result<Vec<Want>> {
         .iter()
         .map(|a| {
             let local = cx.release.path(a);
-            let metadata = wheel::read_metadata(&local)?;
+            let metadata = wheel::dists::read_metadata(&local)?;
             Ok(Want {
                 name: a.name.clone(),
                 blob: file_blob_id(&local)?,

@@ -224,6 +224,9 @@ pub struct Upload<'a> {
     pub meta: &'a WheelMeta,
     /// Sent as `description` + `description_content_type` (the project page).
     pub readme: Option<&'a Readme>,
+    /// `filetype`, `pyversion`, `metadata_version`: `bdist_wheel`, `py3`, 2.1 for our own
+    /// wheels; from the file's name and METADATA in `mode: project` (`sdist`, `source`).
+    pub kind: (&'a str, &'a str, &'a str),
 }
 
 /// What the index said about one upload.
@@ -248,9 +251,9 @@ pub fn form(u: &Upload<'_>) -> Vec<Part> {
     let mut parts = vec![
         text(":action", "file_upload"),
         text("protocol_version", "1"),
-        text("filetype", "bdist_wheel"),
-        text("pyversion", "py3"),
-        text("metadata_version", wheel::METADATA_VERSION),
+        text("filetype", u.kind.0),
+        text("pyversion", u.kind.1),
+        text("metadata_version", u.kind.2),
         text("name", &m.name),
         text("version", &m.version),
         text("summary", &m.summary),
@@ -362,6 +365,8 @@ const KNOWN: &[(&str, ErrorKind, &str)] = &[
      "PyPI limits how many new projects an account creates and names no time to retry: re-run in a few hours (tagship only uploads the missing files)"),
     ("releases older than", ErrorKind::Conflict,
      "PyPI refuses new files for a release more than 14 days old, so a partial release cannot be resumed: the files already there stay; publish the missing wheels under a new version"),
+    ("only one sdist may be uploaded", ErrorKind::Conflict,
+     "the release already has an sdist and PyPI never replaces it (pypa/gh-action-pypi-publish#282): keep the live one, or release a new version"),
     ("file too large", ErrorKind::Input,
      "the wheel is over the project's size limit: make it smaller, or ask PyPI for a larger limit and set platforms.pypi.max_file_size"),
     ("project size too large", ErrorKind::Input,

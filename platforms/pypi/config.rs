@@ -2,6 +2,7 @@
 //! TestPyPI and other legacy-upload indexes work by setting the URLs (see README.md).
 
 use crate::error::{Error, Result};
+pub use crate::platforms::wheel::project::{Mode, ProjectBuild};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::Path;
@@ -65,9 +66,17 @@ pub struct PypiConfig {
     pub max_file_size: u64,
     /// README sent as the project page (`description`), relative to pipeline.yaml; its
     /// content type follows the extension (.md markdown, .rst reStructuredText, else plain).
-    /// Default: README.md next to pipeline.yaml when it exists.
+    /// Default: README.md next to pipeline.yaml when it exists. (`mode: project` sends the
+    /// README inside each file's METADATA instead.)
     #[serde(default)]
     pub readme: Option<String>,
+    /// `binary` (wheels around the release's binaries) or `project` (the wheels and sdist
+    /// the project's own build command writes, see `build`).
+    #[serde(default)]
+    pub mode: Mode,
+    /// `mode: project`: the build command, the project directory and where it writes.
+    #[serde(default)]
+    pub build: ProjectBuild,
 }
 
 /// PyPI's default per-file upload limit (warehouse `project.upload_limit_size`).

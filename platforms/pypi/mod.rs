@@ -6,11 +6,14 @@
 //! bytes is a conflict and is never overwritten (PyPI burns file names forever).
 //! PyPI has no yank API for tokens (pypi/warehouse#12708), so a rollback is `manual`: it says
 //! so and names the exact page where a maintainer yanks the release.
+//! `mode: project` publishes the wheels and sdist the project's own build writes instead
+//! (`wheel::project`), with the upload form from each file's METADATA (`project.rs`).
 
 pub mod api;
 pub mod config;
 pub mod probe;
 pub mod oidc;
+mod project;
 pub mod rules;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -23,7 +26,8 @@ use crate::platform::{
 use crate::platforms::wheel::{self, WheelMeta};
 use api::{Listed, Upload, Uploaded};
 use async_trait::async_trait;
-pub use config::{CheckVia, PypiConfig};
+pub use config::{CheckVia, Mode, PypiConfig};
+use crate::platforms::wheel::checks::{self, Limits};
 use std::time::Duration;
 
 pub const FACTORY: Factory = Factory {
@@ -78,6 +82,16 @@ impl Pypi {
     async fn live(&self, cx: &Cx, wanted: &[(String, String)]) -> Result<Live> {
         let version = wheel::pep440(&cx.release.version)?;
         let listed = self.listed(cx, &version).await?;
+        self.compare(cx, &listed, wanted).await
+    }
+
+    /// Compares `wanted` with the files `listed` (hashing those listed without a digest).
+    async fn compare(
+        &self,
+        cx: &Cx,
+        listed: &[Listed],
+        wanted: &[(String, String)],
+    ) -> Result<Live> {
         let mut seen = Vec::new();
         for (name, _) in wanted {
             let Some(l) = listed.iter().find(|l| &l.filename == name) else {
@@ -118,6 +132,13 @@ impl Pypi {
     /// Wheels in dist/, then warehouse's form rules (`rules.rs`) on exactly what the upload
     /// will send: the validation phase, so a refusal is exit 2 with nothing published.
     async fn package_checked(&self, cx: &Cx) -> Result<Vec<Artifact>> {
+        if self.cfg.mode == Mode::Project {
+            let limits = Limits {
+                package: &self.name,
+                max_file_size: Some(self.cfg.max_file_size),
+            };
+            return wheel::project::package(cx, &self.cfg.build, &limits, "pypi").await;
+        }
         let meta = self.meta(cx)?;
         let readme = self.cfg.readme(&cx.release.root)?;
         let pkgs = package_wheels(cx, meta.clone(), "pypi").await?;
@@ -150,17 +171,31 @@ impl Pypi {
         .with_hint(hint)
     }
 
-    /// Uploads one wheel; a duplicate answer is fine only when the live bytes are ours.
+    /// Uploads one file; a duplicate answer is fine only when the live bytes are ours.
     async fn upload_one(&self, cx: &Cx, meta: &WheelMeta, a: &Artifact) -> Result<bool> {
-        let readme = self.cfg.readme(&cx.release.root)?;
+        let (meta, readme, kind) = match self.cfg.mode {
+            Mode::Binary => {
+                let readme = self.cfg.readme(&cx.release.root)?;
+                let kind = ("bdist_wheel", "py3".into(), wheel::METADATA_VERSION.into());
+                (meta.clone(), readme, kind)
+            }
+            Mode::Project => {
+                let d = checks::read(cx, a)?;
+                let (meta, readme) = project::form_meta(&d);
+                let (filetype, py) = d.name.upload_kind();
+                let mv = d.meta.get("Metadata-Version").unwrap_or("").to_string();
+                (meta, readme, (filetype, py, mv))
+            }
+        };
         let u = Upload {
             repository_url: &self.cfg.repository_url,
             auth: self.auth(cx).await?,
             path: cx.release.path(a),
             filename: &a.name,
             sha256: &a.sha256,
-            meta,
+            meta: &meta,
             readme: readme.as_ref(),
+            kind: (kind.0, &kind.1, &kind.2),
         };
         match api::upload(&cx.http, &u).await? {
             Uploaded::Ok => Ok(true),
@@ -214,9 +249,20 @@ pub fn wheels(packages: &[Artifact]) -> Vec<&Artifact> {
         .collect()
 }
 
-/// `(file name, sha256)` of our wheels; none is an input error.
+/// Our distribution files among `packages`: the wheels, and in `mode: project` the sdist.
+pub fn dists(packages: &[Artifact]) -> Vec<&Artifact> {
+    packages
+        .iter()
+        .filter(|a| {
+            matches!(&a.kind, ArtifactKind::Package { .. })
+                && (a.name.ends_with(".whl") || a.name.ends_with(".tar.gz"))
+        })
+        .collect()
+}
+
+/// `(file name, sha256)` of our files; none is an input error.
 pub fn wanted(packages: &[Artifact]) -> Result<Vec<(String, String)>> {
-    let v: Vec<(String, String)> = wheels(packages)
+    let v: Vec<(String, String)> = dists(packages)
         .iter()
         .map(|a| (a.name.clone(), a.sha256.clone()))
         .collect();
@@ -255,7 +301,11 @@ impl Platform for Pypi {
     }
 
     fn requirements(&self) -> Vec<Requirement> {
-        self.cfg.auth.requirements(&self.cfg.token_env)
+        let mut r = self.cfg.auth.requirements(&self.cfg.token_env);
+        if self.cfg.mode == Mode::Project {
+            r.extend(self.cfg.build.requirements());
+        }
+        r
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
@@ -264,7 +314,11 @@ impl Platform for Pypi {
 
     /// The wheels come from the binaries, the project and these settings; the README only
     /// takes part in validation (`rules`), so it is an input too.
+    /// `mode: project` always rebuilds: its inputs are the project's sources.
     fn package_inputs(&self, cx: &Cx) -> Option<String> {
+        if self.cfg.mode == Mode::Project {
+            return None;
+        }
         let readme = self.cfg.readme(&cx.release.root).ok()?;
         Some(format!("{:?} {} {readme:?}", self.cfg, self.name))
     }
@@ -278,10 +332,14 @@ impl Platform for Pypi {
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
-        let live = self.live(cx, &wanted(packages)?).await?;
-        let meta = self.meta(cx)?;
+        let version = wheel::pep440(&cx.release.version)?;
+        let listed = self.listed(cx, &version).await?;
+        if self.cfg.mode == Mode::Project {
+            project::one_sdist(cx, &listed, &version, packages).await?;
+        }
+        let live = self.compare(cx, &listed, &wanted(packages)?).await?;
         let handover = match live {
-            Live::Present => Handover::urls(vec![self.project_url(&meta.version)]),
+            Live::Present => Handover::urls(vec![self.project_url(&version)]),
             _ => Handover::default(),
         };
         Ok(Checked::with(live, handover))
@@ -293,7 +351,7 @@ impl Platform for Pypi {
             handover: Handover::urls(vec![self.project_url(&meta.version)]),
             ..Default::default()
         };
-        for a in wheels(packages) {
+        for a in dists(packages) {
             if live.wants(&a.name) && self.upload_one(cx, &meta, a).await? {
                 out.uploaded.push(a.name.clone());
             }

@@ -1,7 +1,8 @@
 //! The version-level probe (issue 11), before anything is built: one listing of the index
 //! (the same read `check` makes), compared by file name only. Every target needs one wheel;
 //! a Linux wheel's tags depend on how the binary is linked (not yet built), so either
-//! spelling counts (`wheel::tags::platform_tags` with both linkages).
+//! spelling counts (`wheel::tags::platform_tags` with both linkages). `mode: project` has no
+//! probe: its names are known only once the project's build ran.
 
 use super::Pypi;
 use crate::error::Result;
@@ -11,6 +12,10 @@ use crate::platforms::wheel::tags::{platform_tags, Linkage};
 use crate::platforms::wheel::WheelMeta;
 
 pub(super) async fn probe(p: &Pypi, cx: &Cx, plan: &Planned) -> Result<Probe> {
+    // `mode: project`: the file names come from the project's build, which has not run.
+    if p.cfg.mode == super::Mode::Project {
+        return Ok(Probe::Unknown);
+    }
     let meta = p.meta(cx)?;
     let listed = p.listed(cx, &meta.version).await?;
     for &t in &plan.targets {

@@ -11,6 +11,9 @@
 //! uniquely named temp file and a rename, so two platforms building the same wheel at once
 //! never see a half-written file.
 
+pub mod checks;
+pub mod dists;
+pub mod project;
 pub mod record;
 pub mod tags;
 

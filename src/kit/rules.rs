@@ -42,7 +42,12 @@ pub fn refuse(found: &[Violation], heading: &str, make: fn(String) -> Error) -> 
         .iter()
         .map(|x| format!("{}: `{}`: {}", x.file, x.field, x.rule))
         .collect();
-    let hints: Vec<&str> = found.iter().map(|x| x.hint.as_str()).collect();
+    let mut hints: Vec<&str> = Vec::new();
+    for h in found.iter().map(|x| x.hint.as_str()) {
+        if !hints.contains(&h) {
+            hints.push(h);
+        }
+    }
     Err(make(format!("{heading}:\n  {}", lines.join("\n  "))).with_hint(hints.join("; ")))
 }
 
@@ -64,5 +69,8 @@ mod tests {
              Cargo.toml: `package.keywords`: has 6"
         );
         assert_eq!(e.hint(), Some("add one; keep 5"));
+        let twice = [found[0].clone(), found[0].clone()];
+        let e = refuse(&twice, "x", Error::input).unwrap_err();
+        assert_eq!(e.hint(), Some("add one"), "the same hint once");
     }
 }

@@ -276,6 +276,30 @@ impl Drop for Server {
     }
 }
 
+/// pypiserver (`scripts/servers/pypiserver.sh`) in `dir` with user `tester` and `password`.
+pub fn pypiserver(dir: &Path, password: &str) -> Server {
+    Server::start_env("pypiserver.sh", dir, &[], &[("PYPI_PASSWORD", password)])
+}
+
+/// A new bare git repository at `path` (an index branch's home), returned.
+pub fn bare_repo(path: &Path) -> PathBuf {
+    run(Command::new("git")
+        .args(["init", "--quiet", "--bare"])
+        .arg(path));
+    path.to_path_buf()
+}
+
+/// How many commits `bare` holds (every ref).
+pub fn commits(bare: &Path) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(bare)
+        .args(["rev-list", "--count", "--all"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Blocking HTTP for test assertions (curl-free): python's urllib.
 pub fn http_json(method: &str, url: &str, body: Option<&Value>) -> Value {
     let script = "import json,sys,urllib.request as u\nr=u.Request(sys.argv[2],method=sys.argv[1],data=(sys.argv[3].encode() if len(sys.argv)>3 else None),headers={'content-type':'application/json','accept':'application/json'})\nprint(u.urlopen(r,timeout=10).read().decode() or 'null')";

@@ -7,7 +7,8 @@
 //! most 512 characters, http(s) `home_page` and `project_urls`, the per-file size limit) and
 //! can answer with warehouse's account-level refusals (read-only mode, no 2FA, unverified
 //! email, a name owned by another user, too many new projects, a release older than 14
-//! days), all in pyramid's plain-text body shape. Issue #16.
+//! days), all in pyramid's plain-text body shape. Issue #16. It takes wheels and sdists
+//! (`mode: project`) and, like warehouse, refuses a second sdist in a release (issue 14).
 
 #![allow(dead_code)]
 
@@ -145,12 +146,28 @@ fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
             .find(|p| p.0 == n)
             .map(|p| String::from_utf8_lossy(&p.3).to_string())
     };
+    let kind = (
+        field("filetype").unwrap_or_default(),
+        field("pyversion").unwrap_or_default(),
+    );
+    if !matches!(
+        (kind.0.as_str(), kind.1.as_str()),
+        ("bdist_wheel", "py3" | "py2.py3") | ("sdist", "source")
+    ) {
+        return (400, format!("bad filetype/pyversion: {kind:?}"));
+    }
+    if !matches!(
+        field("metadata_version").as_deref(),
+        Some("2.1" | "2.2" | "2.3" | "2.4")
+    ) {
+        return (
+            400,
+            format!("bad metadata_version: {:?}", field("metadata_version")),
+        );
+    }
     for (k, v) in [
         (":action", "file_upload"),
         ("protocol_version", "1"),
-        ("filetype", "bdist_wheel"),
-        ("pyversion", "py3"),
-        ("metadata_version", "2.1"),
         ("name", "whdemo"),
         ("version", "0.9.0b1"),
         ("requires_python", ""),
@@ -194,6 +211,12 @@ fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
             return (200, String::new());
         }
         return (400, format!("File already exists ('{filename}', with blake2_256 hash 'x'). See https://pypi.org/help/#file-name-reuse for more information."));
+    }
+    // forklift/legacy.py: after the duplicate check, one sdist per release (issue 14,
+    // pypa/gh-action-pypi-publish#282). Every file here belongs to the one release served.
+    let sdist = |f: &str| f.ends_with(".tar.gz") || f.ends_with(".zip");
+    if kind.0 == "sdist" && s.files.iter().any(|f| sdist(&f.0)) {
+        return pyramid(400, "Only one sdist may be uploaded per release.");
     }
     s.files.push((filename, sha));
     s.readme = field("description").zip(field("description_content_type"));
