@@ -45,12 +45,34 @@ fn image_with_a_tag_is_refused() {
 }
 
 #[test]
-fn a_base_image_is_refused_until_supported() {
+fn a_base_image_not_pinned_by_digest_is_refused() {
     let p = project(
         &section("    base: alpine:3.20\n", "127.0.0.1:9/acme/demo"),
         true,
     );
-    refused(&p, &["release", "v1.0.0"], "scratch");
+    refused(&p, &["release", "v1.0.0"], "is not pinned by digest");
+}
+
+#[test]
+fn an_extra_file_outside_the_project_is_refused() {
+    // A symlink inside the project that leads out of it.
+    let files = "    files:\n      - {src: link.txt, dst: /etc/x}\n";
+    let p = project(&section(files, "127.0.0.1:9/acme/demo"), true);
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("secret.txt"), "x").unwrap();
+    std::os::unix::fs::symlink(other.path().join("secret.txt"), p.path().join("link.txt")).unwrap();
+    refused(
+        &p,
+        &["release", "v1.0.0"],
+        "resolves outside the project directory",
+    );
+}
+
+#[test]
+fn an_extra_file_with_a_relative_destination_is_refused() {
+    let files = "    files:\n      - {src: README.md, dst: etc/x}\n";
+    let p = project(&section(files, "127.0.0.1:9/acme/demo"), true);
+    refused(&p, &["release", "v1.0.0"], "must be an absolute file path");
 }
 
 #[test]

@@ -14,78 +14,26 @@ mod support;
 #[path = "docker_support/mod.rs"]
 mod oci;
 
+use oci::run::{go_project, inspect_raw, pipeline, sh, tagship, unpack_amd64};
 use oci::{AuthMode, Registry};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
-use support::cli::{Project, Run};
+use support::cli::Project;
 use support::registries::Proxy;
 
 const REPO: &str = "acme/hello";
 
-fn pipeline(image: &str, registry_url: &str) -> String {
-    format!(
-        r#"project:
-  name: hello
-  description: hello
-  license: MIT
-  repository: https://example.com/acme/hello
-builds:
-  - command: [go, build, -trimpath, -buildvcs=false, -ldflags, "-s -w -X main.version={{version}}", -o, "build/{{target}}/hello", "."]
-    binary: "build/{{target}}/hello"
-    env: {{GOOS: "{{os}}", GOARCH: "{{arch}}", GOARM: "7", CGO_ENABLED: "0", GOFLAGS: "-mod=mod", GOPROXY: "off", GOTOOLCHAIN: "local"}}
-    targets: [linux-amd64, linux-arm64, linux-arm, darwin-arm64]
-archives:
-  files: [README.md]
-platforms:
-  docker:
-    image: "{image}"
-    registry_url: "{registry_url}"
-    floating_tags: [latest, "{{{{major}}}}"]
-"#
-    )
-}
-
-/// The Go example as a project publishing to `r` (through `via` when given).
+/// The Go example for linux amd64, arm64, arm (v7) and darwin-arm64 (left out of the image),
+/// with `latest` and `{{major}}`, publishing to `r` (through `via` when given).
 fn project(r: &Registry, via: Option<&str>) -> Project {
-    let mut p = Project::new(&pipeline(
+    let yaml = pipeline(
         &format!("{}/{REPO}", r.host()),
         via.unwrap_or(&r.url),
-    ));
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello-go");
-    for f in ["main.go", "go.mod", "README.md"] {
-        std::fs::copy(src.join(f), p.path().join(f)).unwrap();
-    }
-    let gocache = std::env::temp_dir().join("tagship-test-go");
-    p.env("GOCACHE", gocache.join("cache").to_str().unwrap());
-    p.env("GOPATH", gocache.join("path").to_str().unwrap());
-    p.env("DOCKER_USERNAME", &r.user);
-    p.env("DOCKER_PASSWORD", &r.password);
-    p.env("TAGSHIP_HTTP_ATTEMPTS", "3");
-    p.env("TAGSHIP_HTTP_BACKOFF_MS", "50");
-    p
-}
-
-fn tagship(p: &Project, args: &[&str]) -> (Run, Value, Value) {
-    let run = p.run(args);
-    let report = run.report(&p.dist());
-    let entry = report["platforms"]
-        .as_array()
-        .and_then(|a| a.iter().find(|e| e["id"] == "docker").cloned())
-        .unwrap_or_else(|| panic!("no docker entry: {report:#}\n{}", run.stderr));
-    (run, report, entry)
-}
-
-fn sh(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        "[linux-amd64, linux-arm64, linux-arm, darwin-arm64]",
+        "    floating_tags: [latest, \"{{major}}\"]\n",
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    go_project(&yaml, r)
 }
 
 /// What independent clients see: the raw index (every platform), every platform pulled,
@@ -122,15 +70,7 @@ fn verify_with_real_clients(r: &Registry, dir: &Path) -> String {
 
 /// `skopeo inspect --raw`: our OCI index with exactly the linux platforms.
 fn inspect_index(image: &str, creds: &str) -> String {
-    let args = [
-        "inspect",
-        "--raw",
-        "--tls-verify=false",
-        "--creds",
-        creds,
-        image,
-    ];
-    let raw = sh("skopeo", &args);
+    let raw = inspect_raw(image, creds);
     let index: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(
         index["mediaType"], "application/vnd.oci.image.index.v1+json",
@@ -156,20 +96,9 @@ fn inspect_index(image: &str, creds: &str) -> String {
 
 /// Pulls linux/amd64 alone, `umoci unpack`s it (as root) and runs the binary.
 fn unpack_amd64_and_run(dir: &Path, image: &str, src_creds: &str) {
-    let amd = format!("{}:amd64", dir.join("amd64").display());
-    let dest = format!("oci:{amd}");
-    let pull = ["copy", "--override-os", "linux", "--override-arch", "amd64"];
-    let args: Vec<&str> = pull
-        .into_iter()
-        .chain(["--src-tls-verify=false", src_creds, image, &dest])
-        .collect();
-    sh("skopeo", &args);
-    let bundle = dir.join("bundle");
-    sh(
-        "umoci",
-        &["unpack", "--image", &amd, bundle.to_str().unwrap()],
-    );
-    let bin = bundle.join("rootfs/usr/local/bin/hello");
+    let creds = src_creds.trim_start_matches("--src-creds=");
+    let rootfs = unpack_amd64(dir, image, creds);
+    let bin = rootfs.join("usr/local/bin/hello");
     let meta = std::fs::metadata(&bin).unwrap();
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let owner = (meta.permissions().mode() & 0o777, meta.uid(), meta.gid());

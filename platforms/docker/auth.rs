@@ -109,7 +109,9 @@ async fn token(
             q.append_pair("service", s);
         }
         q.append_pair("scope", ours);
-        if let Some(a) = asked.filter(|a| *a != ours) {
+        // A challenge may name several scopes at once, space-separated (a cross-repository
+        // mount asks for `pull` on the source too): one `scope=` each, as Docker Hub takes them.
+        for a in asked.unwrap_or_default().split_whitespace().filter(|a| *a != ours) {
             q.append_pair("scope", a);
         }
     }

@@ -5,6 +5,7 @@
 //! kit), its config and manifest; then one index over them. Nothing reads the clock, so the
 //! same release gives the same digests.
 
+use super::base::BaseImage;
 use super::config::DockerConfig;
 use super::image::{self, Descriptor, ImagePlatform, Settings};
 use crate::error::{Error, ErrorKind, Result};
@@ -20,8 +21,15 @@ use std::path::{Path, PathBuf};
 pub const DIR: &str = "docker";
 
 /// What the build wrote, as artifacts named for the report: `blob sha256:…` (layers and
-/// configs), `manifest sha256:…` (one per platform) and `tag <tag>` (the index).
-pub fn build(release: &Release, cfg: &DockerConfig, tag: &str) -> Result<Vec<Artifact>> {
+/// configs), `manifest sha256:…` (one per platform) and `tag <tag>` (the index). `bases`
+/// holds the base image of each target, in `linux_targets` order (empty for scratch); the
+/// base's layers are not written here: they are mounted or copied at push time.
+pub fn build(
+    release: &Release,
+    cfg: &DockerConfig,
+    tag: &str,
+    bases: &[BaseImage],
+) -> Result<Vec<Artifact>> {
     let targets = linux_targets(release)?;
     let settings = settings(release, cfg, &targets)?;
     let root = release.dist.join(DIR);
@@ -30,8 +38,17 @@ pub fn build(release: &Release, cfg: &DockerConfig, tag: &str) -> Result<Vec<Art
         .map_err(|e| Error::io(format!("creating {}", blobs.display()), e))?;
     let mut out = Vec::new();
     let mut children = Vec::new();
-    for (target, plat) in &targets {
-        let (manifest, mut arts) = build_one(release, &root, *target, plat, &settings)?;
+    let files = extra_files(release, cfg)?;
+    for (i, (target, plat)) in targets.iter().enumerate() {
+        let one = One {
+            root: &root,
+            t: *target,
+            plat,
+            s: &settings,
+            files: &files,
+            base: bases.get(i),
+        };
+        let (manifest, mut arts) = build_one(release, &one)?;
         children.push((manifest, plat.clone()));
         out.append(&mut arts);
     }
@@ -43,7 +60,7 @@ pub fn build(release: &Release, cfg: &DockerConfig, tag: &str) -> Result<Vec<Art
 }
 
 /// The linux targets the release built, each with its image platform.
-fn linux_targets(release: &Release) -> Result<Vec<(Target, ImagePlatform)>> {
+pub fn linux_targets(release: &Release) -> Result<Vec<(Target, ImagePlatform)>> {
     let mut v: Vec<(Target, ImagePlatform)> = release
         .artifacts
         .iter()
@@ -109,6 +126,7 @@ fn settings(
     );
     Ok(Settings {
         entrypoint,
+        explicit_entrypoint: cfg.entrypoint.is_some(),
         env: cfg.env.clone(),
         user: cfg.user.clone(),
         annotations,
@@ -124,31 +142,73 @@ fn rfc3339(epoch: u64) -> Result<String> {
         .map_err(|e| Error::new(ErrorKind::Other, format!("formatting {epoch}: {e}")))
 }
 
-/// One platform's layer, config and manifest; returns the manifest's descriptor.
-fn build_one(
-    release: &Release,
-    root: &Path,
+/// What one platform's image is made of.
+struct One<'a> {
+    root: &'a Path,
     t: Target,
-    plat: &ImagePlatform,
-    s: &Settings,
-) -> Result<(Descriptor, Vec<Artifact>)> {
-    let entries: Vec<Entry> = binaries(release, t)
+    plat: &'a ImagePlatform,
+    s: &'a Settings,
+    files: &'a [Entry],
+    base: Option<&'a BaseImage>,
+}
+
+/// One platform's layer, config and manifest; returns the manifest's descriptor.
+fn build_one(release: &Release, o: &One) -> Result<(Descriptor, Vec<Artifact>)> {
+    let mut entries: Vec<Entry> = binaries(release, o.t)
         .iter()
         .map(|a| {
             Entry::disk(format!("usr/local/bin/{}", a.name), release.path(a)).with_mode(0o755)
         })
         .collect();
-    let (layer, diff_id) = write_layer(root, &entries, release.epoch, t)?;
-    let cfg_bytes = image::config(plat, &diff_id, s);
-    let config = store(root, &cfg_bytes, image::CONFIG_TYPE)?;
-    let m = image::manifest(&config, &layer, &s.annotations);
-    let manifest = store(root, &m, image::MANIFEST_TYPE)?;
+    entries.extend(o.files.iter().cloned());
+    let (layer, diff_id) = write_layer(o.root, &entries, release.epoch, o.t)?;
+    let cfg_bytes = image::config(o.plat, &diff_id, o.s, o.base.map(|b| &b.config));
+    let config = store(o.root, &cfg_bytes, image::CONFIG_TYPE)?;
+    let mut layers: Vec<Descriptor> = o.base.map(|b| b.layers.clone()).unwrap_or_default();
+    layers.push(layer.clone());
+    let mut annotations = o.s.annotations.clone();
+    if let Some(b) = o.base {
+        let key = |k: &str| format!("org.opencontainers.image.base.{k}");
+        annotations.insert(key("name"), b.name.clone());
+        annotations.insert(key("digest"), b.digest.clone());
+    }
+    let m = image::manifest(&config, &layers, &annotations);
+    let manifest = store(o.root, &m, image::MANIFEST_TYPE)?;
     let arts = vec![
-        artifact(blob_name(&layer.digest), &layer, Some(t)),
-        artifact(blob_name(&config.digest), &config, Some(t)),
-        artifact(format!("manifest {}", manifest.digest), &manifest, Some(t)),
+        artifact(blob_name(&layer.digest), &layer, Some(o.t)),
+        artifact(blob_name(&config.digest), &config, Some(o.t)),
+        artifact(format!("manifest {}", manifest.digest), &manifest, Some(o.t)),
     ];
     Ok((manifest, arts))
+}
+
+/// `files`, resolved against the project root: each `src` a regular file inside it (through
+/// symlinks too), stored at `dst` with its mode, uid/gid 0 and the release's mtime.
+fn extra_files(release: &Release, cfg: &DockerConfig) -> Result<Vec<Entry>> {
+    let root = release
+        .root
+        .canonicalize()
+        .map_err(|e| Error::io(format!("resolving {}", release.root.display()), e))?;
+    cfg.files
+        .iter()
+        .map(|f| {
+            let bad = |why: String| {
+                Error::input(format!("platforms.docker.files: src `{}` {why}", f.src))
+                    .with_hint("name a regular file relative to the directory of pipeline.yaml, inside it")
+            };
+            let canon = root
+                .join(&f.src)
+                .canonicalize()
+                .map_err(|e| bad(format!("cannot be read: {e}")))?;
+            if !canon.starts_with(&root) {
+                return Err(bad("resolves outside the project directory".into()));
+            }
+            if !canon.is_file() {
+                return Err(bad("is not a regular file".into()));
+            }
+            Ok(Entry::disk(f.image_path()?, canon).with_mode(f.mode()?))
+        })
+        .collect()
 }
 
 pub fn blob_name(digest: &str) -> String {
@@ -316,8 +376,8 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         let targets = ["linux-amd64", "linux-arm64", "darwin-arm64", "linux-arm"];
-        let one = build(&release(a.path(), &targets), &cfg(), "1.2.3").unwrap();
-        let two = build(&release(b.path(), &targets), &cfg(), "1.2.3").unwrap();
+        let one = build(&release(a.path(), &targets), &cfg(), "1.2.3", &[]).unwrap();
+        let two = build(&release(b.path(), &targets), &cfg(), "1.2.3", &[]).unwrap();
         let digests = |v: &[Artifact]| v.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
         assert_eq!(digests(&one), digests(&two));
         // 3 linux images × (layer, config, manifest) + the tag.
@@ -332,7 +392,7 @@ mod tests {
     #[test]
     fn layer_holds_the_binary_as_root_0755_at_the_epoch() {
         let d = tempfile::tempdir().unwrap();
-        let arts = build(&release(d.path(), &["linux-amd64"]), &cfg(), "1.2.3").unwrap();
+        let arts = build(&release(d.path(), &["linux-amd64"]), &cfg(), "1.2.3", &[]).unwrap();
         let layer = &arts[0];
         let f = std::fs::File::open(d.path().join(&layer.path)).unwrap();
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(f));
@@ -359,7 +419,7 @@ mod tests {
     #[test]
     fn no_linux_target_is_an_input_error() {
         let d = tempfile::tempdir().unwrap();
-        let e = build(&release(d.path(), &["darwin-arm64", "windows-amd64"]), &cfg(), "1").unwrap_err();
+        let e = build(&release(d.path(), &["darwin-arm64", "windows-amd64"]), &cfg(), "1", &[]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Input);
         assert!(e.message().contains("no linux target"), "{e}");
     }

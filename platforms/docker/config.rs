@@ -25,10 +25,26 @@ pub struct DockerConfig {
     #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub registry_url: Option<String>,
-    /// Base image: only `scratch` (no base layers) today. A base pinned by digest is refused
-    /// with exit 2 until base images are supported (README, "Base images").
+    /// Base image: `scratch` (no base layers, the default) or a reference pinned by digest,
+    /// `127.0.0.1:5000/lib/base@sha256:<hex>` (a tag before the `@` is allowed and ignored).
     #[serde(default = "default_base")]
     pub base: String,
+    /// The distribution API of the base's registry when it is not the image's (e.g.
+    /// `http://127.0.0.1:5001` without TLS). Default: the image's `registry_url` when the base
+    /// has the same host, else `https://<host of base>` (Docker Hub: registry-1.docker.io).
+    #[schemars(extend("format" = "http-url"))]
+    #[serde(default)]
+    pub base_registry_url: Option<String>,
+    /// Extra files added to the layer (fixed mode, uid/gid 0, mtime = the release epoch).
+    #[serde(default)]
+    pub files: Vec<ExtraFile>,
+    /// Blobs larger than this are uploaded in chunks (PATCH with `Content-Range`, then PUT),
+    /// smaller ones in one PUT. A size: `16MiB`, `512KiB`, `1048576`.
+    #[serde(default = "default_chunk_above")]
+    pub chunk_above: String,
+    /// The size of each chunk of a chunked upload (each streamed from disk).
+    #[serde(default = "default_chunk_size")]
+    pub chunk_size: String,
     /// The binary started by the image, by file name under /usr/local/bin. Default: the
     /// project name when a binary of that name is built, else the only binary.
     #[serde(default)]
@@ -55,8 +71,27 @@ pub struct DockerConfig {
     pub verify_timeout_secs: u64,
 }
 
+/// One extra file of the layer.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraFile {
+    /// Path of the file relative to the directory of pipeline.yaml, inside it.
+    pub src: String,
+    /// Absolute path inside the image, e.g. `/etc/hello/config.toml`.
+    pub dst: String,
+    /// Octal mode as a string (`"0644"`, `"0755"`). Default `0644`.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
 fn default_base() -> String {
     "scratch".into()
+}
+fn default_chunk_above() -> String {
+    "16MiB".into()
+}
+fn default_chunk_size() -> String {
+    "8MiB".into()
 }
 fn default_verify_secs() -> u64 {
     30
@@ -75,8 +110,12 @@ impl Reference {
     /// Parses `image` (no tag, no digest) the way docker does: the first component is a
     /// registry host when it has a `.` or `:` or is `localhost`.
     pub fn parse(image: &str) -> Result<Reference> {
+        Self::parse_as("platforms.docker.image", image)
+    }
+
+    fn parse_as(setting: &str, image: &str) -> Result<Reference> {
         let bad = |why: &str| {
-            Error::config(format!("platforms.docker.image: `{image}` {why}")).with_hint(
+            Error::config(format!("{setting}: `{image}` {why}")).with_hint(
                 "write the repository without tag, lowercase, e.g. docker.io/acme/hello or 127.0.0.1:5000/acme/hello",
             )
         };
@@ -148,17 +187,66 @@ impl DockerConfig {
     /// Checks what needs no release: the reference, the API URL and the base.
     pub fn validate(&self) -> Result<Reference> {
         let r = Reference::parse(&self.image)?;
-        url::Url::parse(&self.api_base(&r)).map_err(|e| {
-            Error::config(format!("platforms.docker.registry_url: `{}`: {e}", self.api_base(&r)))
-        })?;
-        if self.base != "scratch" {
-            return Err(Error::config(format!(
-                "platforms.docker.base: `{}`: only `scratch` is supported so far",
-                self.base
-            ))
-            .with_hint("remove `base` (scratch: a static binary needs no base image); base images pinned by digest are not implemented yet"));
+        for (setting, url) in [("registry_url", Some(self.api_base(&r))), ("base_registry_url", self.base_registry_url.clone())] {
+            if let Some(u) = url {
+                url::Url::parse(&u)
+                    .map_err(|e| Error::config(format!("platforms.docker.{setting}: `{u}`: {e}")))?;
+            }
+        }
+        self.base_ref()?;
+        self.chunking()?;
+        for f in &self.files {
+            f.mode()?;
+            f.image_path()?;
         }
         Ok(r)
+    }
+
+    /// The base image, `None` for `scratch`. Anything else must be pinned by digest.
+    pub fn base_ref(&self) -> Result<Option<BaseRef>> {
+        if self.base == "scratch" {
+            return Ok(None);
+        }
+        let unpinned = || {
+            Error::config(format!("platforms.docker.base: `{}` is not pinned by digest", self.base)).with_hint(
+                "write `<image>@sha256:<digest>` (the digest `skopeo inspect --format '{{.Digest}}' docker://<image>` prints), or `scratch`",
+            )
+        };
+        let (name, digest) = self.base.split_once('@').ok_or_else(unpinned)?;
+        let hex = digest.strip_prefix("sha256:").ok_or_else(unpinned)?;
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+            return Err(unpinned());
+        }
+        // `alpine:3.20@sha256:…`: the tag is informative only; the digest decides.
+        let name = match name.rsplit_once(':') {
+            Some((head, tag)) if !tag.contains('/') => head,
+            _ => name,
+        };
+        let reference = Reference::parse_as("platforms.docker.base", name)?;
+        Ok(Some(BaseRef {
+            reference,
+            digest: digest.to_string(),
+        }))
+    }
+
+    /// The base's distribution API: `base_registry_url`, else the image's when on the same
+    /// host, else the host's default.
+    pub fn base_api(&self, image: &Reference, base: &Reference) -> String {
+        match &self.base_registry_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None if base.host == image.host => self.api_base(image),
+            None => DockerConfig { registry_url: None, ..self.clone() }.api_base(base),
+        }
+    }
+
+    /// `(chunk_above, chunk_size)` in bytes.
+    pub fn chunking(&self) -> Result<(u64, u64)> {
+        let above = size("chunk_above", &self.chunk_above)?;
+        let chunk = size("chunk_size", &self.chunk_size)?;
+        if chunk == 0 {
+            return Err(Error::config("platforms.docker.chunk_size: must be more than 0"));
+        }
+        Ok((above, chunk))
     }
 
     /// The distribution API's base URL, without a trailing slash.
@@ -168,6 +256,60 @@ impl DockerConfig {
             None if r.is_docker_hub() => HUB_API.into(),
             None => format!("https://{}", r.host),
         }
+    }
+}
+
+/// A base image pinned by digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseRef {
+    pub reference: Reference,
+    /// `sha256:<hex>`.
+    pub digest: String,
+}
+
+/// `16MiB`, `512KiB`, `1GiB` or a number of bytes.
+fn size(setting: &str, s: &str) -> Result<u64> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let mult = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => 0,
+    };
+    match num.parse::<u64>() {
+        Ok(n) if mult > 0 => Ok(n * mult),
+        _ => Err(Error::config(format!("platforms.docker.{setting}: `{s}` is not a size"))
+            .with_hint("write a whole number of bytes, KiB, MiB or GiB, e.g. `16MiB`")),
+    }
+}
+
+impl ExtraFile {
+    /// The octal mode (default 0644).
+    pub fn mode(&self) -> Result<u32> {
+        let Some(m) = &self.mode else { return Ok(0o644) };
+        u32::from_str_radix(m.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o7777)
+            .ok_or_else(|| {
+                Error::config(format!("platforms.docker.files: mode `{m}` of {} is not an octal mode", self.dst))
+                    .with_hint("write it as a string, e.g. \"0644\" or \"0755\"")
+            })
+    }
+
+    /// The path inside the layer (no leading `/`): absolute in the image, no `.`/`..`, not a
+    /// directory.
+    pub fn image_path(&self) -> Result<String> {
+        let bad = || {
+            Error::config(format!("platforms.docker.files: dst `{}` must be an absolute file path inside the image, without `.` or `..`", self.dst))
+        };
+        let rest = self.dst.strip_prefix('/').ok_or_else(bad)?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        if parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+            return Err(bad());
+        }
+        Ok(rest.to_string())
     }
 }
 
@@ -215,27 +357,59 @@ mod tests {
         assert!(Reference::parse("Acme/x").unwrap_err().message().contains("uppercase"));
     }
 
+    fn cfg(v: serde_json::Value) -> DockerConfig {
+        serde_json::from_value(v).unwrap()
+    }
+
     #[test]
     fn api_base_defaults() {
-        let cfg = |image: &str, url: Option<&str>| DockerConfig {
-            image: image.into(),
-            registry_url: url.map(String::from),
-            base: default_base(),
-            binary: None,
-            entrypoint: None,
-            env: BTreeMap::new(),
-            user: None,
-            labels: BTreeMap::new(),
-            floating_tags: Vec::new(),
-            verify_timeout_secs: 30,
-        };
         let base = |c: DockerConfig| c.api_base(&c.validate().unwrap());
-        assert_eq!(base(cfg("acme/x", None)), "https://registry-1.docker.io");
-        assert_eq!(base(cfg("ghcr.io/acme/x", None)), "https://ghcr.io");
-        assert_eq!(base(cfg("h:5/x", Some("http://127.0.0.1:5/"))), "http://127.0.0.1:5");
-        let mut based = cfg("acme/x", None);
-        based.base = "alpine:3".into();
-        assert!(based.validate().unwrap_err().message().contains("scratch"));
+        let c = |image: &str, url: Option<&str>| cfg(serde_json::json!({"image": image, "registry_url": url}));
+        assert_eq!(base(c("acme/x", None)), "https://registry-1.docker.io");
+        assert_eq!(base(c("ghcr.io/acme/x", None)), "https://ghcr.io");
+        assert_eq!(base(c("h:5/x", Some("http://127.0.0.1:5/"))), "http://127.0.0.1:5");
+    }
+
+    #[test]
+    fn bases_must_be_pinned_by_digest() {
+        let hex = "ab".repeat(32);
+        let b = |base: &str| cfg(serde_json::json!({"image": "h:5/acme/x", "registry_url": "http://127.0.0.1:5", "base": base}));
+        for unpinned in ["alpine:3", "h:5/lib/base", "h:5/lib/base@sha256:00", "x@md5:ab"] {
+            let e = b(unpinned).validate().unwrap_err();
+            assert!(e.message().contains("not pinned by digest"), "{unpinned}: {e}");
+        }
+        let c = b(&format!("h:5/lib/base:1.0@sha256:{hex}"));
+        let r = c.validate().unwrap();
+        let base = c.base_ref().unwrap().unwrap();
+        assert_eq!((base.reference.repository.as_str(), base.digest.as_str()), ("lib/base", format!("sha256:{hex}").as_str()));
+        assert_eq!(c.base_api(&r, &base.reference), "http://127.0.0.1:5", "same host: the image's API");
+        let hub = b(&format!("alpine@sha256:{hex}"));
+        let on_hub = hub.base_ref().unwrap().unwrap().reference;
+        assert_eq!(hub.base_api(&r, &on_hub), "https://registry-1.docker.io");
+        assert_eq!(b("scratch").base_ref().unwrap(), None);
+    }
+
+    #[test]
+    fn sizes_and_files() {
+        let c = |v: serde_json::Value| {
+            let mut m = serde_json::json!({"image": "acme/x"});
+            m.as_object_mut().unwrap().extend(v.as_object().unwrap().clone());
+            cfg(m)
+        };
+        assert_eq!(c(serde_json::json!({})).chunking().unwrap(), (16 << 20, 8 << 20));
+        let small = c(serde_json::json!({"chunk_above": "512KiB", "chunk_size": "1000"}));
+        assert_eq!(small.chunking().unwrap(), (512 << 10, 1000));
+        assert!(c(serde_json::json!({"chunk_above": "16MB"})).validate().is_err());
+        assert!(c(serde_json::json!({"chunk_size": "0"})).validate().is_err());
+        let f = |dst: &str, mode: Option<&str>| ExtraFile { src: "a".into(), dst: dst.into(), mode: mode.map(String::from) };
+        assert_eq!(f("/etc/x.toml", None).image_path().unwrap(), "etc/x.toml");
+        assert_eq!(f("/etc/x", Some("0755")).mode().unwrap(), 0o755);
+        assert_eq!(f("/etc/x", None).mode().unwrap(), 0o644);
+        for bad in ["etc/x", "/etc/../x", "/etc/", "/"] {
+            assert!(f(bad, None).image_path().is_err(), "{bad}");
+        }
+        assert!(f("/x", Some("644x")).mode().is_err());
+        assert!(f("/x", Some("99")).mode().is_err());
     }
 
     #[test]

@@ -61,6 +61,16 @@ pub fn decide(f: Floating, ours: &Version, live_tags: &[String]) -> Decision {
     }
 }
 
+/// Where `f` goes back to when `ours` is withdrawn: the highest other stable version live in
+/// its range, if any.
+pub fn previous(f: Floating, ours: &Version, live_tags: &[String]) -> Option<Version> {
+    live_tags
+        .iter()
+        .filter_map(|t| Version::parse(&t.replace('_', "+")).ok())
+        .filter(|v| v.pre.is_empty() && f.covers(ours, v) && v.cmp_precedence(ours).is_ne())
+        .max_by(|a, b| a.cmp_precedence(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +102,15 @@ mod tests {
         let rc = d(Floating::Latest, "3.0.0-rc.1");
         assert_eq!(rc, Decision::Hold("3.0.0-rc.1 is a prerelease".into()));
         assert_eq!(decide(Floating::Latest, &v("0.1.0"), &[]), Decision::Move);
+    }
+
+    #[test]
+    fn previous_is_the_highest_other_stable_in_range() {
+        let live = tags(&["0.9.0", "1.3.0", "1.4.2", "1.4.3", "1.5.0-rc.1", "latest", "2.0.0"]);
+        let p = |f, s| previous(f, &v(s), &live).map(|x| x.to_string());
+        assert_eq!(p(Floating::Latest, "2.0.0").as_deref(), Some("1.4.3"));
+        assert_eq!(p(Floating::Major, "1.4.3").as_deref(), Some("1.4.2"));
+        assert_eq!(p(Floating::MajorMinor, "1.3.0"), None, "nothing else in 1.3");
+        assert_eq!(p(Floating::Major, "0.9.0"), None);
     }
 }

@@ -12,6 +12,8 @@ pub const INDEX_TYPE: &str = "application/vnd.oci.image.index.v1+json";
 pub const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const CONFIG_TYPE: &str = "application/vnd.oci.image.config.v1+json";
 pub const LAYER_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+pub const LAYER_TAR_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
+pub const LAYER_ZSTD_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 /// Every manifest type a check accepts: Debian's registry answers 404 for an OCI manifest
 /// when the `Accept` header lacks the OCI types, and Docker Hub may hold Docker v2 lists.
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -81,6 +83,8 @@ impl Descriptor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub entrypoint: Vec<String>,
+    /// `entrypoint` was set in the config (on a base image, it then replaces the base's).
+    pub explicit_entrypoint: bool,
     pub env: BTreeMap<String, String>,
     pub user: Option<String>,
     /// The `org.opencontainers.image.*` annotations (also written as labels).
@@ -111,8 +115,12 @@ pub fn annotations(
     a
 }
 
-/// The image config (`application/vnd.oci.image.config.v1+json`).
-pub fn config(p: &ImagePlatform, diff_id: &str, s: &Settings) -> Vec<u8> {
+/// The image config (`application/vnd.oci.image.config.v1+json`): on scratch, or on `base`'s
+/// config with our layer appended.
+pub fn config(p: &ImagePlatform, diff_id: &str, s: &Settings, base: Option<&Value>) -> Vec<u8> {
+    if let Some(base) = base {
+        return bytes(Value::Object(on_base(base, p, diff_id, s)));
+    }
     let mut env = vec![format!("PATH={PATH}")];
     env.extend(
         s.env
@@ -140,24 +148,83 @@ pub fn config(p: &ImagePlatform, diff_id: &str, s: &Settings) -> Vec<u8> {
         "rootfs".into(),
         json!({"type": "layers", "diff_ids": [diff_id]}),
     );
-    m.insert(
-        "history".into(),
-        json!([{"created": s.created, "created_by": "tagship", "comment": "the release's binaries"}]),
-    );
+    m.insert("history".into(), json!([history(s)]));
     bytes(Value::Object(m))
 }
 
-/// One image manifest: the config and its single layer.
+fn history(s: &Settings) -> Value {
+    json!({"created": s.created, "created_by": "tagship", "comment": "the release's binaries"})
+}
+
+/// The base's config, kept (working dir, ports, volumes, env, entrypoint, user) unless our
+/// settings override it: env by key, labels added, `user` when set. The entrypoint is ours
+/// when set, else the base's when it has one, else our default; setting it drops the base's
+/// `Cmd` (as a Dockerfile's ENTRYPOINT does). Our `diff_id` and history entry are appended.
+fn on_base(base: &Value, p: &ImagePlatform, diff_id: &str, s: &Settings) -> Map<String, Value> {
+    let mut m = base.as_object().cloned().unwrap_or_default();
+    m.insert("created".into(), s.created.clone().into());
+    p.fields(&mut m);
+    let mut cfg = m.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+    let base_env: Vec<String> = cfg
+        .get("Env")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    cfg.insert("Env".into(), json!(merged_env(&base_env, &s.env)));
+    let base_entry = cfg.get("Entrypoint").and_then(Value::as_array).is_some_and(|e| !e.is_empty());
+    if s.explicit_entrypoint || !base_entry {
+        cfg.insert("Entrypoint".into(), json!(s.entrypoint));
+        cfg.remove("Cmd");
+    }
+    if let Some(u) = &s.user {
+        cfg.insert("User".into(), u.clone().into());
+    }
+    let mut labels: BTreeMap<String, Value> = cfg
+        .get("Labels")
+        .and_then(|l| serde_json::from_value(l.clone()).ok())
+        .unwrap_or_default();
+    labels.extend(s.labels.iter().chain(&s.annotations).map(|(k, v)| (k.clone(), v.clone().into())));
+    cfg.insert("Labels".into(), json!(labels));
+    m.insert("config".into(), Value::Object(cfg));
+    let mut diff_ids = m["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default();
+    diff_ids.push(diff_id.into());
+    m.insert("rootfs".into(), json!({"type": "layers", "diff_ids": diff_ids}));
+    let mut hist = m.get("history").and_then(Value::as_array).cloned().unwrap_or_default();
+    hist.push(history(s));
+    m.insert("history".into(), Value::Array(hist));
+    m
+}
+
+/// The base's `KEY=value` list with ours applied: a key we set replaces the base's value in
+/// place, new keys follow in order, and `PATH` is added first when neither side has it.
+fn merged_env(base: &[String], ours: &BTreeMap<String, String>) -> Vec<String> {
+    let key = |kv: &str| kv.split('=').next().unwrap_or_default().to_string();
+    let mut out: Vec<String> = base
+        .iter()
+        .map(|kv| match ours.get(&key(kv)) {
+            Some(v) => format!("{}={v}", key(kv)),
+            None => kv.clone(),
+        })
+        .collect();
+    let has = |k: &str| base.iter().any(|kv| key(kv) == k);
+    if !has("PATH") && !ours.contains_key("PATH") {
+        out.insert(0, format!("PATH={PATH}"));
+    }
+    out.extend(ours.iter().filter(|(k, _)| !has(k)).map(|(k, v)| format!("{k}={v}")));
+    out
+}
+
+/// One image manifest: the config and its layers (the base's, then ours).
 pub fn manifest(
     config: &Descriptor,
-    layer: &Descriptor,
+    layers: &[Descriptor],
     annotations: &BTreeMap<String, String>,
 ) -> Vec<u8> {
+    let layers: Vec<Value> = layers.iter().map(Descriptor::json).collect();
     bytes(json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_TYPE,
         "config": config.json(),
-        "layers": [layer.json()],
+        "layers": layers,
         "annotations": annotations,
     }))
 }
@@ -197,6 +264,7 @@ mod tests {
     fn settings() -> Settings {
         Settings {
             entrypoint: vec!["/usr/local/bin/hello".into()],
+            explicit_entrypoint: false,
             env: BTreeMap::from([("LANG".into(), "C.UTF-8".into())]),
             user: Some("65532:65532".into()),
             annotations: annotations(
@@ -230,14 +298,14 @@ mod tests {
     #[test]
     fn config_snapshot() {
         let diff = format!("sha256:{}", "d".repeat(64));
-        insta::assert_snapshot!("config", pretty(&config(&arm(), &diff, &settings())));
+        insta::assert_snapshot!("config", pretty(&config(&arm(), &diff, &settings(), None)));
     }
 
     #[test]
     fn manifest_snapshot() {
         let m = manifest(
             &d(CONFIG_TYPE, 'c', 812),
-            &d(LAYER_TYPE, 'l', 4096),
+            &[d(LAYER_TYPE, 'l', 4096)],
             &settings().annotations,
         );
         insta::assert_snapshot!("manifest", pretty(&m));
@@ -248,6 +316,28 @@ mod tests {
         let amd = ImagePlatform::of(Target::parse("linux-amd64").unwrap()).unwrap();
         let kids = [(d(MANIFEST_TYPE, 'a', 600), amd), (d(MANIFEST_TYPE, 'b', 601), arm())];
         insta::assert_snapshot!("index", pretty(&index(&kids, &settings().annotations)));
+    }
+
+    #[test]
+    fn config_on_a_base_snapshot() {
+        let base = json!({
+            "architecture": "arm", "os": "linux", "variant": "v7", "created": "2020-01-01T00:00:00Z",
+            "config": {"Env": ["PATH=/bin", "LANG=C", "TZ=UTC"], "Cmd": ["/bin/sh"], "WorkingDir": "/srv",
+                       "Labels": {"base": "yes"}},
+            "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", "b".repeat(64))]},
+            "history": [{"created": "2020-01-01T00:00:00Z", "created_by": "base"}],
+        });
+        let diff = format!("sha256:{}", "d".repeat(64));
+        let got = config(&arm(), &diff, &settings(), Some(&base));
+        insta::assert_snapshot!("config_on_base", pretty(&got));
+    }
+
+    #[test]
+    fn env_merges_by_key() {
+        let ours = BTreeMap::from([("LANG".to_string(), "C.UTF-8".to_string()), ("A".into(), "1".into())]);
+        let base = ["LANG=C".to_string(), "PATH=/bin".into()];
+        assert_eq!(merged_env(&base, &ours), ["LANG=C.UTF-8", "PATH=/bin", "A=1"]);
+        assert_eq!(merged_env(&[], &BTreeMap::new()), [format!("PATH={PATH}")]);
     }
 
     #[test]
@@ -263,8 +353,8 @@ mod tests {
     #[test]
     fn rendering_is_deterministic_and_compact() {
         let diff = format!("sha256:{}", "d".repeat(64));
-        let a = config(&arm(), &diff, &settings());
-        assert_eq!(a, config(&arm(), &diff, &settings()));
+        let a = config(&arm(), &diff, &settings(), None);
+        assert_eq!(a, config(&arm(), &diff, &settings(), None));
         assert!(!a.contains(&b'\n'), "compact JSON");
     }
 }

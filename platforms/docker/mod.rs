@@ -12,11 +12,14 @@
 //! The report names what it sends `blob sha256:…`, `manifest sha256:…` and `tag <tag>`.
 
 pub mod auth;
+pub mod base;
 pub mod build;
 pub mod config;
 pub mod floating;
 pub mod image;
 pub mod registry;
+mod rollback;
+pub mod upload;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Auth;
@@ -27,7 +30,7 @@ use crate::platform::{
 };
 use async_trait::async_trait;
 use auth::{PASSWORD_VAR, USER_VAR};
-pub use config::{DockerConfig, Reference};
+pub use config::{BaseRef, DockerConfig, Reference};
 use floating::Decision;
 use registry::Session;
 use std::sync::Mutex;
@@ -46,6 +49,8 @@ pub struct Docker {
     reference: Reference,
     /// The auth that worked (a Bearer token or Basic), kept from check to publish.
     auth: Mutex<Option<Auth>>,
+    /// The same for the base image's repository.
+    base_auth: Mutex<Option<Auth>>,
 }
 
 /// What a package artifact is, from its name.
@@ -80,20 +85,104 @@ impl Docker {
             cfg,
             reference,
             auth: Mutex::new(None),
+            base_auth: Mutex::new(None),
         })
     }
 
-    fn session<'a>(&'a self, cx: &'a Cx) -> Session<'a> {
-        let creds = match (cx.secret(USER_VAR), cx.secret(PASSWORD_VAR)) {
+    fn creds(cx: &Cx) -> auth::Creds {
+        match (cx.secret(USER_VAR), cx.secret(PASSWORD_VAR)) {
             (Some(u), Some(p)) => Some((u.expose().to_string(), p.clone())),
             _ => None,
-        };
+        }
+    }
+
+    fn session<'a>(&'a self, cx: &'a Cx) -> Session<'a> {
         Session {
             http: &cx.http,
             base: self.cfg.api_base(&self.reference),
             repository: self.reference.repository.clone(),
-            creds,
+            push: true,
+            creds: Self::creds(cx),
             cached: &self.auth,
+        }
+    }
+
+    /// The base image's repository, read-only. Our credentials go only to our own registry.
+    fn base_session<'a>(&'a self, cx: &'a Cx, b: &BaseRef) -> Session<'a> {
+        let ours = b.reference.host == self.reference.host;
+        Session {
+            http: &cx.http,
+            base: self.cfg.base_api(&self.reference, &b.reference),
+            repository: b.reference.repository.clone(),
+            push: false,
+            creds: if ours { Self::creds(cx) } else { None },
+            cached: &self.base_auth,
+        }
+    }
+
+    /// The base image of each linux target (none on scratch), read by digest.
+    async fn bases(&self, cx: &Cx) -> Result<Vec<base::BaseImage>> {
+        let Some(b) = self.cfg.base_ref()? else {
+            return Ok(Vec::new());
+        };
+        let plats: Vec<image::ImagePlatform> = build::linux_targets(&cx.release)?
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        base::fetch(&self.base_session(cx, &b), &b, &plats).await
+    }
+
+    /// The blobs our manifests list that this build did not write: the base's layers.
+    fn foreign(&self, cx: &Cx, packages: &[&Artifact]) -> Result<Vec<String>> {
+        let ours: std::collections::BTreeSet<String> = packages.iter().map(|a| digest(a)).collect();
+        let mut out = std::collections::BTreeSet::new();
+        for a in packages.iter().filter(|a| kind(a) == Some(Kind::Manifest)) {
+            let path = cx.release.path(a);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let m: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| Error::new(ErrorKind::Other, format!("{}: {e}", path.display())))?;
+            let layers = m["layers"].as_array().cloned().unwrap_or_default();
+            out.extend(
+                layers
+                    .iter()
+                    .filter_map(|l| l["digest"].as_str())
+                    .filter(|d| !ours.contains(*d))
+                    .map(str::to_string),
+            );
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// A base layer missing from our repository: mounted from the base's repository on the
+    /// same registry (no bytes move), else (another registry, or a registry that answers
+    /// the mount with an upload session) read from the base and uploaded.
+    async fn push_foreign(&self, s: &Session<'_>, cx: &Cx, d: &str) -> Result<()> {
+        let b = self.cfg.base_ref()?.ok_or_else(|| {
+            Error::input(format!("docker: {d} is in a built manifest but `base` is scratch"))
+                .with_hint("rebuild: the image in dist/ was built on another base")
+        })?;
+        let same = self.cfg.base_api(&self.reference, &b.reference) == s.base;
+        let session = match same {
+            true => match s.mount(d, &b.reference.repository).await? {
+                None => return Ok(()),
+                Some(location) => Some(location),
+            },
+            false => None,
+        };
+        let bytes = self.base_session(cx, &b).blob_bytes(d).await?.ok_or_else(|| {
+            Error::input(format!("base layer {d} is gone from {}", b.reference.display()))
+        })?;
+        let dir = cx.release.dist.join(build::DIR).join("blobs/sha256");
+        let path = dir.join(d.trim_start_matches("sha256:"));
+        std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::write(&path, &bytes))
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        drop(bytes);
+        let chunking = self.cfg.chunking()?;
+        match session {
+            Some(location) => upload::send(s, location, &path, d, chunking).await,
+            None => s.upload(&path, d, chunking).await,
         }
     }
 
@@ -133,14 +222,25 @@ impl Docker {
             return Ok(live);
         }
         self.floating_live(&s, cx, &ours, &mut wanted, &mut listed).await?;
-        let probes = ours.iter().filter(|a| kind(a) != Some(Kind::Tag)).map(|a| {
+        // (name, digest, is a manifest): ours, then the base's layers.
+        let mut pieces: Vec<(String, String, bool)> = ours
+            .iter()
+            .filter(|a| kind(a) != Some(Kind::Tag))
+            .map(|a| (a.name.clone(), digest(a), kind(a) == Some(Kind::Manifest)))
+            .collect();
+        for d in self.foreign(cx, &ours)? {
+            let name = build::blob_name(&d);
+            wanted.push(Wanted::new(&name, vec![Digest::Sha256(d[7..].to_string())]));
+            pieces.push((name, d, false));
+        }
+        let probes = pieces.iter().map(|(name, d, is_manifest)| {
             let s = &s;
             async move {
-                let here = match kind(a) {
-                    Some(Kind::Manifest) => s.manifest(&digest(a)).await?.is_some(),
-                    _ => s.has_blob(&digest(a)).await?,
+                let here = match is_manifest {
+                    true => s.manifest(d).await?.is_some(),
+                    false => s.has_blob(d).await?,
                 };
-                Ok::<_, Error>(here.then(|| Listed::new(&a.name, vec![Digest::Sha256(a.sha256.clone())])))
+                Ok::<_, Error>(here.then(|| Listed::new(name, vec![Digest::Sha256(d[7..].to_string())])))
             }
         });
         for found in futures::future::join_all(probes).await {
@@ -228,7 +328,7 @@ impl Docker {
     async fn push(&self, s: &Session<'_>, cx: &Cx, a: &Artifact) -> Result<()> {
         let path = cx.release.path(a);
         match kind(a) {
-            Some(Kind::Blob) => s.upload(&path, &digest(a)).await,
+            Some(Kind::Blob) => s.upload(&path, &digest(a), self.cfg.chunking()?).await,
             Some(k) => {
                 let bytes = std::fs::read(&path)
                     .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -262,6 +362,7 @@ impl Platform for Docker {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            withdraw: crate::platform::Withdraw::Delist,
             verify_within: Some(Duration::from_secs(self.cfg.verify_timeout_secs)),
             ..Capabilities::default()
         }
@@ -274,10 +375,13 @@ impl Platform for Docker {
         ]
     }
 
+    /// Local, except for a base image: its index, manifests and configs are read by digest
+    /// here, so a base that is missing or lacks a platform refuses the run before any push.
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
         let tag = config::version_tag(&cx.release.version)?;
+        let bases = self.bases(cx).await?;
         let (release, cfg) = (cx.release.clone(), self.cfg.clone());
-        tokio::task::spawn_blocking(move || build::build(&release, &cfg, &tag))
+        tokio::task::spawn_blocking(move || build::build(&release, &cfg, &tag, &bases))
             .await
             .map_err(|e| Error::new(ErrorKind::Other, format!("the image builder panicked: {e}")))?
     }
@@ -305,14 +409,29 @@ impl Platform for Docker {
         }))
     }
 
+    async fn withdraw(&self, cx: &Cx) -> Result<crate::platform::Withdrawn> {
+        rollback::withdraw(self, cx).await
+    }
+
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
         let s = self.session(cx);
         let mut out = Published {
             handover: self.handover(),
             ..Default::default()
         };
-        // Blobs, then the manifests that point at them, then the index by tag.
+        // Blobs (ours, then the base's), then the manifests that point at them, then the
+        // index by tag.
+        let ours: Vec<&Artifact> = packages.iter().filter(|a| kind(a).is_some()).collect();
         for k in [Kind::Blob, Kind::Manifest, Kind::Tag] {
+            if k == Kind::Manifest {
+                for d in self.foreign(cx, &ours)? {
+                    let name = build::blob_name(&d);
+                    if live.wants(&name) && !out.uploaded.contains(&name) {
+                        self.push_foreign(&s, cx, &d).await?;
+                        out.uploaded.push(name);
+                    }
+                }
+            }
             for a in packages.iter().filter(|a| kind(a) == Some(k)) {
                 if live.wants(&a.name) && !out.uploaded.contains(&a.name) {
                     self.push(&s, cx, a).await?;

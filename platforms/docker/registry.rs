@@ -18,6 +18,8 @@ pub struct Session<'a> {
     /// API base without trailing slash (`https://registry-1.docker.io`).
     pub base: String,
     pub repository: String,
+    /// Whether this run pushes here (`pull,push` tokens) or only reads (`pull`: a base image).
+    pub push: bool,
     pub creds: Creds,
     /// The auth that worked last (shared by check and publish of one run).
     pub cached: &'a Mutex<Option<Auth>>,
@@ -31,12 +33,13 @@ pub struct Found {
 }
 
 impl Session<'_> {
-    fn url(&self, tail: &str) -> String {
+    pub(super) fn url(&self, tail: &str) -> String {
         format!("{}/v2/{}/{tail}", self.base, self.repository)
     }
 
     fn scope(&self) -> String {
-        format!("repository:{}:pull,push", self.repository)
+        let actions = if self.push { "pull,push" } else { "pull" };
+        format!("repository:{}:{actions}", self.repository)
     }
 
     fn current(&self) -> Option<Auth> {
@@ -45,7 +48,7 @@ impl Session<'_> {
 
     /// Sends `make()` with the current auth; on a 401 answers the challenge and sends it once
     /// more (a fresh token when the old one expired mid-push).
-    async fn send(&self, make: &(dyn Fn() -> Result<Request> + Sync)) -> Result<Response> {
+    pub(super) async fn send(&self, make: &(dyn Fn() -> Result<Request> + Sync)) -> Result<Response> {
         let had = self.current();
         let with = |a: &Option<Auth>| -> Result<Request> {
             let r = make()?;
@@ -68,7 +71,7 @@ impl Session<'_> {
     }
 
     /// Turns an unexpected answer into an error; 401/403 name the credentials.
-    fn fail(&self, resp: &Response, what: &str) -> Error {
+    pub(super) fn fail(&self, resp: &Response, what: &str) -> Error {
         match resp.status.as_u16() {
             401 | 403 => auth::refused(
                 &format!("{what}: HTTP {} from {}: {}", resp.status, resp.url, resp.excerpt(200).trim()),
@@ -117,34 +120,58 @@ impl Session<'_> {
         }
     }
 
-    /// Uploads the blob at `path`: POST opens an upload, PUT sends the file streamed from
-    /// disk to its `Location` (relative or absolute, maybe with a query) plus `digest=`.
-    pub async fn upload(&self, path: &Path, digest: &str) -> Result<()> {
+    /// Uploads the blob at `path`: POST opens an upload, then the file goes up streamed
+    /// from disk in one PUT, or, above `chunking.0` bytes, in PATCHes of `chunking.1` bytes
+    /// and a closing PUT (`upload.rs`).
+    pub async fn upload(&self, path: &Path, digest: &str, chunking: (u64, u64)) -> Result<()> {
         let start = self.url("blobs/uploads/");
         let resp = self.send(&|| Request::post(&start)).await?;
         if resp.status.as_u16() != 202 {
             return Err(self.fail(&resp, &format!("starting the upload of {digest}")));
         }
-        let location = resp.header("location").ok_or_else(|| {
-            Error::protocol(format!("the registry answered the upload of {digest} without a Location"))
-        })?;
-        let mut put = url::Url::parse(&start)
-            .and_then(|u| u.join(location))
-            .map_err(|e| Error::protocol(format!("upload Location `{location}`: {e}")))?;
-        put.query_pairs_mut().append_pair("digest", digest);
-        let put = put.to_string();
-        // Not retried blindly after a reset: the engine re-checks the blob first.
-        let resp = self
-            .send(&|| {
-                Ok(Request::put(&put)?
-                    .body(Body::file(path, "application/octet-stream"))
-                    .idempotent(false))
-            })
-            .await?;
-        if resp.status.as_u16() != 201 {
-            return Err(self.fail(&resp, &format!("uploading {digest}")));
+        let location = super::upload::location(&start, &resp, digest)?;
+        super::upload::send(self, location, path, digest, chunking).await
+    }
+
+    /// Mounts `digest` from `from` (a repository of the same registry): `None` when mounted,
+    /// else the upload session the registry opened instead (its `Location`).
+    pub async fn mount(&self, digest: &str, from: &str) -> Result<Option<String>> {
+        let mut u = url::Url::parse(&self.url("blobs/uploads/"))
+            .map_err(|e| Error::protocol(format!("upload URL: {e}")))?;
+        u.query_pairs_mut().append_pair("mount", digest).append_pair("from", from);
+        let u = u.to_string();
+        let resp = self.send(&|| Request::post(&u)).await?;
+        match resp.status.as_u16() {
+            201 => Ok(None),
+            202 => super::upload::location(&u, &resp, digest).map(Some),
+            _ => Err(self.fail(&resp, &format!("mounting {digest} from {from}"))),
         }
-        Ok(())
+    }
+
+    /// The bytes of a manifest (GET with every type in `Accept`), checked against
+    /// `reference` when it is a digest; `None` when absent.
+    pub async fn manifest_bytes(&self, reference: &str) -> Result<Option<bytes::Bytes>> {
+        let url = self.url(&format!("manifests/{reference}"));
+        let resp = self
+            .send(&|| Ok(Request::get(&url)?.header("accept", image::ACCEPT)))
+            .await?;
+        match resp.status.as_u16() {
+            200 => verified(reference, resp.body).map(Some),
+            404 => Ok(None),
+            _ => Err(self.fail(&resp, &format!("reading {}:{reference}", self.repository))),
+        }
+    }
+
+    /// The bytes of a blob, checked against its digest; `None` when absent. Held in memory:
+    /// used for configs and for the base layers copied from another registry.
+    pub async fn blob_bytes(&self, digest: &str) -> Result<Option<bytes::Bytes>> {
+        let url = self.url(&format!("blobs/{digest}"));
+        let resp = self.send(&|| Request::get(&url)).await?;
+        match resp.status.as_u16() {
+            200 => verified(digest, resp.body).map(Some),
+            404 => Ok(None),
+            _ => Err(self.fail(&resp, &format!("reading blob {digest} of {}", self.repository))),
+        }
     }
 
     /// PUTs a manifest or index (the exact bytes, so the digest is ours) as `reference`.
@@ -190,6 +217,19 @@ impl Session<'_> {
         }
         Ok(out)
     }
+}
+
+/// `body`, when its sha256 is `reference` (or `reference` is a tag).
+fn verified(reference: &str, body: bytes::Bytes) -> Result<bytes::Bytes> {
+    use sha2::Digest;
+    let Some(want) = reference.strip_prefix("sha256:") else {
+        return Ok(body);
+    };
+    let got = hex::encode(sha2::Sha256::digest(&body));
+    if got != want {
+        return Err(Error::protocol(format!("the registry sent content with digest sha256:{got} for {reference}")));
+    }
+    Ok(body)
 }
 
 /// The `rel="next"` target of a `Link` header, resolved against `base`.

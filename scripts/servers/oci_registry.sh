@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # oci_registry.sh DIR [PORT] — start Debian's docker-registry (distribution 2.8) on
 # 127.0.0.1 with its own config in DIR (never the packaged /etc one), deletes enabled
-# (tests delete a blob or a manifest behind tagship's back). Environment:
+# (tests delete a blob or a manifest behind tagship's back) unless OCI_DELETE=0 (then a
+# DELETE gets 405 UNSUPPORTED, as on Docker Hub). Environment:
 #   OCI_AUTH=basic (default)  htpasswd (bcrypt) user `tester` / $OCI_PASSWORD (random if unset)
 #   OCI_AUTH=token            `auth: token`: JWTs signed by the certificate $OCI_TOKEN_CERT, issued
 #                             at $OCI_TOKEN_REALM (scripts/servers/oci_token.sh) for service
@@ -30,6 +31,8 @@ case "${OCI_AUTH:-basic}" in
     AUTH="  token: {realm: \"$OCI_TOKEN_REALM\", service: ${OCI_TOKEN_SERVICE:-tagship-registry}, issuer: tagship-test-issuer, rootcertbundle: $OCI_TOKEN_CERT}" ;;
   *) die "OCI_AUTH must be basic or token" ;;
 esac
+DELETE=true
+[ "${OCI_DELETE:-1}" = 0 ] && DELETE=false
 RELATIVE=false
 [ "${OCI_RELATIVE_URLS:-0}" = 1 ] && RELATIVE=true
 cat > "$DIR/config.yml" <<YAML
@@ -37,7 +40,7 @@ version: 0.1
 log: {level: info, fields: {service: registry}}
 storage:
   filesystem: {rootdirectory: $DIR/data}
-  delete: {enabled: true}
+  delete: {enabled: $DELETE}
 http:
   addr: 127.0.0.1:$PORT
   secret: $(rand_secret 32)

@@ -17,6 +17,14 @@ pub enum Body {
         path: PathBuf,
         content_type: String,
     },
+    /// `len` bytes of a file from `offset`, streamed from disk (one chunk of a chunked
+    /// upload).
+    FileRange {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+        content_type: String,
+    },
     /// multipart/form-data; file parts are streamed.
     Multipart(Vec<Part>),
     /// `head`, then a file's bytes base64-encoded on the fly, then `tail`: a JSON document
@@ -65,12 +73,22 @@ impl Body {
         }
     }
 
+    pub fn file_range(path: impl Into<PathBuf>, offset: u64, len: u64, content_type: &str) -> Body {
+        Body::FileRange {
+            path: path.into(),
+            offset,
+            len,
+            content_type: content_type.into(),
+        }
+    }
+
     /// Bytes of the file parts as sent, to size the upload timeout.
     pub(crate) fn file_bytes(&self) -> u64 {
         let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         match self {
             Body::File { path, .. } => size(path),
             Body::Base64File { path, .. } => base64_len(size(path)),
+            Body::FileRange { len, .. } => *len,
             Body::Multipart(parts) => parts
                 .iter()
                 .map(|p| match p {
@@ -118,6 +136,9 @@ impl Body {
             Body::File { path, content_type } => check(path, content_type),
             Body::Base64File {
                 path, content_type, ..
+            }
+            | Body::FileRange {
+                path, content_type, ..
             } => check(path, content_type),
             Body::Multipart(parts) => parts.iter().try_for_each(|p| match p {
                 Part::File {
@@ -146,6 +167,15 @@ impl Body {
                 "{content_type}, with file {} inline (base64)",
                 path.file_name().unwrap_or_default().to_string_lossy()
             )),
+            Body::FileRange {
+                path,
+                offset,
+                len,
+                content_type,
+            } => Some(format!(
+                "{content_type}, {len} bytes of file {} from {offset}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            )),
             Body::Multipart(parts) => {
                 let files: Vec<String> = parts
                     .iter()
@@ -165,6 +195,20 @@ impl Body {
             Body::Bytes { data, content_type } => rb
                 .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
                 .body(data.clone()),
+            Body::FileRange {
+                path,
+                offset,
+                len,
+                content_type,
+            } => match stream_range(path, *offset, *len).await {
+                Ok(body) => rb
+                    .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                    .header(reqwest::header::CONTENT_LENGTH, *len)
+                    .body(body),
+                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
+                    async move { Err::<Bytes, std::io::Error>(e) },
+                ))),
+            },
             Body::File { path, content_type } => match stream_file(path).await {
                 Ok((body, len)) => rb
                     .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
@@ -224,6 +268,26 @@ async fn stream_file(path: &std::path::Path) -> std::io::Result<(reqwest::Body, 
     let len = f.metadata().await?.len();
     let stream = tokio_util::io::ReaderStream::new(f);
     Ok((reqwest::Body::wrap_stream(stream), len))
+}
+
+/// `len` bytes of the file from `offset`; a file shorter than that is an error, not a short
+/// body (the Content-Length was already promised).
+async fn stream_range(
+    path: &std::path::Path,
+    offset: u64,
+    len: u64,
+) -> std::io::Result<reqwest::Body> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut f = tokio::fs::File::open(path).await?;
+    if f.metadata().await?.len() < offset + len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("{} is shorter than {} bytes", path.display(), offset + len),
+        ));
+    }
+    f.seek(std::io::SeekFrom::Start(offset)).await?;
+    let stream = tokio_util::io::ReaderStream::new(f.take(len));
+    Ok(reqwest::Body::wrap_stream(stream))
 }
 
 /// The length of `n` bytes in padded standard base64.

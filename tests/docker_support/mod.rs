@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+pub mod base_image;
+pub mod run;
+
 use crate::support::registries::Server as Script;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,6 +57,15 @@ pub fn require_tools() {
 impl Registry {
     /// Starts it under `dir`; `relative` makes upload `Location`s relative (behind a proxy).
     pub fn start(dir: &Path, mode: AuthMode, relative: bool) -> Registry {
+        Self::launch(dir, mode, relative, true)
+    }
+
+    /// Basic auth, with `storage.delete.enabled: false`: a DELETE gets 405, as on Docker Hub.
+    pub fn start_without_deletes(dir: &Path) -> Registry {
+        Self::launch(dir, AuthMode::Basic, false, false)
+    }
+
+    fn launch(dir: &Path, mode: AuthMode, relative: bool, deletes: bool) -> Registry {
         require_tools();
         let password = format!("pw-{}", fastrand::u64(..));
         let rel = if relative { "1" } else { "0" };
@@ -61,6 +73,7 @@ impl Registry {
         let mut env: Vec<(&str, String)> = vec![
             ("OCI_PASSWORD", password.clone()),
             ("OCI_RELATIVE_URLS", rel.into()),
+            ("OCI_DELETE", if deletes { "1" } else { "0" }.into()),
         ];
         let (mut tokens, mut realm) = (None, None);
         if mode == AuthMode::Token {
