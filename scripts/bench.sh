@@ -9,8 +9,9 @@
 #                                   vs  npm view x6, pip index versions, cargo info
 #        and the floor: one authenticated npm GET, one anonymous simple-index GET (curl)
 #   C. peak RSS (/usr/bin/time -v) of tagship for A and B, and of the vendor scripts;
-#   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish` of a ~200 MB wheel vs a
-#      small one, to show uploads are streamed.
+#   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish --only P` of a ~200 MB
+#      binary's package for pypi, npm and pep503 (crates: its 10 MiB limit), to show that
+#      memory stays flat (scripts/bench/large.sh).
 # Results (hyperfine markdown + JSON, RSS, tool versions) go to $BENCH_OUT (default
 # target/bench/) and a summary is printed at the end. Read docs/benchmarks.md for the method.
 #
@@ -204,30 +205,9 @@ bash "$BENCH/servers.sh" "$T"
   echo "| vendor check script (largest single process) | $(rss "$OUT/rss-vendor-check.txt") |"
 } > "$OUT/rss.md"
 
-# ---- D: a large artifact -------------------------------------------------------------------
+# ---- D: a large artifact, every platform (scripts/bench/large.sh) --------------------------
 if [ "$LARGE" = 1 ]; then
-  log "D: one ${LARGE_MB} MB binary (random bytes appended to the linux-amd64 ELF), pypi only"
-  mkdir -p "$T/big"
-  cp "$T/proj/README.md" "$T/big/"
-  head -c "$((LARGE_MB * 1024 * 1024))" /dev/urandom > "$T/big/padding"
-  cat > "$T/big/mkbig.sh" <<EOF
-set -e
-mkdir -p "\$(dirname "\$1")"
-cat "$T/proj/dist/bin/linux-amd64/hello" "$T/big/padding" > "\$1"
-chmod 755 "\$1"
-EOF
-  pipeline "[linux-amd64]" '[sh, mkbig.sh, "build/{target}/hello{exe}"]' pypi > "$T/big/pipeline.yaml"
-  # empty registries first: the small run above left a linux-amd64 wheel with the same file name
-  bash "$BENCH/servers.sh" "$T"
-  ( . "$T/env"; cd "$T/big"; "$T/tagship" release v1.0.0 --dry-run ) > "$OUT/large-dry-run.txt" 2>&1 ||
-    { cat "$OUT/large-dry-run.txt" >&2; exit 1; }
-  ( . "$T/env"; cd "$T/big"; /usr/bin/time -v "$T/tagship" publish -q ) 2> "$OUT/rss-pypi-large.txt"
-  grep -q '"outcome": "published"' "$T/big/dist/report.json" ||
-    { echo "bench.sh: the large wheel was not published" >&2; cat "$OUT/rss-pypi-large.txt" >&2; exit 1; }
-  w="$(ls "$T"/big/dist/wheels/*.whl)"
-  cmp -s "$w" "$T/srv/pypi/packages/$(basename "$w")" || { echo "bench.sh: uploaded wheel differs" >&2; exit 1; }
-  echo "| tagship publish --only pypi (1 wheel, $(du -k "$w" | cut -f1) KiB) | $(rss "$OUT/rss-pypi-large.txt") |" >> "$OUT/rss.md"
-  grep 'Elapsed (wall clock)' "$OUT/rss-pypi-large.txt" > "$OUT/large-wall.txt"
+  bash "$BENCH/large.sh" "$T" "$LARGE_MB" "$OUT"
 fi
 
 # ---- versions ------------------------------------------------------------------------------

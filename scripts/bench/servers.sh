@@ -36,6 +36,7 @@ rm -rf "$T/srv" "$T/cache" "$T/cargo-home/registry"
 mkdir -p "$T/srv" "$T/cache" "$T/cargo-home"
 
 export VERDACCIO_PASSWORD=benchpw PYPI_PASSWORD=benchpw CRATES_TOKEN=benchtoken
+export VERDACCIO_MAX_BODY=1024mb   # part D publishes a ~280 MB npm document
 "$SERVERS/verdaccio.sh" "$T/srv/npm" "$NPM_PORT" > "$T/srv/npm.json" & v=$!
 "$SERVERS/pypiserver.sh" "$T/srv/pypi" "$PYPI_PORT" > "$T/srv/pypi.json" & p=$!
 "$SERVERS/crates.sh" "$T/srv/crates" "$CRATES_PORT" > "$T/srv/crates.json"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # verdaccio.sh DIR [PORT] — start verdaccio 6.8.0 (npm registry) on 127.0.0.1
 # with no uplinks (offline), htpasswd auth, publish for $authenticated, then
-# create user "tester" and obtain a token. Prints one JSON line:
+# create user "tester" and obtain a token. VERDACCIO_MAX_BODY raises the request size limit
+# (verdaccio's default: 10mb). Prints one JSON line:
 # {"url":"http://127.0.0.1:P/","token":"...","user":"tester","password":"...",
 #  "port":P,"pid":N,"log":"DIR/verdaccio.log","config":"DIR/config.yaml"}
 set -euo pipefail
@@ -34,6 +35,7 @@ packages:
 middlewares: {}
 web:
   enable: false
+max_body_size: ${VERDACCIO_MAX_BODY:-10mb}
 log: { type: stdout, format: pretty, level: http }
 listen: 127.0.0.1:$PORT
 YAML

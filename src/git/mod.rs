@@ -44,6 +44,11 @@ pub const MAX_ATTEMPTS: u32 = 4;
 /// Large blobs are streamed into packs and never delta-compressed, so hashing and pushing a
 /// 200 MB wheel does not hold it in memory.
 const BIG_FILE: &str = "core.bigFileThreshold=1m";
+/// Pack files are read through small mmap windows: with git's default (1 GiB windows),
+/// sending a pack that holds a 200 MB wheel maps it whole, and the push's pack-objects
+/// counted 200 MB resident (measured: 21 MiB with these two).
+const PACK_WINDOW: &str = "core.packedGitWindowSize=1m";
+const PACK_LIMIT: &str = "core.packedGitLimit=32m";
 
 /// How git authenticates to the remote.
 #[derive(Debug, Clone, Default)]
@@ -230,6 +235,10 @@ impl Snapshot {
             "commit.gpgsign=false",
             "-c",
             BIG_FILE,
+            "-c",
+            PACK_WINDOW,
+            "-c",
+            PACK_LIMIT,
             "-c",
             "http.lowSpeedLimit=1",
             "-c",
