@@ -208,6 +208,9 @@ bash "$BENCH/servers.sh" "$T"
 # ---- D: a large artifact, every platform (scripts/bench/large.sh) --------------------------
 if [ "$LARGE" = 1 ]; then
   bash "$BENCH/large.sh" "$T" "$LARGE_MB" "$OUT"
+  # docker: a LARGE_MB binary as an image, chunked and monolithic (its own registry).
+  TAGSHIP_BIN="$T/tagship" BENCH_DOCKER_MB="$LARGE_MB" BENCH_OUT="$OUT" \
+    bash "$BENCH/docker-large.sh" | sed 's/^/| /; s/: Maximum resident set size (kbytes): / | /; s/$/ KiB |/' >> "$OUT/rss.md"
 fi
 
 # ---- versions ------------------------------------------------------------------------------

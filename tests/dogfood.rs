@@ -1,6 +1,6 @@
 //! tagship's own pipeline.yaml stays valid, and the auxiliary commands work: `check` on the
 //! repository's own release config, `schema` (every registered platform has a section),
-//! `completions`.
+//! `completions`, and its GitHub workflows are the ones `tagship init` writes.
 
 mod support;
 
@@ -49,4 +49,20 @@ fn completions_are_generated() {
     let r = p.run(&["completions", "bash"]);
     r.assert_code(0);
     assert!(r.stdout.contains("release") && r.stdout.contains("--dry-run"));
+}
+
+/// Issue 13, acceptance 6: tagship's own workflows (.github/workflows) are what `tagship init`
+/// writes for this repository; a change to init's templates or to the project files that
+/// would change them fails here until `tagship init --force`-style regeneration is committed.
+#[test]
+fn own_workflows_are_what_init_writes() {
+    let p = Project::new("unused: true\n");
+    for f in ["release.yml", "tagship-status.yml"] {
+        assert!(
+            repo().join(".github/workflows").join(f).is_file(),
+            "{f} is missing"
+        );
+    }
+    let r = p.run_in(repo(), &["init", "--check"]);
+    r.assert_code(0);
 }

@@ -7,7 +7,7 @@
 # blobs above 16 MiB), once monolithic (one streamed PUT) — and prints each run's "Maximum
 # resident set size". The goal is ≤ 64 MiB (65536 KiB) for both.
 #
-# Not called by scripts/bench.sh yet (the lead wires it in). Needs scripts/setup.d/50-oci.sh.
+# Called by scripts/bench.sh (part D). Needs scripts/setup.d/50-oci.sh.
 # Knobs: TAGSHIP_BIN (default: `cargo build --release`, then target/release/tagship),
 # BENCH_DOCKER_MB (default 200), BENCH_OUT (default target/bench), KEEP_TMP=1.
 set -euo pipefail
