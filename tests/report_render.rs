@@ -3,6 +3,8 @@
 //! outcome; and report.json validates against `tagship schema --report` with a real JSON Schema
 //! validator (Python's jsonschema, installed by scripts/setup.d/40-python-jsonschema.sh).
 
+mod support;
+
 use std::collections::BTreeMap;
 use tagship::guard::Withheld;
 use tagship::plan::{Artifact, ArtifactKind};
@@ -140,8 +142,9 @@ fn metrics_are_prometheus_text_accepted_by_the_real_parser() {
     insta::assert_snapshot!("metrics_prometheus", text);
     // prometheus_client's own parser (scripts/setup.d/40-python-prometheus.sh) must read every
     // family back with the values we wrote.
-    let check = "import sys\n\
-        from prometheus_client.parser import text_string_to_metric_families as parse\n\
+    let out = support::cli::python_check(
+        &text,
+        "from prometheus_client.parser import text_string_to_metric_families as parse\n\
         fams = {f.name: f for f in parse(sys.stdin.read())}\n\
         s = [x for x in fams['tagship_platform_requests'].samples if x.labels['platform'] == 'github']\n\
         assert s[0].value == 5 and s[0].labels['project'] == 'de\"mo', s\n\
@@ -150,26 +153,7 @@ fn metrics_are_prometheus_text_accepted_by_the_real_parser() {
         o = [x.labels['outcome'] for x in fams['tagship_platform_outcome'].samples]\n\
         assert o[0] == 'published' and 'failed' in o and len(o) == 6, o\n\
         assert fams['tagship_run_exit_code'].samples[0].value == 1\n\
-        print(len(fams))\n";
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", check])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 (scripts/setup.d/10-base.sh)");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "prometheus_client rejected the metrics (is it installed? scripts/setup.d/40-python-prometheus.sh):\n{}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
+        print(len(fams))\n",
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10");
+    assert_eq!(out.trim(), "10");
 }

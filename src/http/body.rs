@@ -205,9 +205,7 @@ impl Body {
                     .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
                     .header(reqwest::header::CONTENT_LENGTH, *len)
                     .body(body),
-                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
-                    async move { Err::<Bytes, std::io::Error>(e) },
-                ))),
+                Err(e) => rb.body(failing(e)),
             },
             Body::File { path, content_type } => match stream_file(path).await {
                 Ok((body, len)) => rb
@@ -215,9 +213,7 @@ impl Body {
                     .header(reqwest::header::CONTENT_LENGTH, len)
                     .body(body),
                 // The error surfaces when reqwest builds the request.
-                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
-                    async move { Err::<Bytes, std::io::Error>(e) },
-                ))),
+                Err(e) => rb.body(failing(e)),
             },
             Body::Base64File {
                 head,
@@ -229,9 +225,7 @@ impl Body {
                     .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
                     .header(reqwest::header::CONTENT_LENGTH, len)
                     .body(body),
-                Err(e) => rb.body(reqwest::Body::wrap_stream(futures::stream::once(
-                    async move { Err::<Bytes, std::io::Error>(e) },
-                ))),
+                Err(e) => rb.body(failing(e)),
             },
             Body::Multipart(parts) => {
                 let mut form = reqwest::multipart::Form::new();
@@ -261,6 +255,13 @@ impl Body {
             }
         }
     }
+}
+
+/// A body whose first read fails with `e`: the error surfaces when reqwest sends it.
+fn failing(e: std::io::Error) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures::stream::once(async move {
+        Err::<Bytes, std::io::Error>(e)
+    }))
 }
 
 async fn stream_file(path: &std::path::Path) -> std::io::Result<(reqwest::Body, u64)> {
