@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/bench/docker-large.sh — issue 7, acceptance item 5: peak memory of pushing a 200 MB
-# binary as a docker image. Builds a stub binary (the host's /bin/true, a real x86_64 ELF,
+# binary as a docker image. Builds a padded binary (the host's /bin/true, a real x86_64 ELF,
 # with BENCH_DOCKER_MB MiB of random bytes appended, so gzip cannot shrink the layer), starts
 # Debian's docker-registry on 127.0.0.1 (scripts/servers/oci_registry.sh), releases it twice
 # under /usr/bin/time -v — once with chunked upload (PATCHes of `chunk_size`, the default for
@@ -33,7 +33,7 @@ field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 URL="$(field url)"
 export DOCKER_USERNAME="$(field user)" DOCKER_PASSWORD="$(field password)"
 
-log "a ${MB} MiB stub binary"
+log "a ${MB} MiB padded binary"
 mkdir -p "$T/proj"
 head -c "$((MB * 1024 * 1024))" /dev/urandom > "$T/padding"
 cat > "$T/proj/mkbig.sh" <<SH
