@@ -147,3 +147,34 @@ fn the_run_deadline_stops_a_build_that_never_ends() {
     assert!(r.stderr.contains("--timeout 1s"), "{}", r.stderr);
     assert!(!p.path().join("published-marker").exists());
 }
+
+#[test]
+fn the_run_deadline_stops_packaging_that_never_ends_and_nothing_is_published() {
+    // pypi's `mode: project` packages by running the project's own build command, here one
+    // that never ends: --timeout fails pypi in packaging (exit 1: no input was at fault), and
+    // exec, which packaged fine, publishes nothing because a platform did not package.
+    let stall = Stall::start();
+    let pypi = format!(
+        "  pypi:\n    mode: project\n    repository_url: \"{}/legacy/\"\n    \
+         build:\n      command: [sleep, '25']\n",
+        stall.url
+    );
+    let exec = "  exec:\n    check: [sh, -c, 'exit 10']\n    publish: [touch, published-marker]\n";
+    let mut p = Project::new(&quick_pipeline(&format!("{pypi}{exec}")));
+    p.env("PYPI_TOKEN", "pypi-deadline-test-token");
+    let r = run_limited(&p, &["release", "v1.0.0", "--timeout", "2s"]);
+    let both = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 1, "{both}");
+    assert!(both.contains("passed while packaging"), "{both}");
+    assert!(both.contains("--timeout 2s"), "{both}");
+    let report = r.report(&p.dist());
+    let pypi = support::cli::platform_row(&report, "pypi");
+    assert_eq!(pypi["outcome"], "failed", "{pypi}");
+    assert_eq!(pypi["error_kind"], "deadline", "{pypi}");
+    let exec = support::cli::platform_row(&report, "exec");
+    assert_eq!(exec["outcome"], "skipped", "{exec}");
+    let why = exec["reason"].as_str().unwrap_or_default();
+    assert!(why.contains("nothing was published"), "{why}");
+    assert!(!p.path().join("published-marker").exists());
+    assert_eq!(stall.lines(), Vec::<String>::new(), "pypi was contacted");
+}

@@ -360,3 +360,58 @@ async fn a_password_in_a_url_never_shows() {
     assert!(!all.contains("url-pass-Zq81x"), "{all}");
     assert!(!tagship::redact::redact("x url-pass-Zq81x y").contains("url-pass-Zq81x"));
 }
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs
+/// (as to a host that does not answer) without leaving loopback. The held connections are
+/// returned so that the queue stays full.
+fn full_backlog() -> (
+    std::net::SocketAddr,
+    tokio::net::TcpListener,
+    Vec<std::net::TcpStream>,
+) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = sock.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(c) => held.push(c),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return (addr, listener, held),
+            Err(e) => panic!("filling the accept queue: {e}"),
+        }
+    }
+    panic!("the accept queue never filled: connects do not hang here, so this test proves nothing");
+}
+
+#[tokio::test]
+async fn a_connect_that_hangs_ends_at_the_connect_timeout_and_names_it() {
+    let (addr, _listener, _held) = full_backlog();
+    let ledger = Ledger::default();
+    let opts = HttpOptions {
+        connect_timeout: Duration::from_millis(400),
+        retry: RetryPolicy {
+            attempts: 2,
+            base: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+            max_wait: Duration::from_secs(1),
+        },
+        ..Default::default()
+    };
+    let h = Http::new(opts, ledger).unwrap();
+    let t0 = Instant::now();
+    // A PUT: never connected means never sent, so it is retried, then reported unreachable
+    // (not "outcome unknown").
+    let e = h
+        .send(
+            Request::put(&format!("http://{addr}/upload"))
+                .unwrap()
+                .json(&serde_json::json!({})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
+    assert!(e.to_string().contains("no connection within 0.4s"), "{e}");
+    // Bounded by the connect timeout (2 attempts), far below the 120 s read timeout.
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+}

@@ -236,7 +236,12 @@ fn cx_for(id: &str, secrets: BTreeMap<String, Secret>, layers: &Layers) -> Cx {
 /// Phases 1–3. Returns the reports and whether the run was refused in phase 1.
 async fn release(mut units: Vec<Unit>, shared: &Shared) -> (Vec<PlatformReport>, bool) {
     if let Err(refusals) = package::package_all(&mut units, shared).await {
-        return (package::refused(units, refusals, &*shared.progress), true);
+        // Only the run's time limit is no refusal: the input was fine, the clock ran out.
+        let refused = refusals.values().any(|e| e.kind != ErrorKind::Deadline);
+        return (
+            package::refused(units, refusals, &*shared.progress),
+            refused,
+        );
     }
     let checked = publish::check_all(&units, shared).await;
     (publish::publish_all(units, checked, shared).await, false)

@@ -122,19 +122,25 @@ fn blocked(u: &Unit, errors: &BTreeMap<String, Error>) -> Error {
 }
 
 /// Packages one platform, or reuses the exact packages `tagship release` built.
+/// Bounded by the run's `--timeout` like every other phase: past it the platform fails
+/// (exit 1, not a refusal: the input was not at fault) and nothing is published anywhere.
 async fn package_one(u: &Unit, shared: &Shared) -> Result<(Vec<Artifact>, u64), Error> {
     let _permit = shared.sem.acquire().await;
     shared.progress.stage(u.id(), "package");
     let t0 = Instant::now();
-    let pkgs = match &u.expected {
-        Some(expected) if intact(u, expected).await => expected.clone(),
-        Some(expected) => {
-            let pkgs = u.platform.package(&u.cx).await?;
-            same_packages(&pkgs, expected)?;
-            pkgs
-        }
-        None => package_or_reuse(u).await?,
-    };
+    let pkgs = shared
+        .within("packaging", async {
+            match &u.expected {
+                Some(expected) if intact(u, expected).await => Ok(expected.clone()),
+                Some(expected) => {
+                    let pkgs = u.platform.package(&u.cx).await?;
+                    same_packages(&pkgs, expected)?;
+                    Ok(pkgs)
+                }
+                None => package_or_reuse(u).await,
+            }
+        })
+        .await?;
     Ok((pkgs, t0.elapsed().as_millis() as u64))
 }
 
@@ -171,9 +177,9 @@ pub(super) fn refused(
             let mut r = u.report;
             match errors.remove(&r.id) {
                 Some(e) => {
-                    let config = e.kind == ErrorKind::Config;
+                    let keep = matches!(e.kind, ErrorKind::Config | ErrorKind::Deadline);
                     super::verdict::fail(&mut r, &e.context("packaging"), false);
-                    if !config {
+                    if !keep {
                         r.error_kind = Some("input".into());
                     }
                 }

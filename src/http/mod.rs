@@ -366,7 +366,22 @@ impl Http {
                 "the request may have landed; tagship re-checks the platform before trying again",
             );
         }
-        if e.is_timeout() {
+        if e.is_connect() {
+            // A connect timeout is also `is_timeout`: name the limit that was hit.
+            let how = if e.is_timeout() {
+                format!(
+                    "no connection within {}s",
+                    self.opts.connect_timeout.as_secs_f32()
+                )
+            } else {
+                detail
+            };
+            Error::new(
+                ErrorKind::Unreachable,
+                format!("{what}: unreachable ({how})"),
+            )
+            .with_hint("check the URL in pipeline.yaml and your network; nothing was published")
+        } else if e.is_timeout() {
             Error::new(
                 ErrorKind::Server,
                 format!(
@@ -378,12 +393,6 @@ impl Http {
                 "the server did not answer in time; re-run later, or raise `platforms.{}.timeout`",
                 self.platform
             ))
-        } else if e.is_connect() {
-            Error::new(
-                ErrorKind::Unreachable,
-                format!("{what}: unreachable ({detail})"),
-            )
-            .with_hint("check the URL in pipeline.yaml and your network; nothing was published")
         } else {
             Error::new(ErrorKind::Server, format!("{what}: {detail}"))
         }
