@@ -129,6 +129,19 @@ fn server_release_everywhere_install_rerun_and_repair() {
         .collect();
     assert_eq!(authed, ["/-/whoami"], "{log:?}");
     assert!(log.iter().any(|l| l.path == "/hello/1.0.0"), "{log:?}");
+    // So does the full check of `tagship publish` (every package of dist/, then the verdict).
+    mark(&r);
+    let run = p.run(&["publish", "--only", "npm"]);
+    run.assert_code(0);
+    assert_eq!(outcome(&run.report(&p.dist()), "npm")["outcome"], "already-published");
+    let log = r.npm_proxy.log();
+    let authed: Vec<&str> = log
+        .iter()
+        .filter(|l| l.authed)
+        .map(|l| l.path.as_str())
+        .collect();
+    assert_eq!(authed, ["/-/whoami"], "{log:?}");
+    assert!(log.len() > 2, "every package was read: {log:?}");
 
     // One wheel gone from pypiserver: `--only pypi` uploads exactly that one.
     let original = std::fs::read(r.pypi_packages().join(WHEEL_ARM64)).unwrap();

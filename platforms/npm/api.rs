@@ -17,6 +17,16 @@ pub struct Dist {
     pub integrity: Option<String>,
 }
 
+impl Dist {
+    fn of(v: &Value) -> Dist {
+        let s = |k: &str| v["dist"][k].as_str().map(String::from);
+        Dist {
+            shasum: s("shasum"),
+            integrity: s("integrity"),
+        }
+    }
+}
+
 /// How a PUT ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
@@ -114,13 +124,15 @@ impl Api {
     /// `GET {registry}/{escapedName}/{version}`: the version's `dist`, or `None` on 404.
     pub async fn version(&self, name: &str, version: &str) -> Result<Option<Dist>> {
         let doc = self.version_doc(name, version, true).await?;
-        Ok(doc.map(|v| {
-            let s = |k: &str| v["dist"][k].as_str().map(String::from);
-            Dist {
-                shasum: s("shasum"),
-                integrity: s("integrity"),
-            }
-        }))
+        Ok(doc.as_ref().map(Dist::of))
+    }
+
+    /// The same, asked as an installer asks first (`version_doc_public_first`): a present
+    /// public version costs no credential check on the registry; anything else is asked again
+    /// with the token, so a stale or restricted answer never reads as absent.
+    pub async fn version_public_first(&self, name: &str, version: &str) -> Result<Option<Dist>> {
+        let doc = self.version_doc_public_first(name, version).await?;
+        Ok(doc.as_ref().map(Dist::of))
     }
 
     /// The same per-version document, asked first as an installer asks (no token): a public

@@ -448,12 +448,16 @@ impl Platform for Npm {
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
         let api = self.api(cx);
-        api.whoami().await?;
         let loaded = self.load(cx, packages).await?;
-        // One GET per package, all at once: the check costs one round trip, not N.
-        let live =
-            futures::future::try_join_all(loaded.iter().map(|l| api.version(&l.name, &l.version)))
-                .await?;
+        // One GET per package, all at once and asked as installers ask (a present public
+        // version costs the registry no credential check), beside the one authenticated
+        // `whoami` that proves the token: the check costs one round trip, not N.
+        let reads = futures::future::try_join_all(
+            loaded
+                .iter()
+                .map(|l| api.version_public_first(&l.name, &l.version)),
+        );
+        let (_, live) = futures::future::try_join(api.whoami(), reads).await?;
         let wanted: Vec<Wanted> = loaded.iter().map(fingerprint).collect();
         let listed: Vec<Listed> = loaded
             .iter()
