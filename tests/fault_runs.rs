@@ -36,6 +36,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use support::cli::{Project, Run};
 
+/// Every platform's `timeout` setting in these runs; a stall lasts longer.
+const STALL_TIMEOUT: &str = "2s";
+
 /// The default seed; any u64 replays its own sequence.
 const SEED: u64 = 20_261_128;
 const RUNS: usize = 100;
@@ -85,6 +88,12 @@ fn server_slow_randomized_fault_runs() {
     let mut project = common::project_for(&servers);
     project.env("TAGSHIP_HTTP_BACKOFF_MS", "20");
     project.env("TAGSHIP_HTTP_MAX_WAIT_SECS", "2");
+    // Each platform's own request timeout (the per-platform `timeout` setting, through its
+    // env override) is shorter than a stall: a stalled request times out on tagship's side.
+    for pl in &platforms {
+        let key = format!("TAGSHIP__PLATFORMS__{}__TIMEOUT", pl.id.to_uppercase());
+        project.env(&key, STALL_TIMEOUT);
+    }
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = Tally::default();
     let started = std::time::Instant::now();
@@ -208,7 +217,8 @@ fn random_fault(rng: &mut fastrand::Rng) -> Value {
     match name {
         "503" => json!(503),
         "429" => json!({"status": 429, "headers": {"Retry-After": "1"}}),
-        "stall" => json!({"stall": 1.0}),
+        // Past the platforms' `timeout` (STALL_TIMEOUT): tagship gives up first, then retries.
+        "stall" => json!({"stall": 4.0}),
         other => json!(other),
     }
 }
