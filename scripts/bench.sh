@@ -12,6 +12,8 @@
 #   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish --only P` of a ~200 MB
 #      binary's package for pypi, npm and pep503 (crates: its 10 MiB limit), to show that
 #      memory stays flat (scripts/bench/large.sh).
+#   E. hashing and archiving throughput on 1 GiB vs sha256sum and tar | gzip
+#      (scripts/bench/throughput.sh; BENCH_THROUGHPUT_MB, 0 skips it).
 # Results (hyperfine markdown + JSON, RSS, tool versions) go to $BENCH_OUT (default
 # target/bench/) and a summary is printed at the end. Read docs/benchmarks.md for the method.
 #
@@ -213,6 +215,12 @@ if [ "$LARGE" = 1 ]; then
     bash "$BENCH/docker-large.sh" | sed 's/^/| /; s/: Maximum resident set size (kbytes): / | /; s/$/ KiB |/' >> "$OUT/rss.md"
 fi
 
+# ---- E: hashing and archiving throughput (scripts/bench/throughput.sh) ----------------------
+if [ "${BENCH_THROUGHPUT_MB:-1024}" != 0 ]; then
+  log "E: hashing and archiving ${BENCH_THROUGHPUT_MB:-1024} MiB vs sha256sum and tar | gzip"
+  bash "$BENCH/throughput.sh" "${BENCH_THROUGHPUT_MB:-1024}" "$OUT"
+fi
+
 # ---- versions ------------------------------------------------------------------------------
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -233,6 +241,7 @@ fi
 } > "$OUT/versions.txt"
 
 log "done in $(( $(date +%s) - t0 )) s; results in $OUT"
-for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt; do
+for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt throughput.txt; do
+  [ -f "$OUT/$f" ] || continue
   printf '\n### %s\n\n' "$f"; cat "$OUT/$f"
 done

@@ -12,10 +12,9 @@ shift
 cd "$T/proj"
 "$T/tagship" release v1.0.0 -q "$@"
 r=dist/report.json
-python3 - "$r" <<'PY' || { echo "tagship-release.sh: unexpected $r" >&2; exit 1; }
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["build"]["state"] == "skipped", r.get("build")
-assert [p["outcome"] for p in r["platforms"]] == ["already-published"] * 3, r["platforms"]
-assert r["requests"]["mutating_sent"] == 0
-PY
+# grep, not python: the check is part of the measured command and must cost ~nothing.
+[ "$(grep -c '"outcome": "already-published"' "$r")" = 3 ] &&
+  grep -q '"state": "skipped"' "$r" && grep -q '"mutating_sent": 0,' "$r" || {
+  echo "tagship-release.sh: $r does not show build skipped, 3 x already-published, 0 mutations" >&2
+  exit 1
+}
