@@ -9,6 +9,8 @@
 #                                   vs  npm view x6, pip index versions, cargo info
 #        and the floor: one authenticated npm GET, one anonymous simple-index GET (curl)
 #   C. peak RSS (/usr/bin/time -v) of tagship for A and B, and of the vendor scripts;
+#  C2. docker: a 3-arch image, full push and no-op re-run, against skopeo copy / skopeo
+#      inspect on its own registry (scripts/bench/docker.sh);
 #   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish --only P` of a ~200 MB
 #      binary's package for pypi, npm and pep503 (crates: its 10 MiB limit), to show that
 #      memory stays flat (scripts/bench/large.sh).
@@ -207,6 +209,11 @@ bash "$BENCH/servers.sh" "$T"
   echo "| vendor check script (largest single process) | $(rss "$OUT/rss-vendor-check.txt") |"
 } > "$OUT/rss.md"
 
+# ---- C2: docker/OCI against skopeo (scripts/bench/docker.sh, its own registry) --------------
+log "C2: docker vs skopeo"
+TAGSHIP_BIN="$T/tagship" BENCH_OUT="$OUT" BENCH_RUNS="$RUNS" BENCH_CHECK_RUNS="$CHECK_RUNS" \
+  bash "$BENCH/docker.sh" > "$OUT/docker-summary.txt"
+
 # ---- D: a large artifact, every platform (scripts/bench/large.sh) --------------------------
 if [ "$LARGE" = 1 ]; then
   bash "$BENCH/large.sh" "$T" "$LARGE_MB" "$OUT"
@@ -241,7 +248,8 @@ fi
 } > "$OUT/versions.txt"
 
 log "done in $(( $(date +%s) - t0 )) s; results in $OUT"
-for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt throughput.txt; do
+for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt \
+  docker-versions.txt docker-push.md docker-rerun.md docker-summary.txt throughput.txt; do
   [ -f "$OUT/$f" ] || continue
   printf '\n### %s\n\n' "$f"; cat "$OUT/$f"
 done

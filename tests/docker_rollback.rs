@@ -9,7 +9,6 @@ mod support;
 #[path = "docker_support/mod.rs"]
 mod oci;
 
-use oci::run::{go_project, pipeline, tagship};
 use oci::{AuthMode, Registry};
 use serde_json::Value;
 use support::cli::Project;
@@ -19,27 +18,7 @@ const REPO: &str = "acme/hello";
 /// 1.0.0 then 1.1.0 released with `latest` and `{{major}}`; returns the project and both
 /// index digests (hex).
 fn two_releases(r: &Registry) -> (Project, String, String) {
-    let extra = "    floating_tags: [latest, \"{{major}}\"]\n";
-    let yaml = pipeline(
-        &format!("{}/{REPO}", r.host()),
-        &r.url,
-        "[linux-amd64]",
-        extra,
-    );
-    let p = go_project(&yaml, r);
-    let mut digests = Vec::new();
-    for v in ["v1.0.0", "v1.1.0"] {
-        let (run, _, entry) = tagship(&p, &["release", v]);
-        run.assert_code(0);
-        assert_eq!(entry["outcome"], "published", "{entry:#}\n{}", run.stderr);
-        digests.push(r.files(REPO)[&format!("tag {}", &v[1..])].clone());
-    }
-    let files = r.files(REPO);
-    assert_eq!(
-        (&files["tag latest"], &files["tag 1"]),
-        (&digests[1], &digests[1])
-    );
-    (p, digests[0].clone(), digests[1].clone())
+    oci::run::two_releases(r, &format!("{}/{REPO}", r.host()), REPO, "")
 }
 
 fn rollback_report(p: &Project) -> Value {

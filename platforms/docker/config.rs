@@ -35,6 +35,11 @@ pub struct DockerConfig {
     #[schemars(extend("format" = "http-url"))]
     #[serde(default)]
     pub base_registry_url: Option<String>,
+    /// Docker Hub's own API (not the registry's), used for images on docker.io to delete a
+    /// tag in a rollback, which the registry API refuses. Default `https://hub.docker.com`.
+    #[schemars(extend("format" = "http-url"))]
+    #[serde(default)]
+    pub hub_api_url: Option<String>,
     /// Extra files added to the layer (fixed mode, uid/gid 0, mtime = the release epoch).
     #[serde(default)]
     pub files: Vec<ExtraFile>,
@@ -187,7 +192,12 @@ impl DockerConfig {
     /// Checks what needs no release: the reference, the API URL and the base.
     pub fn validate(&self) -> Result<Reference> {
         let r = Reference::parse(&self.image)?;
-        for (setting, url) in [("registry_url", Some(self.api_base(&r))), ("base_registry_url", self.base_registry_url.clone())] {
+        let urls = [
+            ("registry_url", Some(self.api_base(&r))),
+            ("base_registry_url", self.base_registry_url.clone()),
+            ("hub_api_url", self.hub_api_url.clone()),
+        ];
+        for (setting, url) in urls {
             if let Some(u) = url {
                 url::Url::parse(&u)
                     .map_err(|e| Error::config(format!("platforms.docker.{setting}: `{u}`: {e}")))?;
@@ -237,6 +247,12 @@ impl DockerConfig {
             None if base.host == image.host => self.api_base(image),
             None => DockerConfig { registry_url: None, ..self.clone() }.api_base(base),
         }
+    }
+
+    /// Docker Hub's API base URL (`hub_api_url`), without a trailing slash.
+    pub fn hub_api(&self) -> String {
+        let u = self.hub_api_url.as_deref().unwrap_or(super::hub::DEFAULT_URL);
+        u.trim_end_matches('/').to_string()
     }
 
     /// `(chunk_above, chunk_size)` in bytes.
@@ -368,6 +384,11 @@ mod tests {
         assert_eq!(base(c("acme/x", None)), "https://registry-1.docker.io");
         assert_eq!(base(c("ghcr.io/acme/x", None)), "https://ghcr.io");
         assert_eq!(base(c("h:5/x", Some("http://127.0.0.1:5/"))), "http://127.0.0.1:5");
+        assert_eq!(c("acme/x", None).hub_api(), "https://hub.docker.com");
+        let hub = cfg(serde_json::json!({"image": "acme/x", "hub_api_url": "http://127.0.0.1:7/"}));
+        assert_eq!(hub.hub_api(), "http://127.0.0.1:7");
+        let bad = cfg(serde_json::json!({"image": "acme/x", "hub_api_url": "not a url"}));
+        assert!(bad.validate().unwrap_err().message().contains("hub_api_url"));
     }
 
     #[test]

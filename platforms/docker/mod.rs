@@ -16,6 +16,7 @@ pub mod base;
 pub mod build;
 pub mod config;
 pub mod floating;
+pub mod hub;
 pub mod image;
 pub mod registry;
 mod rollback;

@@ -1,14 +1,19 @@
 //! `tagship rollback` on docker (capability `delist`). First every floating tag this version
 //! holds moves back to the highest other stable version in its range (its index bytes read
 //! by tag and PUT again, so the digest is exactly that version's); one without such a
-//! version goes with the version. Then the version's index is deleted by digest, `DELETE
-//! /v2/<repo>/manifests/<digest>` (a registry refuses a DELETE by tag), which removes every
-//! tag still pointing at it. Children and blobs stay until the registry's garbage collection.
-//! A registry that refuses deletes (405: Docker Hub, or distribution without
-//! `storage.delete.enabled`) ends `manual`, saying what to delete and where; the floating
-//! tags have moved back by then. A dry run reads everything and withholds every write.
+//! version goes with the version. Then the version goes:
+//! - on a registry: its index is deleted by digest, `DELETE /v2/<repo>/manifests/<digest>`
+//!   (a registry refuses a DELETE by tag), which removes every tag still pointing at it.
+//!   Children and blobs stay until the registry's garbage collection. A registry that refuses
+//!   deletes (405: distribution without `storage.delete.enabled`) ends `manual`, saying what
+//!   to delete and where; the floating tags have moved back by then;
+//! - on Docker Hub (whose registry API refuses every DELETE): the version tag, and each
+//!   floating tag going with it, is deleted by name through Docker Hub's own API (`hub.rs`).
+//!
+//! A dry run reads everything and withholds every write.
 
-use super::{config, floating, media_type, Docker};
+use super::registry::Session;
+use super::{config, floating, hub, media_type, Docker};
 use crate::error::{Error, Result};
 use crate::http::{Body, Request};
 use crate::platform::{Cx, Withdrawn};
@@ -26,6 +31,8 @@ pub(super) async fn withdraw(d: &Docker, cx: &Cx) -> Result<Withdrawn> {
     };
     let live = s.tags().await?;
     let mut done = Vec::new();
+    // The tags that leave with the version (on Docker Hub each is deleted by name).
+    let mut leaving = vec![tag.clone()];
     for f in &d.cfg.floating_tags {
         let name = f.name(v);
         if s.manifest(&name).await?.map(|x| x.digest).as_ref() != Some(&found.digest) {
@@ -33,25 +40,15 @@ pub(super) async fn withdraw(d: &Docker, cx: &Cx) -> Result<Withdrawn> {
         }
         let Some(prev) = floating::previous(*f, v, &live) else {
             done.push(format!("{name} goes with it: no other stable version in its range"));
+            leaving.push(name);
             continue;
         };
         let prev_tag = config::version_tag(&prev)?;
-        let bytes = s.manifest_bytes(&prev_tag).await?.ok_or_else(|| {
-            Error::protocol(format!("{image}:{prev_tag} was listed but cannot be read"))
-        })?;
-        let url = s.url(&format!("manifests/{name}"));
-        let ty = media_type(&bytes)?;
-        let resp = s
-            .send(&|| {
-                Ok(Request::put(&url)?
-                    .body(Body::bytes(bytes.clone(), &ty))
-                    .predict(json!({})))
-            })
-            .await?;
-        if !resp.status.is_success() {
-            return Err(s.fail(&resp, &format!("moving {image}:{name} back to {prev}")));
-        }
+        move_back(&s, &image, &name, &prev_tag).await?;
         done.push(format!("moved {name} back to {prev}"));
+    }
+    if d.reference.is_docker_hub() {
+        return delete_on_hub(d, cx, &s, &leaving, done).await;
     }
     let url = s.url(&format!("manifests/{}", found.digest));
     let resp = s
@@ -66,6 +63,57 @@ pub(super) async fn withdraw(d: &Docker, cx: &Cx) -> Result<Withdrawn> {
     Ok(Withdrawn::Done(done.join("; ")))
 }
 
+/// Points the floating tag `name` at the index `prev_tag` holds (its exact bytes).
+async fn move_back(s: &Session<'_>, image: &str, name: &str, prev_tag: &str) -> Result<()> {
+    let bytes = s.manifest_bytes(prev_tag).await?.ok_or_else(|| {
+        Error::protocol(format!("{image}:{prev_tag} was listed but cannot be read"))
+    })?;
+    let url = s.url(&format!("manifests/{name}"));
+    let ty = media_type(&bytes)?;
+    let resp = s
+        .send(&|| {
+            Ok(Request::put(&url)?
+                .body(Body::bytes(bytes.clone(), &ty))
+                .predict(json!({})))
+        })
+        .await?;
+    if !resp.status.is_success() {
+        return Err(s.fail(&resp, &format!("moving {image}:{name} back to {prev_tag}")));
+    }
+    Ok(())
+}
+
+/// Docker Hub: each leaving tag is deleted through its API. A 404 there is "already
+/// deleted" only when the registry agrees the tag is gone.
+async fn delete_on_hub(
+    d: &Docker,
+    cx: &Cx,
+    s: &Session<'_>,
+    leaving: &[String],
+    mut done: Vec<String>,
+) -> Result<Withdrawn> {
+    let api = hub::Hub {
+        http: &cx.http,
+        base: d.cfg.hub_api(),
+        repository: d.reference.repository.clone(),
+        creds: Docker::creds(cx),
+    };
+    let token = api.login().await?;
+    let image = d.reference.display();
+    for t in leaving {
+        match api.delete_tag(&token, t).await? {
+            hub::Deleted::Done => done.push(format!("deleted {image}:{t} through Docker Hub's API")),
+            hub::Deleted::Unknown(said) => match s.manifest(t).await? {
+                None => done.push(format!("{image}:{t} was already deleted")),
+                Some(_) => {
+                    return Err(hub::unknown_but_served(&api.repository, t, &said, &api.base));
+                }
+            },
+        }
+    }
+    Ok(Withdrawn::Done(done.join("; ")))
+}
+
 /// The registry does not delete manifests (405 UNSUPPORTED): what a person must do, where.
 fn refused_delete(d: &Docker, tag: &str, digest: &str, done: Vec<String>) -> Withdrawn {
     let image = d.reference.display();
@@ -73,19 +121,6 @@ fn refused_delete(d: &Docker, tag: &str, digest: &str, done: Vec<String>) -> Wit
         true => String::new(),
         false => format!("{}; ", done.join("; ")),
     };
-    if d.reference.is_docker_hub() {
-        let repo = &d.reference.repository;
-        let page = match repo.strip_prefix("library/") {
-            Some(official) => format!("https://hub.docker.com/_/{official}/tags"),
-            None => format!("https://hub.docker.com/r/{repo}/tags"),
-        };
-        return Withdrawn::Manual {
-            what: format!(
-                "{moved}Docker Hub refuses deleting {image}:{tag} through the registry API (HTTP 405): delete the tag {tag} on the repository's Tags page, or with Docker Hub's API (`DELETE https://hub.docker.com/v2/repositories/{repo}/tags/{tag}/` with a token from `POST https://hub.docker.com/v2/users/login`)"
-            ),
-            url: page,
-        };
-    }
     Withdrawn::Manual {
         what: format!(
             "{moved}the registry refuses deletes (HTTP 405): delete {image}:{tag} ({digest}) by hand, e.g. `skopeo delete docker://{image}:{tag}` once the registry allows it (distribution: `storage.delete.enabled: true`)"

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod base_image;
+pub mod hub;
 pub mod run;
 
 use crate::support::registries::Server as Script;

@@ -110,3 +110,28 @@ pub fn raw_digest(image: &str, creds: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(inspect_raw(image, creds).as_bytes()))
 }
+
+/// Releases 1.0.0 then 1.1.0 (linux-amd64) of `image`, stored as `repo` on `r`, with the
+/// floating tags `latest` and `{{major}}` and more of the docker section in `extra`; returns
+/// the project and both index digests (hex), having checked both floating tags follow 1.1.0.
+pub fn two_releases(
+    r: &Registry,
+    image: &str,
+    repo: &str,
+    extra: &str,
+) -> (Project, String, String) {
+    let extra = format!("    floating_tags: [latest, \"{{{{major}}}}\"]\n{extra}");
+    let yaml = pipeline(image, &r.url, "[linux-amd64]", &extra);
+    let p = go_project(&yaml, r);
+    let mut digests = Vec::new();
+    for v in ["v1.0.0", "v1.1.0"] {
+        let (run, _, entry) = tagship(&p, &["release", v]);
+        run.assert_code(0);
+        assert_eq!(entry["outcome"], "published", "{entry:#}\n{}", run.stderr);
+        digests.push(r.files(repo)[&format!("tag {}", &v[1..])].clone());
+    }
+    let files = r.files(repo);
+    let new = &digests[1];
+    assert_eq!((&files["tag latest"], &files["tag 1"]), (new, new));
+    (p, digests[0].clone(), digests[1].clone())
+}
