@@ -24,8 +24,12 @@ pub struct Cli {
 pub enum Command {
     /// Build, package and publish this version everywhere it is missing.
     Release(ReleaseArgs),
-    /// Publish the artifacts already in dist/ (no rebuild), e.g. `publish --only pypi`.
-    Publish(RunArgs),
+    /// Publish the artifacts already in dist/ (no rebuild), e.g. `publish --only pypi`; with
+    /// `--merge DIR…`, the dist parts that `tagship build --target` wrote on other runners.
+    Publish(PublishArgs),
+    /// Build only the named target(s) into a dist part (binaries, archives and `part.json`)
+    /// for `tagship publish --merge`; contacts no platform.
+    Build(BuildArgs),
     /// Take a published version back, as each platform allows (crates: yank; npm: deprecate;
     /// GitHub: demote; PyPI: where to yank by hand). `--dry-run` prints the plan.
     #[command(visible_alias = "yank")]
@@ -107,6 +111,42 @@ pub struct RunArgs {
     /// still running when it passes end failed, and the report is written.
     #[arg(long, value_parser = time_limit)]
     pub timeout: Option<TimeLimit>,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Verify the dist parts in these directories (each `tagship build --target` output),
+    /// assemble dist/ from them, then package, check and publish as a release does.
+    #[arg(long, num_args = 1.., value_name = "DIR")]
+    pub merge: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The tag to build (default: CI ref, then `git describe --exact-match`, then VERSION).
+    pub tag: Option<String>,
+    /// A target to build, e.g. `linux-amd64` (repeat for more); `builds:` must plan it.
+    #[arg(long = "target", required = true, value_name = "TARGET", value_parser = target)]
+    pub targets: Vec<crate::plan::Target>,
+    /// Path of pipeline.yaml.
+    #[arg(long, default_value = "pipeline.yaml")]
+    pub config: PathBuf,
+    /// The part's directory, empty or absent (default: `dist` next to pipeline.yaml, or
+    /// `dist:` in it).
+    #[arg(long)]
+    pub dist: Option<PathBuf>,
+    /// Apply the named profile from pipeline.yaml.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Maximum build commands at once (default: core count).
+    #[arg(long, value_parser = at_least_one)]
+    pub parallelism: Option<usize>,
+}
+
+fn target(s: &str) -> Result<crate::plan::Target, String> {
+    crate::plan::Target::parse(s)
 }
 
 /// A `--timeout` value: the duration and the text the user wrote.

@@ -129,13 +129,7 @@ fn init_check_notices_a_hand_edit_and_a_missing_workflow() {
     let release = dir.join(WORKFLOWS[0]);
     let text = std::fs::read_to_string(&release).unwrap();
     std::fs::write(&release, text.replace("fetch-depth: 0", "fetch-depth: 1")).unwrap();
-    let r = run(&p, &dir, &["init", "--check"]);
-    r.assert_code(1);
-    assert!(
-        r.stderr.contains("differs: .github/workflows/release.yml:"),
-        "{}",
-        r.stderr
-    );
+    assert_release_differs(&p, &dir);
     std::fs::remove_file(dir.join(WORKFLOWS[1])).unwrap();
     let r = run(&p, &dir, &["init", "--check"]);
     assert!(r
@@ -174,7 +168,10 @@ fn written_workflows() -> Vec<(String, String)> {
             ),
         ),
     ];
-    for (name, (p, dir)) in projects {
+    for (name, (p, dir)) in projects
+        .into_iter()
+        .chain([("rust-matrix", native_targets())])
+    {
         run(&p, &dir, &["init"]).assert_code(0);
         for w in WORKFLOWS {
             let text = std::fs::read_to_string(dir.join(w)).unwrap();
@@ -183,6 +180,66 @@ fn written_workflows() -> Vec<(String, String)> {
         }
     }
     out
+}
+
+const WIDE: &str = "targets: [linux-amd64, linux-arm64, darwin-amd64, darwin-arm64, windows-amd64]";
+
+/// examples/hello-rust with a pipeline.yaml that builds for macOS, Windows and arm64 Linux:
+/// init keeps it and writes the build matrix with the merging release job.
+fn native_targets() -> (Project, PathBuf) {
+    let (p, dir) = example("hello-rust");
+    run(&p, &dir, &["init"]).assert_code(0);
+    let pipeline = dir.join("pipeline.yaml");
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let wide = text.replace("targets: [linux-amd64]", WIDE);
+    assert_ne!(
+        text, wide,
+        "the Rust pipeline init writes names its targets"
+    );
+    std::fs::write(&pipeline, wide).unwrap();
+    for w in WORKFLOWS {
+        std::fs::remove_file(dir.join(w)).unwrap();
+    }
+    (p, dir)
+}
+
+/// Issue 13: targets that need their own runners give a build job per target and one
+/// release job (the only one with `id-token: write`) that merges the parts; `--check`
+/// notices when pipeline.yaml's targets call for another workflow.
+#[test]
+fn native_targets_get_a_build_matrix_and_check_follows_pipeline_yaml() {
+    let (p, dir) = example("hello-rust");
+    run(&p, &dir, &["init"]).assert_code(0);
+    let one_job = std::fs::read_to_string(dir.join(WORKFLOWS[0])).unwrap();
+    assert!(!one_job.contains("matrix"), "{one_job}");
+    let (p, dir) = native_targets();
+    run(&p, &dir, &["init"]).assert_code(0);
+    let matrix = std::fs::read_to_string(dir.join(WORKFLOWS[0])).unwrap();
+    for want in [
+        "          - target: darwin-arm64\n            runner: macos-latest\n",
+        "          - target: windows-amd64\n            runner: windows-latest\n",
+        "run: tagship build \"$TAG\" --target \"$TARGET\" --dist part",
+        "    needs: build\n",
+        "tagship publish --merge parts/*",
+    ] {
+        assert!(matrix.contains(want), "{want:?} in:\n{matrix}");
+    }
+    assert_eq!(matrix.matches("id-token: write").count(), 1, "{matrix}");
+    run(&p, &dir, &["init", "--check"]).assert_code(0);
+    // Back to linux-amd64 only: the matrix workflow is stale.
+    let pipeline = dir.join("pipeline.yaml");
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let narrow = text.replace(WIDE, "targets: [linux-amd64]");
+    std::fs::write(&pipeline, narrow).unwrap();
+    assert_release_differs(&p, &dir);
+}
+
+/// `init --check` exits 1 naming release.yml.
+fn assert_release_differs(p: &Project, dir: &Path) {
+    let r = run(p, dir, &["init", "--check"]);
+    r.assert_code(1);
+    let said = "differs: .github/workflows/release.yml:";
+    assert!(r.stderr.contains(said), "{}", r.stderr);
 }
 
 fn actionlint() -> PathBuf {

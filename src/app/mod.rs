@@ -4,7 +4,9 @@
 mod check;
 mod dist;
 mod login;
+mod merge;
 mod output;
+mod part;
 mod probe;
 mod rollback;
 pub mod select;
@@ -42,7 +44,9 @@ pub fn main(cli: Cli) -> i32 {
     };
     match cli.command {
         Command::Release(a) => rt.block_on(release(a, &out)),
-        Command::Publish(a) => rt.block_on(publish(a, &out)),
+        Command::Publish(a) if a.merge.is_empty() => rt.block_on(publish(a.run, &out)),
+        Command::Publish(a) => rt.block_on(merge::publish_merge(a.run, a.merge, &out)),
+        Command::Build(a) => rt.block_on(part::build(a, &out)),
         Command::Rollback(a) => rt.block_on(rollback::rollback(a, &out)),
         Command::Check(a) => check::check(a, &out),
         Command::Status(a) => rt.block_on(status::status(a, &out)),

@@ -14,6 +14,7 @@
 mod archive;
 mod binfmt;
 mod checksums;
+pub mod part;
 mod run;
 
 pub use crate::kit::archive::Format as ArchiveKind;

@@ -2,6 +2,7 @@
 //! metadata from Cargo.toml, go.mod, package.json or pyproject.toml (the first found, in
 //! that order), and the GitHub owner/repo from the `origin` remote. Nothing here writes.
 
+use super::builds::BuildPlan;
 use std::path::Path;
 
 /// The language/build system the generated pipeline and workflow are written for.
@@ -41,6 +42,8 @@ pub struct Detected {
     pub github: Option<GithubRepo>,
     /// README and licence files present, packed into the archives.
     pub files: Vec<String>,
+    /// The build targets and their runners (pipeline.yaml's, else what init writes).
+    pub builds: BuildPlan,
 }
 
 /// Inspects `dir`. A project file that cannot be parsed is an error naming it: guessing
@@ -61,6 +64,7 @@ pub fn detect(dir: &Path) -> Result<Detected, String> {
         binary: fallback,
         github: None,
         files: Vec::new(),
+        builds: super::builds::defaults(Kind::Other),
     };
     if !(rust(dir, &mut d)? || go(dir, &mut d)? || node(dir, &mut d)?) {
         python(dir, &mut d)?;
@@ -75,6 +79,7 @@ pub fn detect(dir: &Path) -> Result<Detected, String> {
         .filter(|f| dir.join(f).is_file())
         .map(|f| f.to_string())
         .collect();
+    d.builds = super::builds::read(dir, d.kind);
     if let Some(g) = remote_github(dir) {
         d.github = Some(g);
     }

@@ -4,6 +4,7 @@
 //! nothing; `--check` fails when a workflow on disk is not what init would write now (as
 //! `dist generate --check` does), so a hand edit or a stale workflow is noticed in CI.
 
+pub mod builds;
 pub mod detect;
 pub mod pipeline;
 pub mod workflow;
@@ -52,6 +53,9 @@ pub fn run(a: &InitArgs) -> i32 {
             return 2;
         }
     };
+    if d.builds.source == builds::PlanSource::InvalidPipelineYaml {
+        eprintln!("warning: pipeline.yaml does not load (`tagship check` says why): the workflow's build jobs follow the builds init would write");
+    }
     let files = plan(&d, env!("CARGO_PKG_VERSION"));
     if a.check {
         return check(&a.dir, &files);

@@ -18,6 +18,7 @@ fn project(kind: Kind, source: &'static str) -> Detected {
             repo: "demo".into(),
         }),
         files: vec!["README.md".into(), "LICENSE".into()],
+        builds: super::builds::defaults(kind),
     }
 }
 
@@ -36,6 +37,21 @@ fn rust_project() {
 #[test]
 fn go_project() {
     snapshot_all("go", &project(Kind::Go, "go.mod"));
+}
+
+/// A Rust project whose pipeline.yaml builds for other systems: a build job per target on
+/// its native runner, then one release job that merges the parts.
+#[test]
+fn rust_project_with_native_targets_gets_a_build_matrix() {
+    let mut d = project(Kind::Rust, "Cargo.toml");
+    let b: crate::config::model::BuildConfig = serde_json::from_value(serde_json::json!({
+        "command": ["cargo", "build", "--release"], "binary": "target/release/demo",
+        "targets": ["linux-amd64", "linux-arm64", "darwin-arm64", "windows-amd64"]
+    }))
+    .unwrap();
+    d.builds = super::builds::from_builds(&[b]);
+    let release = super::workflow::release(&d, "1.2.3");
+    insta::assert_snapshot!("rust-matrix-release.yml", release);
 }
 
 #[test]

@@ -5,7 +5,10 @@
 //! - `.github/workflows/release.yml`: a tag push `v*` releases with `contents: write` (the
 //!   GitHub release) and `id-token: write` (trusted publishing to npm, PyPI and crates.io);
 //!   `workflow_dispatch` with `version` and `only` republishes selectively without a new tag;
-//!   a pull request gets a read-only dry run.
+//!   a pull request gets a read-only dry run. When a target needs its own runner
+//!   (`builds.rs`), a `build` job per target on a runner matrix writes and uploads a dist part
+//!   (`tagship build --target`) and the `release` job, the only one with `id-token: write`,
+//!   downloads every part and runs `tagship publish --merge`; otherwise one job releases.
 //! - `.github/workflows/tagship-status.yml`: `tagship status` on a schedule (issue 12); it
 //!   writes the step summary and dist/status/ (badges, dashboard), kept as an artifact.
 //!
@@ -85,9 +88,52 @@ pub fn release(d: &Detected, tagship_version: &str) -> String {
         version_command(d)
     ));
     s.push_str(DRY_RUN_STEP);
-    s.push_str("\n  release:\n    name: release\n    if: github.event_name != 'pull_request'\n    runs-on: ubuntu-latest\n    permissions:\n      contents: write # the GitHub release and its assets\n      id-token: write # trusted publishing (OIDC) to npm, PyPI and crates.io\n    steps:\n");
+    if d.builds.one_runner {
+        s.push_str(&release_job(""));
+        s.push_str(&setup_steps(d, tagship_version, true));
+        s.push_str(RELEASE_STEPS);
+    } else {
+        s.push_str(&build_matrix(d, tagship_version));
+        s.push_str(&release_job("    needs: build\n"));
+        s.push_str(&setup_steps(d, tagship_version, true));
+        s.push_str(MERGE_STEPS);
+    }
+    s.push_str(KEEP_REPORT);
+    s
+}
+
+/// The job that publishes: the only one with `id-token: write`.
+fn release_job(needs: &str) -> String {
+    format!(
+        "\n  release:\n    name: release\n{needs}    if: github.event_name != 'pull_request'\n    \
+         runs-on: ubuntu-latest\n    permissions:\n      \
+         contents: write # the GitHub release and its assets\n      \
+         id-token: write # trusted publishing (OIDC) to npm, PyPI and crates.io\n    steps:\n"
+    )
+}
+
+/// One job per target, each on its native runner (`builds::runner`), each uploading its
+/// dist part for the release job.
+fn build_matrix(d: &Detected, tagship_version: &str) -> String {
+    let mut s = String::from(
+        "\n  build:\n    name: build ${{ matrix.target }}\n    \
+         if: github.event_name != 'pull_request'\n    strategy:\n      matrix:\n        \
+         # One entry per target of pipeline.yaml's `builds:`, on a runner that builds it natively.\n        \
+         include:\n",
+    );
+    for t in &d.builds.targets {
+        s.push_str(&format!(
+            "          - target: {}\n            runner: {}\n",
+            t.id(),
+            super::builds::runner(*t)
+        ));
+    }
+    s.push_str(
+        "    runs-on: ${{ matrix.runner }}\n    defaults:\n      run:\n        \
+         shell: bash # on Windows too: the steps are sh\n    steps:\n",
+    );
     s.push_str(&setup_steps(d, tagship_version, true));
-    s.push_str(RELEASE_STEPS);
+    s.push_str(BUILD_STEPS);
     s
 }
 
@@ -136,7 +182,40 @@ const RELEASE_STEPS: &str = r#"      - name: tagship release
           else
             tagship release "$TAG"
           fi
-      - name: Keep the report
+"#;
+
+const BUILD_STEPS: &str = r#"      - name: tagship build --target (this target's dist part)
+        env:
+          TAG: ${{ inputs.version || github.ref_name }}
+          TARGET: ${{ matrix.target }}
+        run: tagship build "$TAG" --target "$TARGET" --dist part
+      - name: Keep the part for the release job
+        uses: actions/upload-artifact@v6
+        with:
+          name: tagship-part-${{ matrix.target }}
+          path: part/
+          if-no-files-found: error
+"#;
+
+/// The release job of a split build: every part, verified and merged, then published.
+const MERGE_STEPS: &str = r#"      - name: Every target's part
+        uses: actions/download-artifact@v7
+        with:
+          pattern: tagship-part-*
+          path: parts
+      - name: tagship publish --merge (verifies every part, then publishes)
+        env:
+          ONLY: ${{ inputs.only }}
+          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        run: |
+          if [ -n "$ONLY" ]; then
+            tagship publish --merge parts/* --only "$ONLY"
+          else
+            tagship publish --merge parts/*
+          fi
+"#;
+
+const KEEP_REPORT: &str = r#"      - name: Keep the report
         if: always()
         uses: actions/upload-artifact@v6
         with:
