@@ -45,12 +45,12 @@ pub const ABBREVIATED: &str =
 
 /// A registry client for one platform run.
 pub struct Api {
-    http: Http,
-    base: String,
-    token: Option<Secret>,
-    token_env: String,
+    pub(super) http: Http,
+    pub(super) base: String,
+    pub(super) token: Option<Secret>,
+    pub(super) token_env: String,
     otp: Option<Secret>,
-    otp_env: String,
+    pub(super) otp_env: String,
 }
 
 /// Credentials and their variable names (for hints).
@@ -85,7 +85,7 @@ impl Api {
         }
     }
 
-    fn authed(&self, mut r: Request) -> Request {
+    pub(super) fn authed(&self, mut r: Request) -> Request {
         if let Some(t) = &self.token {
             r = r.auth(Auth::Bearer(t.clone()));
         }
@@ -279,7 +279,7 @@ impl Api {
         }
     }
 
-    fn hint(&self, e: Error) -> Error {
+    pub(super) fn hint(&self, e: Error) -> Error {
         if e.kind == ErrorKind::Auth {
             let why = if self.token.is_some() {
                 format!(

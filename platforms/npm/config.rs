@@ -58,6 +58,16 @@ pub struct NpmConfig {
     /// platform package (npmjs's CDN serves the packument stale for minutes). Default 300.
     #[serde(default = "default_visibility_timeout")]
     pub visibility_timeout: u64,
+    /// Staged publishing (`npm stage publish`): every package goes to the registry's stage
+    /// and stays `pending` until a maintainer approves it with 2FA. In `mode: binary` the
+    /// root package is staged only once its platform packages are approved and installable.
+    #[serde(default)]
+    pub stage: bool,
+    /// Milliseconds between two publish requests (PUTs or stage requests) of one run, so a
+    /// large fan-out does not burst into npmjs's rate limits. Default: 1000 on
+    /// registry.npmjs.org, 0 elsewhere.
+    #[serde(default)]
+    pub publish_interval_ms: Option<u64>,
 }
 
 /// How the packages are made.
@@ -169,6 +179,16 @@ impl NpmConfig {
             Some(s) => format!("{s}/{base}"),
             None => base,
         }
+    }
+
+    /// The pause between two publish requests (`publish_interval_ms`, else its default).
+    pub fn publish_interval(&self) -> std::time::Duration {
+        let default = if self.registry_base().contains("registry.npmjs.org") {
+            1000
+        } else {
+            0
+        };
+        std::time::Duration::from_millis(self.publish_interval_ms.unwrap_or(default))
     }
 
     /// The dist-tag for this version: config, else `next` for prereleases, else `latest`.
@@ -284,6 +304,11 @@ mod tests {
             .validate(&p)
             .is_err());
         assert!(serde_json::from_value::<NpmConfig>(serde_json::json!({"nope": 1})).is_err());
+        assert_eq!(c.publish_interval(), std::time::Duration::from_secs(1));
+        let local = cfg(serde_json::json!({"registry": "http://127.0.0.1:4873/"}));
+        assert_eq!(local.publish_interval(), std::time::Duration::ZERO);
+        let set = cfg(serde_json::json!({"publish_interval_ms": 250}));
+        assert_eq!(set.publish_interval(), std::time::Duration::from_millis(250));
         assert!(valid_name("@a/b-c.d"));
         assert!(!valid_name("@a/"));
         assert!(!valid_name("_x"));

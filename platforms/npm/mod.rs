@@ -8,9 +8,12 @@
 //! integrity with our tarball; `publish` (publish.rs) PUTs what is missing, platform packages
 //! first, then waits until installers can see them before the root. npm's rules are checked
 //! before anything is sent (rules.rs) and its refusals reported as they are (refusals.rs).
+//! `stage: true` sends every package to npm's stage instead (stage.rs): `pending` until a
+//! maintainer approves it.
 //! `mode: package_json` publishes an existing package directory instead. See README.md.
 
 pub mod api;
+mod check;
 pub mod config;
 pub mod elf;
 pub mod files;
@@ -22,13 +25,14 @@ mod publish;
 pub mod refusals;
 mod rollback;
 pub mod rules;
+mod stage;
 pub mod tarball;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Artifact, ArtifactKind, Project, Target};
 use crate::platform::{
-    compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
-    Published, Release, Requirement, Wanted,
+    section, Capabilities, Checked, Cx, Factory, Handover, Live, Platform, Published, Release,
+    Requirement,
 };
 use api::{Api, Creds};
 use async_trait::async_trait;
@@ -301,29 +305,14 @@ impl Npm {
         Ok(out)
     }
 
-    /// Compares the registry's `dist` with our bytes; different content is a conflict.
-    fn same(&self, l: &Loaded, d: &api::Dist) -> Result<()> {
-        if d.shasum.is_none() && d.integrity.is_none() {
-            return Err(Error::protocol(format!(
-                "npm: {}@{} has no dist.shasum or dist.integrity to compare",
-                l.name, l.version
-            )));
+    /// A package's page (staged versions have none of their own yet).
+    fn package_page(&self, name: &str) -> String {
+        let base = self.cfg.registry_base();
+        if base.contains("registry.npmjs.org") {
+            format!("https://www.npmjs.com/package/{name}")
+        } else {
+            format!("{base}{name}")
         }
-        let ours = &l.digests.shasum;
-        let shasum_ok = d.shasum.as_ref().map_or(true, |s| s == ours);
-        let integ_ok = d.integrity.as_ref().map_or(true, |i| {
-            !i.starts_with("sha512-") || *i == l.digests.integrity
-        });
-        if shasum_ok && integ_ok {
-            return Ok(());
-        }
-        Err(Error::conflict(format!(
-            "npm: {}@{}: version exists with different content (registry shasum {}, ours {ours})",
-            l.name,
-            l.version,
-            d.shasum.as_deref().unwrap_or("?")
-        ))
-        .with_hint("an npm version can never be changed or reused: bump the version to publish these bytes"))
     }
 
     /// The root package's page.
@@ -447,58 +436,12 @@ impl Platform for Npm {
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
-        let api = self.api(cx);
         let loaded = self.load(cx, packages).await?;
-        // One GET per package, all at once and asked as installers ask (a present public
-        // version costs the registry no credential check), beside the one authenticated
-        // `whoami` that proves the token: the check costs one round trip, not N.
-        let reads = futures::future::try_join_all(
-            loaded
-                .iter()
-                .map(|l| api.version_public_first(&l.name, &l.version)),
-        );
-        let (_, live) = futures::future::try_join(api.whoami(), reads).await?;
-        let wanted: Vec<Wanted> = loaded.iter().map(fingerprint).collect();
-        let listed: Vec<Listed> = loaded
-            .iter()
-            .zip(live)
-            .filter_map(|(l, d)| d.map(|d| listed(&l.name, &d)))
-            .collect();
-        let live = compare(&wanted, &listed);
-        self.guard_latest(cx, &api, &live, &loaded).await?;
-        let handover = match live {
-            Live::Present => self.page(cx, &loaded),
-            _ => Handover::default(),
-        };
-        Ok(Checked::with(live, handover))
+        check::check(self, cx, &loaded).await
     }
 
     async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
         let loaded = self.load(cx, packages).await?;
         self.publish_all(cx, live, &loaded).await
     }
-}
-
-/// Our tarball's fingerprints, as npm lists them.
-fn fingerprint(l: &Loaded) -> Wanted {
-    Wanted::new(
-        &l.name,
-        vec![
-            Digest::Sha1(l.digests.shasum.clone()),
-            Digest::Sri(l.digests.integrity.clone()),
-        ],
-    )
-}
-
-/// The registry's `dist` for a version (only sha512 SRI strings are comparable with ours).
-fn listed(name: &str, d: &api::Dist) -> Listed {
-    let mut digests: Vec<Digest> = d.shasum.iter().cloned().map(Digest::Sha1).collect();
-    digests.extend(
-        d.integrity
-            .iter()
-            .filter(|i| i.starts_with("sha512-"))
-            .cloned()
-            .map(Digest::Sri),
-    );
-    Listed::new(name, digests)
 }

@@ -10,6 +10,7 @@
 use super::config::Mode;
 use super::manifest::{npm_cpu, npm_os};
 use super::api::Api;
+use super::stage::{approve_with, PLACEHOLDER};
 use super::Npm;
 use crate::error::Result;
 use crate::plan::{Os, Target};
@@ -27,10 +28,13 @@ pub(super) async fn probe(n: &Npm, cx: &Cx, plan: &Planned) -> Result<Probe> {
             api.whoami(),
             api.version_doc_public_first(&name, &version)
         )?;
-        return Ok(match live {
-            Some(_) => Probe::Live(page(n, &name, &version)),
-            None => Probe::Missing(format!("npm: {name}@{version} is not published")),
-        });
+        return match live {
+            Some(_) => Ok(Probe::Live(page(n, &name, &version))),
+            None => {
+                let missing = format!("npm: {name}@{version} is not published");
+                staged_or(n, &api, &version, missing, |p| p == name).await
+            }
+        };
     }
     let root = n.cfg.root_name(&n.project);
     let (_, probe) = futures::try_join!(
@@ -50,9 +54,9 @@ async fn binary_packages(
     version: &str,
 ) -> Result<Probe> {
     let Some(pins) = root_pins(api, root, version).await? else {
-        return Ok(Probe::Missing(format!(
-            "npm: {root}@{version} is not published"
-        )));
+        let missing = format!("npm: {root}@{version} is not published");
+        let ours = |p: &str| p == root || ours(n, plan, p);
+        return staged_or(n, api, version, missing, ours).await;
     };
     let mut pinned = Vec::new();
     for &t in &plan.targets {
@@ -80,6 +84,40 @@ async fn binary_packages(
         )));
     }
     Ok(Probe::Live(page(n, root, version)))
+}
+
+/// With `stage: true`, a version that is not published may be staged (awaiting approval):
+/// `Pending` when any of ours (`ours(name)`) is staged at `version`, else `Missing`.
+async fn staged_or(
+    n: &Npm,
+    api: &Api,
+    version: &str,
+    missing: String,
+    ours: impl Fn(&str) -> bool,
+) -> Result<Probe> {
+    if !n.cfg.stage {
+        return Ok(Probe::Missing(missing));
+    }
+    let Some(items) = api.staged().await? else {
+        return Ok(Probe::Missing(missing));
+    };
+    let staged: Vec<String> = (items.iter())
+        .filter(|it| it.version == version && ours(&it.package))
+        .map(|it| {
+            let approve = approve_with(Some(&it.id));
+            format!("{}@{} ({approve})", it.package, it.version)
+        })
+        .collect();
+    if staged.is_empty() {
+        return Ok(Probe::Missing(missing));
+    }
+    let staged = staged.join(", ");
+    Ok(Probe::Pending(format!("npm: staged, awaiting approval: {staged}")))
+}
+
+/// Is `name` the platform package of one of the planned targets?
+fn ours(n: &Npm, plan: &Planned, name: &str) -> bool {
+    (plan.targets.iter()).any(|&t| candidates(n, t).iter().any(|c| c == name))
 }
 
 /// The names a target's platform package may have (`-musl` only for a musl-linked binary).
@@ -141,7 +179,11 @@ pub(super) async fn latest(n: &Npm, cx: &Cx) -> Result<Option<crate::platform::L
     let Some(doc) = n.api(cx).packument(&name, true).await? else {
         return Ok(None);
     };
-    let tag = doc["dist-tags"]["latest"].as_str().unwrap_or_default();
+    // A new package staged on npmjs gets a public `0.0.0-stage` placeholder: not a release.
+    let tag = doc["dist-tags"]["latest"]
+        .as_str()
+        .filter(|t| *t != PLACEHOLDER)
+        .unwrap_or_default();
     Ok(crate::platform::newest([tag]).map(|version| {
         let v = version.to_string();
         crate::platform::Latest {

@@ -15,10 +15,27 @@ use std::time::{Duration, Instant};
 /// PUTs of one package after transient 409s, in all.
 const TRANSIENT_TRIES: u32 = 4;
 
-/// How one package's PUT ended.
-enum Sent {
+/// How one package's PUT (or stage request) ended.
+pub(super) enum Sent {
     Uploaded { predicted: bool },
     AlreadyThere,
+    /// Sent to npm's stage (`id`: `None` in a dry run), or found staged already.
+    Staged {
+        id: Option<String>,
+        now: bool,
+        predicted: bool,
+    },
+}
+
+/// What one publish run did so far.
+#[derive(Default)]
+struct Progress {
+    /// With `stage: true`: what was staged (or held back), for the pending outcome.
+    lines: Vec<String>,
+    /// A platform package staged in this run: the root must wait for its approval.
+    any_dep: bool,
+    /// When the last publish request really went out (pacing, `publish_interval_ms`).
+    last_sent: Option<Instant>,
 }
 
 impl Npm {
@@ -36,11 +53,17 @@ impl Npm {
         let (roots, deps): (Vec<&Loaded>, Vec<&Loaded>) = loaded
             .iter()
             .partition(|l| l.manifest.get("optionalDependencies").is_some());
-        let mut predicted = false;
+        let (mut predicted, mut staged) = (false, Progress::default());
         for l in deps.iter().filter(|l| live.wants(&l.name)) {
-            predicted |= self.send(cx, &api, l, &mut p).await?;
+            predicted |= self.send(cx, &api, l, &mut p, &mut staged).await?;
         }
+        staged.any_dep = !staged.lines.is_empty();
         for l in roots.iter().filter(|l| live.wants(&l.name)) {
+            if self.cfg.stage && staged.any_dep {
+                // Not installable until approved: the root would install without its binary.
+                staged.lines.push(super::stage::held(&l.name));
+                continue;
+            }
             if predicted {
                 p.warnings.push(format!(
                     "dry run: could not prove that installers will see the platform packages before {} is published \
@@ -57,10 +80,13 @@ impl Npm {
                     ));
                 }
             }
-            predicted |= self.send(cx, &api, l, &mut p).await?;
+            predicted |= self.send(cx, &api, l, &mut p, &mut staged).await?;
         }
         if predicted {
             p.warnings.push(self.unproven(cx));
+        }
+        if !staged.lines.is_empty() {
+            p.pending = Some(staged.lines.join("; "));
         }
         Ok(p)
     }
@@ -81,14 +107,50 @@ impl Npm {
 
     /// PUTs one package, handling "exists" and transient 409s. Returns whether the PUT was
     /// withheld (dry run).
-    async fn send(&self, cx: &Cx, api: &Api, l: &Loaded, p: &mut Published) -> Result<bool> {
-        match self.put_one(cx, api, l).await? {
+    async fn send(
+        &self,
+        cx: &Cx,
+        api: &Api,
+        l: &Loaded,
+        p: &mut Published,
+        staged: &mut Progress,
+    ) -> Result<bool> {
+        // Pace the fan-out: npmjs rate-limits bursts of writes (a 429 whose Retry-After is
+        // longer than tagship waits ends the platform; a re-run sends only what is missing).
+        let interval = self.cfg.publish_interval();
+        if let Some(last) = staged.last_sent {
+            tokio::time::sleep(interval.saturating_sub(last.elapsed())).await;
+        }
+        let sent = self.put_one(cx, api, l).await?;
+        let withheld = matches!(
+            sent,
+            Sent::Uploaded { predicted: true } | Sent::Staged { predicted: true, .. }
+        );
+        if !withheld {
+            staged.last_sent = Some(Instant::now());
+        }
+        match sent {
             Sent::Uploaded { predicted } => {
                 p.uploaded
                     .push(manifest::tarball_file_name(&l.name, &l.version));
                 Ok(predicted)
             }
             Sent::AlreadyThere => Ok(false),
+            Sent::Staged { id, now, predicted } => {
+                if now {
+                    p.uploaded
+                        .push(manifest::tarball_file_name(&l.name, &l.version));
+                }
+                let what = if now { "staged" } else { "already staged" };
+                staged.lines.push(format!(
+                    "{what} {}@{}; {} ({})",
+                    l.name,
+                    l.version,
+                    super::stage::approve_with(id.as_deref()),
+                    self.package_page(&l.name)
+                ));
+                Ok(predicted)
+            }
         }
     }
 
@@ -106,6 +168,9 @@ impl Npm {
             .access(api, &l.name, l.manifest["publishConfig"]["access"].as_str())
             .await?;
         let doc = self.doc(cx, l, access)?;
+        if self.cfg.stage {
+            return self.stage_one(api, l, doc).await;
+        }
         for attempt in 1..=TRANSIENT_TRIES {
             match api.put(&l.name, &l.version, doc.clone()).await? {
                 Put::Created { predicted } => return Ok(Sent::Uploaded { predicted }),

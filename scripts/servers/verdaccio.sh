@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # verdaccio.sh DIR [PORT] — start verdaccio 6.8.0 (npm registry) on 127.0.0.1
 # with no uplinks (offline), htpasswd auth, publish for $authenticated, then
-# create user "tester" and obtain a token. VERDACCIO_MAX_BODY raises the request size limit
-# (verdaccio's default: 10mb). Prints one JSON line:
+# create user "tester" and obtain a token. The middleware plugin verdaccio-strict/ (loaded
+# from this directory) refuses what registry.npmjs.org refuses and verdaccio accepts.
+# VERDACCIO_MAX_BODY raises the request size limit (verdaccio's default: 10mb). Prints one JSON line:
 # {"url":"http://127.0.0.1:P/","token":"...","user":"tester","password":"...",
 #  "port":P,"pid":N,"log":"DIR/verdaccio.log","config":"DIR/config.yaml"}
 set -euo pipefail
@@ -32,7 +33,10 @@ packages:
     access: \$all
     publish: \$authenticated
     unpublish: \$authenticated
-middlewares: {}
+plugins: $SERVERS_DIR
+middlewares:
+  strict:
+    enabled: true
 web:
   enable: false
 max_body_size: ${VERDACCIO_MAX_BODY:-10mb}

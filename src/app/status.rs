@@ -182,6 +182,7 @@ fn observe(
     let newest = latest.as_ref().map(|l| l.version.clone());
     let presence = match probe {
         Ok(Probe::Live(_)) => Some(Presence::Complete),
+        Ok(Probe::Pending(_)) => Some(Presence::Pending),
         Ok(Probe::Missing(_)) if newest.is_some() && newest.as_ref() == version => {
             Some(Presence::Partial)
         }

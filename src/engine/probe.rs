@@ -58,7 +58,7 @@ pub async fn probe_all(
                 Ok(Probe::Live(h)) => {
                     live.insert(id.to_string(), (h, ms));
                 }
-                Ok(Probe::Missing(why)) => {
+                Ok(Probe::Missing(why) | Probe::Pending(why)) => {
                     progress.message(&format!("{id}: {why}; building"));
                     return None;
                 }

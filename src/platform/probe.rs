@@ -26,6 +26,10 @@ pub enum Probe {
     Missing(String),
     /// Everything this platform would publish is live; what its dependents receive.
     Live(Handover),
+    /// Nothing is missing, but some of it awaits a person (npm's staged publishing): not
+    /// live, and nothing to send. A release builds and checks as for `Missing`; `status`
+    /// shows it as pending.
+    Pending(String),
 }
 
 /// The newest version a platform has live (`tagship status`).

@@ -26,6 +26,9 @@ impl Seen {
     }
 }
 
+/// Extra headers of a route's answers: `(name, value)`.
+pub type Headers = Vec<(String, String)>;
+
 /// A scripted answer: status and body (JSON content type).
 pub type Answer = (u16, String);
 
@@ -34,6 +37,8 @@ pub type Answer = (u16, String);
 pub struct Routed {
     routes: Arc<Mutex<BTreeMap<String, VecDeque<Answer>>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Extra response headers per `METHOD path` (e.g. `Retry-After`).
+    headers: Arc<Mutex<BTreeMap<String, Headers>>>,
     pub url: String,
 }
 
@@ -78,7 +83,19 @@ impl Routed {
         *resp.status_mut() = StatusCode::from_u16(code).unwrap();
         resp.headers_mut()
             .insert("content-type", "application/json".parse().unwrap());
+        for (k, v) in self.headers.lock().unwrap().get(&key).into_iter().flatten() {
+            let name = axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
+            resp.headers_mut().insert(name, v.parse().unwrap());
+        }
         resp
+    }
+
+    /// Every answer to `key` (`METHOD path`) carries header `name: value`.
+    pub fn header(&self, key: &str, name: &str, value: &str) {
+        let mut h = self.headers.lock().unwrap();
+        h.entry(key.to_string())
+            .or_default()
+            .push((name.to_string(), value.to_string()));
     }
 
     pub fn seen(&self) -> Vec<Seen> {

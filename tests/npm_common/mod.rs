@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod double;
+pub mod stage;
+pub mod verdaccio;
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
