@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
-use support::crates::{cargo_home, copy_hello_rust, Registry, HELLO_RUST};
+use support::crates::{cargo_install, copy_hello_rust, Registry, HELLO_RUST};
 use support::registries::repo;
 use tagship::exec::Exec;
 use tagship::guard::Ledger;
@@ -131,23 +131,7 @@ impl Run {
 
 /// `cargo install` from the registry into a scratch root, then `hello --version`.
 fn install_and_run(reg: &Registry, version: &semver::Version) -> String {
-    let t = tempfile::tempdir().unwrap();
-    let home = cargo_home(t.path(), &[("local", reg)]);
-    let out = Command::new("cargo")
-        .args(["install", "--registry", "local", "hello-rust", "--version"])
-        .arg(format!("={version}"))
-        .arg("--root")
-        .arg(t.path().join("inst"))
-        .env("CARGO_HOME", &home)
-        .env("CARGO_TARGET_DIR", t.path().join("build"))
-        .env_remove("CARGO_REGISTRY_TOKEN")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo install failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let t = cargo_install(reg, "hello-rust", &version.to_string());
     let out = Command::new(t.path().join("inst/bin/hello"))
         .arg("--version")
         .output()

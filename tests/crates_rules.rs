@@ -1,6 +1,6 @@
 //! crates.io's publish rules, proven on both sides (issue #16): each manifest below breaks
 //! one rule; tagship's preflight (`crates::rules`, run in `package`) refuses it naming the
-//! field, AND the strict local registry (`scripts/servers/crates_registry.py`, which enforces
+//! field, AND the strict local registry (`scripts/servers/crates_registry/`, which enforces
 //! crates.io's rules with crates.io's error texts) refuses the same `.crate` sent to it
 //! directly with HTTP 400 (413 for size). The untouched manifest passes both.
 //! Fails naming the setup script when the registry is missing.

@@ -226,7 +226,14 @@ async fn server_git_branch_story() {
     // A second package leaves the first one's page and manifest entry untouched.
     let page_before = show(&bare, "simple/idxdemo/index.html");
     let manifest = |s: String| serde_json::from_str::<Value>(&s).unwrap();
-    let first_before = manifest(show(&bare, "packages.json"))["idxdemo"].clone();
+    let first = manifest(show(&bare, "packages.json"));
+    assert_eq!(first["count"], 1, "{first:#}");
+    let stamp = first["generated"].as_str().unwrap();
+    assert!(
+        stamp.len() == 20 && stamp.ends_with('Z'),
+        "RFC 3339: {first:#}"
+    );
+    let first_before = first["packages"]["idxdemo"].clone();
     let o = case(
         &tmp.path().join("other"),
         "otherdemo",
@@ -241,10 +248,16 @@ async fn server_git_branch_story() {
     assert_eq!(commits(&bare), 2);
     assert_eq!(show(&bare, "simple/idxdemo/index.html"), page_before);
     let m = manifest(show(&bare, "packages.json"));
-    assert_eq!(m["idxdemo"], first_before);
+    assert_eq!(m["packages"]["idxdemo"], first_before);
     assert_eq!(
-        m["otherdemo"]["1.0.0"][0]["filename"],
+        m["packages"]["otherdemo"]["1.0.0"][0]["filename"],
         json!(o.pkgs[0].name)
+    );
+    // What a health check reads: how many packages, and when the newest was released.
+    assert_eq!(m["count"], 2, "{m:#}");
+    assert_eq!(
+        m["generated"], first["generated"],
+        "both releases share one epoch"
     );
     let root = show(&bare, "simple/index.html");
     assert!(

@@ -4,7 +4,9 @@
 //! branch behind tagship's back is reported missing, and `publish --only pep503` restores
 //! exactly that path in one commit (pip installs again). A re-run makes no commit and no push;
 //! a dry run pushes nothing and lists the push in report.json. A commit landing between
-//! tagship's fetch and its push is absorbed: re-fetched, re-applied, both entries kept.
+//! tagship's fetch and its push is absorbed: re-fetched, re-applied, both entries kept, and
+//! packages.json's `count` and `generated` (the newer release's time) agree. An index in
+//! the shape before issue 14 is read, and migrated by the next write.
 
 #[path = "pypi_support/mod.rs"]
 mod pypi_support;
@@ -212,7 +214,8 @@ fn server_deleted_parts_are_restored_exactly_and_reruns_push_nothing() {
     restores(&idx, &p, "packages.json", &entry, |w| {
         let path = w.join("packages.json");
         let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        m.as_object_mut().unwrap().remove("demo").unwrap();
+        let packages = m["packages"].as_object_mut().unwrap();
+        packages.remove("demo").unwrap();
         std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
     });
 
@@ -274,7 +277,10 @@ fn server_a_commit_landing_between_fetch_and_push_is_absorbed() {
         &quick_pipeline(&format!("  pep503:\n    repo: \"{}\"\n", racer.display()))
             .replace("demo", "other"),
     );
-    other.env("PEP503_TOKEN", TOKEN);
+    // Released from another repository, at another time: its commit is newer than ours.
+    other
+        .env("PEP503_TOKEN", TOKEN)
+        .env("SOURCE_DATE_EPOCH", "1800000000");
     other.run(&["release", "v1.2.3"]).assert_code(0);
     let mark = idx.tmp.path().join("raced");
     let hook = idx.bare.join("hooks/pre-receive");
@@ -297,12 +303,55 @@ fn server_a_commit_landing_between_fetch_and_push_is_absorbed() {
     assert_eq!(outcome(&r, &p)["outcome"], "published");
     assert_eq!(idx.commits(), 2, "theirs, then ours on top");
     let m: Value = serde_json::from_str(&idx.show("packages.json")).unwrap();
-    assert!(m["other"].is_object() && m["demo"].is_object(), "{m:#}");
+    let packages = &m["packages"];
+    assert!(
+        packages["other"].is_object() && packages["demo"].is_object(),
+        "{m:#}"
+    );
+    assert_eq!(m["count"], 2, "{m:#}");
+    // The newest release's time, although ours (2023) was written after theirs (2027).
+    assert_eq!(m["generated"], "2027-01-15T08:00:00Z", "{m:#}");
     let root = idx.show("simple/index.html");
     assert!(
         root.contains(">demo</a>") && root.contains(">other</a>"),
         "{root}"
     );
     assert_eq!(idx.pushes().1, 2, "the refused pack and the retried one");
+    idx.pip_installs();
+}
+
+#[test]
+fn server_an_index_in_the_old_shape_is_read_and_migrated_by_the_next_write() {
+    let idx = Index::new();
+    let p = idx.project("demo");
+    p.run(&["release", "v1.2.3"]).assert_code(0);
+    // packages.json as tagship wrote it before issue 14: the bare packages map.
+    idx.tamper("the old shape", |w| {
+        let path = w.join("packages.json");
+        let m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&m["packages"]).unwrap()).unwrap();
+    });
+    assert!(serde_json::from_str::<Value>(&idx.show("packages.json")).unwrap()["demo"].is_object());
+    // Read as it is: demo is still live, nothing is written.
+    let before = idx.commits();
+    let r = p.run(&["publish", "--only", "pep503"]);
+    r.assert_code(0);
+    assert_eq!(outcome(&r, &p)["outcome"], "already-published");
+    assert_eq!(idx.commits(), before);
+
+    // The next write (another project's release) keeps demo and writes the current shape.
+    let mut other = idx.project("other");
+    other.env("SOURCE_DATE_EPOCH", "1800000000");
+    other.run(&["release", "v1.2.3"]).assert_code(0);
+    let m: Value = serde_json::from_str(&idx.show("packages.json")).unwrap();
+    assert_eq!(m["count"], 2, "{m:#}");
+    assert_eq!(m["generated"], "2027-01-15T08:00:00Z", "{m:#}");
+    assert!(m["packages"]["demo"]["1.2.3"].is_array(), "{m:#}");
+    assert!(m["packages"]["other"]["1.2.3"].is_array(), "{m:#}");
+    let root = idx.show("simple/index.html");
+    assert!(
+        root.contains(">demo</a>") && root.contains(">other</a>"),
+        "{root}"
+    );
     idx.pip_installs();
 }

@@ -3,7 +3,7 @@
 #   npm       : verdaccio  <- npm publish, npm install, require()
 #   pypi      : pypiserver <- twine upload, pip download (+ sha256), duplicate refused
 #   devpi     : devpi      <- twine upload, pip download, identical re-upload ok
-#   crates    : crates_registry.py <- cargo publish (lib + bin with a renamed,
+#   crates    : crates_registry/ <- cargo publish (lib + bin with a renamed,
 #               optional dep), cargo install + run, duplicate refused (cargo and
 #               raw PUT), bad token 403, bad tarball 400, cargo yank/unyank
 #   pep503    : a hand-written static PEP 503 tree served by pep503.sh <- pip download
@@ -166,7 +166,7 @@ section_devpi() {
 }
 
 section_crates() {
-  say "crates: crates_registry.py + real cargo"
+  say "crates: crates_registry/ + real cargo"
   local J TOKEN API IDX D="$T/crates"
   J="$("$S/crates.sh" "$D")" || fail "crates.sh"
   echo "  $J" >&2

@@ -169,6 +169,15 @@ fn is_duplicate(msg: &str) -> bool {
     m.contains("already uploaded") || m.contains("already exists")
 }
 
+/// A publish reply and whether the registry received the upload at all: `false` when the
+/// dry-run layer withheld it and answered for it, so there is nothing to wait for in the
+/// index and no rate limit was spent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub reply: Reply,
+    pub received: bool,
+}
+
 /// A client for one registry's web API.
 pub struct Api {
     pub http: Http,
@@ -190,7 +199,7 @@ impl Api {
 
     /// `PUT {api}/api/v1/crates/new`. Not idempotent for the retry layer: if the outcome is
     /// unknown the engine re-checks the index instead of re-sending.
-    pub async fn publish(&self, body: Vec<u8>, size_hint: &str) -> Result<Reply> {
+    pub async fn publish(&self, body: Vec<u8>, size_hint: &str) -> Result<Upload> {
         let url = format!("{}/api/v1/crates/new", self.root);
         let req = Request::put(&url)?
             .header("accept", "application/json")
@@ -202,7 +211,10 @@ impl Api {
             .send(self.authed(req))
             .await
             .map_err(|e| e.context(size_hint))?;
-        publish_reply(&resp, &self.token_env)
+        Ok(Upload {
+            reply: publish_reply(&resp, &self.token_env)?,
+            received: !resp.predicted,
+        })
     }
 
     /// `DELETE {api}/api/v1/crates/{name}/{vers}/yank` → `{"ok":true}`.

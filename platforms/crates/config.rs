@@ -53,6 +53,26 @@ pub struct CratesConfig {
     /// (an alternative registry may allow what crates.io refuses, e.g. crates.io deps).
     #[serde(default)]
     pub rules: Option<CratesRules>,
+    /// Publish every publishable member of the workspace whose root is `manifest`, in
+    /// dependency order (`cargo publish --workspace`): members with `publish = false`, or
+    /// whose `publish` list does not name this registry, are left out.
+    #[serde(default)]
+    pub workspace: bool,
+    /// Publish exactly these workspace members (and no others), in dependency order.
+    /// Implies `workspace`.
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// How fast uploads may go (`pace.rs`). Default: crates.io's publish limits when the
+    /// registry is crates.io, no pacing elsewhere; `{}` turns pacing off.
+    #[serde(default)]
+    pub pace: Option<super::pace::Pace>,
+    /// Workspace: how long to wait for the index to show a member before publishing the
+    /// members that depend on it (seconds).
+    #[serde(default = "default_index_wait_secs")]
+    pub index_wait_secs: u64,
+    /// Workspace: how often the index is read while waiting (milliseconds).
+    #[serde(default = "default_index_poll_ms")]
+    pub index_poll_ms: u64,
 }
 
 /// The rule sets `platforms.crates.rules` names.
@@ -67,6 +87,15 @@ pub enum CratesRules {
 
 pub fn default_token_env() -> String {
     "CARGO_REGISTRY_TOKEN".into()
+}
+
+/// crates.io's index usually shows a new version within seconds; its CDN can lag minutes.
+fn default_index_wait_secs() -> u64 {
+    300
+}
+
+fn default_index_poll_ms() -> u64 {
+    2000
 }
 
 impl CratesConfig {
@@ -87,6 +116,16 @@ impl CratesConfig {
                     "platforms.crates.registry: `{r}` is not a valid cargo registry name"
                 )));
             }
+        }
+        if self.is_workspace() && self.package.is_some() {
+            return Err(Error::config(
+                "platforms.crates: `package` names one crate; `workspace`/`members` publish several. Set one of them",
+            ));
+        }
+        if self.members.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::config(
+                "platforms.crates.members is empty: list member crates, or use `workspace: true`",
+            ));
         }
         let index = self.index_url();
         url::Url::parse(&index)
@@ -118,6 +157,25 @@ impl CratesConfig {
         match self.rules {
             Some(r) => r == CratesRules::CratesIo,
             None => self.is_crates_io(),
+        }
+    }
+
+    /// Whether several workspace members are published (`workspace` or `members`).
+    pub fn is_workspace(&self) -> bool {
+        self.workspace || self.members.is_some()
+    }
+
+    /// The registry's name in `package.publish` lists (`crates-io` for crates.io).
+    pub fn registry_name(&self) -> &str {
+        self.registry.as_deref().unwrap_or("crates-io")
+    }
+
+    /// The pacing in force: the setting, else crates.io's limits on crates.io.
+    pub fn pace(&self) -> super::pace::Pace {
+        match &self.pace {
+            Some(p) => p.clone(),
+            None if self.is_crates_io() => super::pace::Pace::crates_io(),
+            None => super::pace::Pace::default(),
         }
     }
 
@@ -216,6 +274,8 @@ mod tests {
         assert!(cfg(serde_json::json!({"registry": "x"})).is_err());
         assert!(cfg(serde_json::json!({"regsitry": "x"})).is_err());
         assert!(cfg(serde_json::json!({"index": "not a url"})).is_err());
+        assert!(cfg(serde_json::json!({"workspace": true, "package": "a"})).is_err());
+        assert!(cfg(serde_json::json!({"members": []})).is_err());
     }
 
     #[test]

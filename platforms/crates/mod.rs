@@ -1,4 +1,5 @@
-//! `crates`: a Rust crate on crates.io or an alternative registry with a sparse index.
+//! `crates`: a Rust crate, or the publishable members of a workspace (`workspace.rs`, issue
+//! 14), on crates.io or an alternative registry with a sparse index.
 //!
 //! - `package` runs `cargo package --no-verify` (through the exec layer, `Effect::Local`) with
 //!   its target dir under `dist/crates/`, checks that the crate's version is the release's,
@@ -8,6 +9,9 @@
 //!   never be reused); another checksum → conflict, never overwritten.
 //! - `publish` sends `PUT {api}/api/v1/crates/new` itself (see below); `verify` polls the
 //!   index until the line appears; `yank` is `DELETE {api}/api/v1/crates/{name}/{vers}/yank`.
+//! - A workspace is one platform with one file per crate: the check compares each crate's
+//!   line, publish sends the missing ones in dependency order (`publish.rs`), waiting for
+//!   the index between a crate and its dependents and pacing to the publish limits.
 //!
 //! **Why native HTTP and not `cargo publish`.** Going through `cx.http` puts the exact
 //! request in the dry-run ledger, gets the shared retry/Retry-After/timeout handling, and
@@ -25,9 +29,13 @@ mod contents;
 mod index;
 mod meta;
 mod oidc;
+mod package;
+pub mod pace;
 mod probe;
+mod publish;
 pub mod rules;
 mod spdx;
+pub mod workspace;
 
 pub use api::{frame, publish_reply, refusal, Reply};
 pub use config::{CratesConfig, CratesRules};
@@ -37,8 +45,7 @@ pub use index::{index_path, IndexLine, IndexState};
 pub use index::{parse_lines, state_of};
 pub use meta::{new_crate, NewCrate};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::exec::{Cmd, Effect};
+use crate::error::{Error, Result};
 use crate::plan::{Artifact, ArtifactKind, Project};
 use crate::platform::{
     compare, section, Capabilities, Checked, Cx, Digest, Factory, Handover, Listed, Live, Platform,
@@ -46,9 +53,10 @@ use crate::platform::{
 };
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use toml::{Table, Value};
+use workspace::Unit;
 
 pub const FACTORY: Factory = Factory {
     id: "crates",
@@ -70,6 +78,8 @@ pub struct Crates {
     cfg: CratesConfig,
     /// The trusted-publishing token, when `auth` resolves to OIDC.
     minted: crate::oidc::Minter,
+    /// The crates of this release in publishing order, found once (`units`).
+    units: tokio::sync::OnceCell<Vec<Unit>>,
 }
 
 impl Crates {
@@ -77,7 +87,28 @@ impl Crates {
         Crates {
             cfg,
             minted: Default::default(),
+            units: Default::default(),
         }
+    }
+
+    /// The crates this release publishes, in order: the one crate, or the workspace's
+    /// publishable members (`workspace.rs`).
+    async fn units(&self, cx: &Cx) -> Result<&[Unit]> {
+        let units = self
+            .units
+            .get_or_try_init(|| async {
+                if !self.cfg.is_workspace() {
+                    return Ok(vec![Unit {
+                        name: self.crate_name(cx)?,
+                        manifest: self.manifest_path(cx),
+                        needs: Vec::new(),
+                    }]);
+                }
+                let m = workspace::metadata(cx, &self.cfg, &self.manifest_path(cx)).await?;
+                workspace::select(&self.cfg, &m, &cx.release.version)
+            })
+            .await?;
+        Ok(units)
     }
 
     fn manifest_path(&self, cx: &Cx) -> PathBuf {
@@ -117,11 +148,6 @@ impl Crates {
         format!("{name}-{}.crate", cx.release.version)
     }
 
-    /// Where `package` puts the `.crate` (relative to dist/).
-    fn dist_rel(name: &str, cx: &Cx) -> PathBuf {
-        Path::new("crates").join(Self::file_name(name, cx))
-    }
-
     fn version_mismatch(&self, cx: &Cx, found: &str) -> Error {
         Error::input(format!(
             "{} says version {found}, but this release is {}",
@@ -148,62 +174,16 @@ impl Crates {
         }
     }
 
-    fn cargo_package(&self, cx: &Cx, name: &str, target_dir: &Path) -> Cmd {
-        let mut cmd = Cmd::new("cargo", Effect::Local)
-            .arg("package")
-            .arg("--no-verify")
-            .arg("--manifest-path")
-            .arg(self.manifest_path(cx).display().to_string())
-            .arg("--target-dir")
-            .arg(target_dir.display().to_string())
-            .cwd(cx.release.root.clone());
-        if self.cfg.allow_dirty {
-            cmd = cmd.arg("--allow-dirty");
-        }
-        if self.cfg.package.is_some() {
-            cmd = cmd.arg("--package").arg(name);
-        }
-        if let Some(r) = &self.cfg.registry {
-            // Dependencies resolve against this registry; the env var tells cargo its index
-            // even when ~/.cargo/config.toml does not define it.
-            cmd = cmd.arg("--registry").arg(r.clone());
-            if let Some((k, v)) = self.cfg.registry_env() {
-                cmd = cmd.env(k, v);
-            }
-        }
-        cmd
-    }
-
-    /// Refuses a `.crate` that swallowed dist/ (cargo packs every file of the package
-    /// directory that git does not ignore; outside git, every file).
-    fn check_no_dist(&self, cx: &Cx, c: &CrateContents) -> Result<()> {
-        let Some(pkg_dir) = self.manifest_path(cx).parent().map(Path::to_path_buf) else {
-            return Ok(());
-        };
-        let Ok(rel) = cx.release.dist.strip_prefix(&pkg_dir) else {
-            return Ok(());
-        };
-        let dir = rel.display().to_string();
-        let rel = format!("{dir}/");
-        if let Some(f) = c.files.keys().find(|f| f.starts_with(&rel)) {
-            return Err(Error::input(format!(
-                "the packaged crate includes `{f}` from the dist directory"
-            ))
-            .with_hint(format!(
-                "add `exclude = [\"/{dir}\"]` to [package] in Cargo.toml, or list {dir}/ in .gitignore"
-            )));
-        }
-        Ok(())
-    }
-
     /// Our `.crate`: from the packages handed to check/publish, else where `package` puts it.
     fn our_crate(&self, cx: &Cx, name: &str, packages: &[Artifact]) -> PathBuf {
-        let found = packages.iter().find(
-            |a| matches!(&a.kind, ArtifactKind::Package { platform } if platform == "crates"),
-        );
+        let file = Self::file_name(name, cx);
+        let found = packages.iter().find(|a| {
+            a.name == file
+                && matches!(&a.kind, ArtifactKind::Package { platform } if platform == "crates")
+        });
         match found {
             Some(a) => cx.release.path(a),
-            None => cx.release.dist.join(Self::dist_rel(name, cx)),
+            None => cx.release.dist.join("crates").join(file),
         }
     }
 
@@ -237,22 +217,58 @@ impl Crates {
         Some(format!("{e} (it expires by itself within 30 minutes)"))
     }
 
-    /// What the index says about this release, compared with our `.crate` (pub for tests).
+    /// What the index says about this release's (first) crate, compared with our `.crate`
+    /// (pub for tests).
     pub async fn index_state(
         &self,
         cx: &Cx,
         packages: &[Artifact],
         fresh: bool,
     ) -> Result<IndexState> {
-        let name = self.crate_name(cx)?;
-        let ours = self.our_crate(cx, &name, packages);
+        let name = self.units(cx).await?[0].name.clone();
+        self.unit_state(cx, &name, packages, fresh).await
+    }
+
+    /// What the index says about crate `name` at this version, compared with our `.crate`.
+    async fn unit_state(
+        &self,
+        cx: &Cx,
+        name: &str,
+        packages: &[Artifact],
+        fresh: bool,
+    ) -> Result<IndexState> {
+        let ours = self.our_crate(cx, name, packages);
         let cksum = match tokio::fs::read(&ours).await {
             Ok(b) => Some(hex::encode(Sha256::digest(&b))),
             Err(_) => None,
         };
         self.index(cx)
-            .state(&name, &cx.release.version, cksum.as_deref(), fresh)
+            .state(name, &cx.release.version, cksum.as_deref(), fresh)
             .await
+    }
+
+    /// One crate as we want it and as the index lists it. A yanked version is still
+    /// listed: it can never be published again, so "already published" is the truth.
+    async fn listed(
+        &self,
+        cx: &Cx,
+        u: &Unit,
+        packages: &[Artifact],
+    ) -> Result<(Wanted, Option<Listed>)> {
+        let file = Self::file_name(&u.name, cx);
+        let ours = self.our_crate(cx, &u.name, packages);
+        let digests = match tokio::fs::read(&ours).await {
+            Ok(b) => vec![Digest::Sha256(hex::encode(Sha256::digest(&b)))],
+            Err(_) => Vec::new(),
+        };
+        let index = self.index(cx);
+        let listed = match index.state(&u.name, &cx.release.version, None, true).await? {
+            IndexState::Present { line, .. } => {
+                Some(Listed::new(&file, vec![Digest::Sha256(line.cksum)]))
+            }
+            IndexState::Absent => None,
+        };
+        Ok((Wanted::new(&file, digests), listed))
     }
 
     fn conflict(name: &str, line: &index::IndexLine) -> Error {
@@ -269,14 +285,6 @@ impl Crates {
         } else {
             format!("{}{}", self.cfg.index_url(), index_path(name))
         }])
-    }
-
-    fn published(&self, cx: &Cx, name: &str, file: Option<String>) -> Published {
-        Published {
-            handover: self.page(cx, name),
-            uploaded: file.into_iter().collect(),
-            ..Default::default()
-        }
     }
 }
 
@@ -302,49 +310,7 @@ impl Platform for Crates {
     }
 
     async fn package(&self, cx: &Cx) -> Result<Vec<Artifact>> {
-        let name = self.crate_name(cx)?;
-        self.check_source_version(cx, &name)?;
-        let out_dir = cx.release.dist.join("crates");
-        let target_dir = out_dir.join("target");
-        let cmd = self.cargo_package(cx, &name, &target_dir);
-        cx.exec.run_ok(&cmd).await.map_err(|e| e.or_hint(
-            "run the same `cargo package` by hand to see the problem (a dirty git tree needs allow_dirty: true)",
-        ))?;
-        let file = Self::file_name(&name, cx);
-        let produced = target_dir.join("package").join(&file);
-        let bytes = tokio::fs::read(&produced).await.map_err(|_| {
-            Error::input(format!(
-                "cargo package did not produce {file}; is the version in {} {}?",
-                self.manifest_path(cx).display(),
-                cx.release.version
-            ))
-        })?;
-        let contents = CrateContents::read(&bytes)?;
-        let m = contents.manifest()?;
-        let vers = m
-            .get("package")
-            .and_then(|p| p.get("version"))
-            .and_then(Value::as_str);
-        if vers != Some(cx.release.version.to_string().as_str()) {
-            return Err(self.version_mismatch(cx, vers.unwrap_or("(none)")));
-        }
-        self.check_no_dist(cx, &contents)?;
-        rules::check_crate(&self.cfg, &contents, bytes.len() as u64)?;
-        let rel = Self::dist_rel(&name, cx);
-        let dest = cx.release.dist.join(&rel);
-        tokio::fs::write(&dest, &bytes)
-            .await
-            .map_err(|e| Error::io(format!("writing {}", dest.display()), e))?;
-        Ok(vec![Artifact {
-            name: file,
-            path: rel,
-            kind: ArtifactKind::Package {
-                platform: "crates".into(),
-            },
-            target: None,
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            size: bytes.len() as u64,
-        }])
+        package::package(self, cx).await
     }
 
     async fn probe(&self, cx: &Cx, _plan: &crate::platform::Planned) -> Result<crate::platform::Probe> {
@@ -356,79 +322,40 @@ impl Platform for Crates {
     }
 
     async fn check(&self, cx: &Cx, packages: &[Artifact]) -> Result<Checked> {
-        let name = self.crate_name(cx)?;
-        let file = Self::file_name(&name, cx);
-        let ours = self.our_crate(cx, &name, packages);
-        let wanted = match tokio::fs::read(&ours).await {
-            Ok(b) => vec![Digest::Sha256(hex::encode(Sha256::digest(&b)))],
-            Err(_) => Vec::new(),
-        };
-        // A yanked version is still "present": it can never be published again. The
-        // report's "already published" is the truthful outcome.
-        let listed = match self
-            .index(cx)
-            .state(&name, &cx.release.version, None, true)
-            .await?
-        {
-            IndexState::Absent => Vec::new(),
-            IndexState::Present { line, .. } => {
-                vec![Listed::new(&file, vec![Digest::Sha256(line.cksum)])]
-            }
-        };
-        let live = compare(&[Wanted::new(&file, wanted)], &listed);
+        let units = self.units(cx).await?;
+        // Every crate's index file at once: a re-run costs one round trip.
+        let reads = units.iter().map(|u| self.listed(cx, u, packages));
+        let (wanted, listed): (Vec<Wanted>, Vec<Option<Listed>>) =
+            futures::future::try_join_all(reads).await?.into_iter().unzip();
+        let listed: Vec<Listed> = listed.into_iter().flatten().collect();
+        let live = compare(&wanted, &listed);
         let handover = if live == Live::Present {
-            self.page(cx, &name)
+            publish::pages(self, cx, units)
         } else {
             Handover::default()
         };
         Ok(Checked::with(live, handover))
     }
 
-    async fn publish(&self, cx: &Cx, _live: &Live, packages: &[Artifact]) -> Result<Published> {
-        let name = self.crate_name(cx)?;
-        let path = self.our_crate(cx, &name, packages);
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let meta = new_crate(&CrateContents::read(&bytes)?, &self.cfg.index_url())?;
-        let json =
-            serde_json::to_vec(&meta).map_err(|e| Error::new(ErrorKind::Other, e.to_string()))?;
-        let file = Self::file_name(&name, cx);
-        let api = self.api(cx).await?;
-        let reply = api
-            .publish(frame(&json, &bytes), &format!("uploading {file}"))
-            .await;
-        let revoked = self.revoke(cx, &api.root).await;
-        match reply? {
-            Reply::Accepted { warnings } => {
-                let mut p = self.published(cx, &name, Some(file));
-                p.warnings = warnings;
-                p.warnings.extend(revoked);
-                Ok(p)
-            }
-            // Someone (or an earlier run whose reply was lost) got there first: the index
-            // decides whether it is our crate.
-            Reply::Duplicate(msg) => match self.index_state(cx, packages, true).await? {
-                IndexState::Present {
-                    same: Some(true), ..
-                } => Ok(self.published(cx, &name, None)),
-                IndexState::Present { line, .. } => Err(Self::conflict(&name, &line)),
-                IndexState::Absent => Err(Error::conflict(format!(
-                    "{msg}, but the index has no {name} {} yet",
-                    cx.release.version
-                ))
-                .with_hint("re-run once the index shows it: tagship then compares checksums")),
-            },
-        }
+    async fn publish(&self, cx: &Cx, live: &Live, packages: &[Artifact]) -> Result<Published> {
+        publish::publish(self, cx, live, packages).await
     }
 
+    /// Yanks every crate of the release, dependents first.
     async fn withdraw(&self, cx: &Cx) -> Result<Withdrawn> {
-        let name = self.crate_name(cx)?;
+        let units = self.units(cx).await?;
         let version = cx.release.version.to_string();
         let api = self.api(cx).await?;
-        let yanked = api.yank(&name, &version).await;
+        let mut yanked = Ok(());
+        for u in units.iter().rev() {
+            yanked = api.yank(&u.name, &version).await;
+            if yanked.is_err() {
+                break;
+            }
+        }
         let _ = self.revoke(cx, &api.root).await;
         yanked?;
-        Ok(Withdrawn::Done(format!("yanked {name} {version}")))
+        let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+        Ok(Withdrawn::Done(format!("yanked {} {version}", names.join(", "))))
     }
 }

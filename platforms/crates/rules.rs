@@ -31,11 +31,23 @@ fn v(field: impl Into<String>, rule: impl Into<String>, hint: impl Into<String>)
 /// The adapter's call at the end of `package`: checks the packaged crate when the config's
 /// rule set is crates.io's; every violation goes into one input error (exit 2).
 pub fn check_crate(cfg: &CratesConfig, c: &CrateContents, size: u64) -> Result<()> {
+    refuse_all(&found(cfg, cfg.manifest_name(), c, size)?)
+}
+
+/// The rules the packaged crate breaks (none when the rule set is not crates.io's), each
+/// naming `file`, the crate's Cargo.toml as the user knows it.
+pub fn found(cfg: &CratesConfig, file: &str, c: &CrateContents, size: u64) -> Result<Vec<Violation>> {
     if !cfg.crates_io_rules() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let meta = new_crate(c, &cfg.index_url())?;
-    refuse(cfg.manifest_name(), &violations(&meta, size))
+    Ok(violations(&meta, size)
+        .into_iter()
+        .map(|x| Violation {
+            file: file.into(),
+            ..x
+        })
+        .collect())
 }
 
 /// `Ok` when nothing was found; else one error naming the file, each field and rule, with
@@ -48,8 +60,13 @@ pub fn refuse(file: &str, found: &[Violation]) -> Result<()> {
             ..x.clone()
         })
         .collect();
+    refuse_all(&named)
+}
+
+/// One error for every violation of every crate (each names its own file).
+pub fn refuse_all(found: &[Violation]) -> Result<()> {
     let heading = "crates.io would refuse this crate (checked on the packaged Cargo.toml)";
-    rules::refuse(&named, heading, Error::input)
+    rules::refuse(found, heading, Error::input)
 }
 
 /// Every crates.io rule `m` (and a `.crate` of `size` bytes) breaks.

@@ -1,6 +1,6 @@
 //! The static index's content, as pure functions: the `packages.json` manifest (the
-//! machine-readable truth the check reads) and the PEP 503 pages rendered from it
-//! (PROTOCOLS.md §11). Pages carry the PEP 658/714 metadata attributes and the repository
+//! machine-readable truth the check reads, and what a health check reads: `count`,
+//! `generated`, `packages`) and the PEP 503 pages rendered from it (PROTOCOLS.md §11). Pages carry the PEP 658/714 metadata attributes and the repository
 //! version meta tag; links are relative by default so the index works under any URL prefix.
 
 use crate::error::{Error, Result};
@@ -27,21 +27,87 @@ pub struct FileEntry {
 /// `{normalized package: {version: [files]}}`.
 pub type Manifest = BTreeMap<String, BTreeMap<String, Vec<FileEntry>>>;
 
-/// Parses packages.json (an absent file is an empty manifest).
-pub fn parse_manifest(text: Option<&str>) -> Result<Manifest> {
-    match text {
-        None => Ok(Manifest::new()),
-        Some(t) => serde_json::from_str(t).map_err(|e| {
-            Error::protocol(format!("{MANIFEST} in the index is not valid: {e}"))
-                .with_hint("fix or remove packages.json in the index branch/dir; tagship rebuilds entries it adds")
-        }),
-    }
+/// packages.json as tagship writes it (issue 14): what a daily health check reads without
+/// walking the map. `count` is the number of packages in `packages`; `generated` the RFC
+/// 3339 time of the newest release written into it (its SOURCE_DATE_EPOCH, so the same
+/// change writes the same bytes).
+#[derive(Serialize)]
+struct Document<'a> {
+    count: usize,
+    generated: &'a str,
+    packages: &'a Manifest,
 }
 
-pub fn render_manifest(m: &Manifest) -> String {
-    let mut s = serde_json::to_string_pretty(m).unwrap_or_else(|_| "{}".into());
+/// packages.json as read, in either shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Doc {
+    pub packages: Manifest,
+    /// `generated`, when the file has one (the shape before issue 14 had none).
+    pub generated: Option<String>,
+}
+
+/// Parses packages.json (an absent file is an empty manifest). Both shapes are read: the
+/// document (`{"count", "generated", "packages"}`) and the bare map tagship wrote before
+/// issue 14, which the next write replaces. They cannot be confused: in the bare map every
+/// value is an object of versions, and `count` is a number.
+pub fn parse_doc(text: Option<&str>) -> Result<Doc> {
+    let Some(t) = text else {
+        return Ok(Doc::default());
+    };
+    let invalid = |e: serde_json::Error| {
+        Error::protocol(format!("{MANIFEST} in the index is not valid: {e}"))
+            .with_hint("fix or remove packages.json in the index branch/dir; tagship rebuilds entries it adds")
+    };
+    let v: serde_json::Value = serde_json::from_str(t).map_err(invalid)?;
+    let current = v.get("count").is_some_and(|c| c.is_number())
+        || v.get("generated").is_some_and(|g| g.is_string());
+    if !current {
+        return Ok(Doc {
+            packages: serde_json::from_value(v).map_err(invalid)?,
+            generated: None,
+        });
+    }
+    let packages = match v.get("packages") {
+        Some(p) => serde_json::from_value(p.clone()).map_err(invalid)?,
+        None => Manifest::new(),
+    };
+    let generated = v.get("generated").and_then(|g| g.as_str()).map(str::to_string);
+    Ok(Doc {
+        packages,
+        generated,
+    })
+}
+
+/// The packages map of packages.json, in either shape.
+pub fn parse_manifest(text: Option<&str>) -> Result<Manifest> {
+    parse_doc(text).map(|d| d.packages)
+}
+
+/// packages.json in the current shape.
+pub fn render_manifest(m: &Manifest, generated: &str) -> String {
+    let doc = Document {
+        count: m.len(),
+        generated,
+        packages: m,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
+}
+
+/// `generated` for a write by a release stamped `epoch`: the later of that and what the
+/// file said, so releases from different repositories, written in any order (a retried
+/// push lands after a newer one), leave the same value: the newest release's time.
+pub fn generated(epoch: u64, before: Option<&str>) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let ours = time::OffsetDateTime::from_unix_timestamp(epoch as i64)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let theirs = before.and_then(|b| time::OffsetDateTime::parse(b, &Rfc3339).ok());
+    let newest = theirs.map_or(ours, |t| t.max(ours));
+    newest
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// Looks a file up across all versions of `package`.
@@ -172,6 +238,40 @@ mod tests {
         let e = add(&mut m, "demo", "1.0.0", entry("a.whl", "bb")).unwrap_err();
         assert_eq!(e.kind, crate::ErrorKind::Conflict);
         assert!(e.message().contains("a.whl"));
+    }
+
+    #[test]
+    fn the_document_carries_count_and_generated_and_reads_the_old_shape() {
+        let mut m = Manifest::new();
+        add(&mut m, "demo", "1.0.0", entry("demo-1.0.0-py3-none-any.whl", "aa")).unwrap();
+        // The shape before issue 14: the bare map, whose values are objects.
+        let old = serde_json::to_string(&m).unwrap();
+        let doc = parse_doc(Some(&old)).unwrap();
+        assert_eq!(doc.packages, m);
+        assert_eq!(doc.generated, None);
+        add(&mut m, "other", "2.0.0", entry("other-2.0.0-py3-none-any.whl", "bb")).unwrap();
+        let text = render_manifest(&m, &generated(1_700_000_000, None));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["count"], 2);
+        assert_eq!(v["generated"], "2023-11-14T22:13:20Z");
+        assert_eq!(v["packages"]["other"]["2.0.0"][0]["sha256"], "bb");
+        let back = parse_doc(Some(&text)).unwrap();
+        assert_eq!(back.packages, m);
+        assert_eq!(back.generated.as_deref(), Some("2023-11-14T22:13:20Z"));
+        // A package named `packages` or `count` in the old shape is still the old shape.
+        let odd = r#"{"count": {"1.0": []}, "packages": {"1.0": []}}"#;
+        let doc = parse_doc(Some(odd)).unwrap();
+        assert_eq!(doc.packages.len(), 2);
+        assert!(parse_doc(Some("[1]")).is_err());
+    }
+
+    #[test]
+    fn generated_is_the_newest_release_in_any_order() {
+        let newer = generated(1_800_000_000, None);
+        assert_eq!(newer, "2027-01-15T08:00:00Z");
+        assert_eq!(generated(1_700_000_000, Some(&newer)), newer);
+        assert_eq!(generated(1_800_000_000, Some("2023-11-14T22:13:20Z")), newer);
+        assert_eq!(generated(1_700_000_000, Some("garbage")), "2023-11-14T22:13:20Z");
     }
 
     #[test]

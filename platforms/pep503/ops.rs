@@ -24,6 +24,7 @@ fn layout(p: &Pep503, cx: &Cx) -> Result<Layout> {
         base_url: p.cfg.base_url.clone().filter(|b| !b.is_empty()),
         requires_python: p.cfg.requires_python.clone(),
         prefix: p.prefix(),
+        epoch: cx.release.epoch,
     })
 }
 

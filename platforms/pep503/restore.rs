@@ -1,16 +1,18 @@
 //! What publish writes: exactly the parts the survey found missing, nothing else. A deleted
 //! wheel gets its file back, a deleted sidecar its sidecar, a lost manifest entry its entry;
-//! pages are re-rendered only when a link on them is missing. Pure functions, plus the git
+//! pages are re-rendered only when a link on them is missing. Every write also rewrites
+//! packages.json in the current shape (`count`, `generated`), which migrates an index
+//! written before issue 14 the first time anything is written to it. Pure functions, plus the git
 //! kit's `Edit` that re-surveys a fresh snapshot each time the branch moved under a push.
 
 use super::index::{self, FileEntry, MANIFEST};
 use super::store;
-use super::survey::{file, page_path, sidecar, survey, Kind, Seen, Survey, Want, ROOT_PAGE};
+use super::survey::{
+    file, linked_projects, page_path, sidecar, survey, Kind, Seen, Survey, Want, ROOT_PAGE,
+};
 use crate::error::Result;
 use crate::git::{Change, Content, Edit, Edits, Snapshot};
-use crate::platforms::wheel;
 use async_trait::async_trait;
-use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 /// How our files are written into the index.
@@ -24,6 +26,8 @@ pub struct Layout {
     pub requires_python: Option<String>,
     /// `""` or the index's `path:` with a trailing `/`.
     pub prefix: String,
+    /// The release's SOURCE_DATE_EPOCH: packages.json's `generated`.
+    pub epoch: u64,
 }
 
 fn entry(l: &Layout, w: &Want) -> FileEntry {
@@ -57,25 +61,19 @@ pub fn changes(l: &Layout, wants: &[Want], seen: &Seen, s: &Survey) -> Result<Ve
             index::add(&mut m, &l.norm, &l.version, entry(l, w))?;
         }
     }
-    if s.lacks(Kind::Entry) {
-        put(
-            MANIFEST.into(),
-            Content::Bytes(index::render_manifest(&m).into_bytes()),
-        );
-    }
+    // Always: `generated` moves with every write, and an old-shape file is migrated. When
+    // nothing but the manifest's bytes would stay the same, git sees no change to it.
+    let generated = index::generated(l.epoch, seen.generated.as_deref());
+    put(
+        MANIFEST.into(),
+        Content::Bytes(index::render_manifest(&m, &generated).into_bytes()),
+    );
     if let Some(versions) = m.get(&l.norm).filter(|_| s.lacks(Kind::Link)) {
         let page = index::render_project(&l.norm, versions, l.base_url.as_deref());
         put(page_path(&l.norm), Content::Bytes(page.into_bytes()));
     }
     if s.lacks(Kind::Root) {
-        let mut projects: BTreeSet<String> = seen
-            .root
-            .as_deref()
-            .map(index::root_projects)
-            .unwrap_or_default()
-            .iter()
-            .map(|p| wheel::normalize(p.trim_end_matches('/')))
-            .collect();
+        let mut projects = linked_projects(seen.root.as_deref());
         projects.extend(m.keys().cloned());
         projects.insert(l.norm.clone());
         put(

@@ -39,9 +39,11 @@ pub async fn seen_in_git(
         .into_iter()
         .filter_map(|p| ids.get(&under(prefix, &p)).map(|o| (p, o.clone())))
         .collect();
+    let doc = index::parse_doc(text(MANIFEST).as_deref())?;
     Ok(Seen {
         blobs,
-        manifest: index::parse_manifest(text(MANIFEST).as_deref())?,
+        manifest: doc.packages,
+        generated: doc.generated,
         page: text(&page_path(norm)),
         root: text(ROOT_PAGE),
     })
@@ -56,9 +58,11 @@ pub fn seen_in_dir(root: &Path, norm: &str, wants: &[Want]) -> Result<Seen> {
             blobs.insert(p, file_blob_id(&f)?);
         }
     }
+    let doc = index::parse_doc(read_opt(&root.join(MANIFEST))?.as_deref())?;
     Ok(Seen {
         blobs,
-        manifest: index::parse_manifest(read_opt(&root.join(MANIFEST))?.as_deref())?,
+        manifest: doc.packages,
+        generated: doc.generated,
         page: read_opt(&root.join(page_path(norm)))?,
         root: read_opt(&root.join(ROOT_PAGE))?,
     })

@@ -15,7 +15,7 @@ use crate::platform::{Cx, Live};
 use crate::platforms::pypi::api;
 use crate::platforms::wheel;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// One wheel (or, in `mode: project`, sdist: its PKG-INFO is the sidecar) of ours and the
@@ -65,6 +65,8 @@ pub struct Seen {
     /// Blob ids of the files asked for (`files/<wheel>`, `files/<wheel>.metadata`).
     pub blobs: BTreeMap<String, String>,
     pub manifest: Manifest,
+    /// The manifest's `generated` (none in the shape before issue 14, or no manifest).
+    pub generated: Option<String>,
     /// Our project page and the root page, when they exist.
     pub page: Option<String>,
     pub root: Option<String>,
@@ -102,7 +104,8 @@ pub enum Kind {
     Link,
     /// The wheel's entry in packages.json.
     Entry,
-    /// The project's link on the root page.
+    /// A project's link on the root page: ours, and every package the manifest holds
+    /// (the root page lists every package of the index).
     Root,
 }
 
@@ -173,20 +176,10 @@ pub fn survey(norm: &str, prefix: &str, wants: &[Want], seen: &Seen) -> Result<S
     };
     for (i, w) in wants.iter().enumerate() {
         let (f, sc) = (file(&w.name), sidecar(&w.name));
-        put(
-            Kind::File,
-            Some(i),
-            f.clone(),
-            seen.blobs.get(&f).cloned(),
-            &w.blob,
-        )?;
-        put(
-            Kind::Sidecar,
-            Some(i),
-            sc.clone(),
-            seen.blobs.get(&sc).cloned(),
-            &w.metadata_blob,
-        )?;
+        for (kind, path, ours) in [(Kind::File, f, &w.blob), (Kind::Sidecar, sc, &w.metadata_blob)] {
+            let listed = seen.blobs.get(&path).cloned();
+            put(kind, Some(i), path, listed, ours)?;
+        }
         // A link without `#sha256=` is not enough: pip would not verify it, and we cannot
         // tell it points at our bytes. It is re-rendered.
         let link = links
@@ -204,19 +197,23 @@ pub fn survey(norm: &str, prefix: &str, wants: &[Want], seen: &Seen) -> Result<S
         let json = format!("{}#{}", index::MANIFEST, w.name);
         put(Kind::Entry, Some(i), json, entry, &w.sha256)?;
     }
-    let linked = seen.root.as_deref().is_some_and(|h| {
-        index::root_projects(h)
-            .iter()
-            .any(|p| wheel::normalize(p.trim_end_matches('/')) == norm)
-    });
-    put(
-        Kind::Root,
-        None,
-        format!("{ROOT_PAGE}#{norm}"),
-        linked.then(|| norm.to_string()),
-        norm,
-    )?;
+    let linked = linked_projects(seen.root.as_deref());
+    let mut held: BTreeSet<&str> = seen.manifest.keys().map(String::as_str).collect();
+    held.insert(norm);
+    for p in held {
+        let name = format!("{ROOT_PAGE}#{p}");
+        put(Kind::Root, None, name, linked.get(p).cloned(), p)?;
+    }
     Ok(s)
+}
+
+/// The projects a root page links, normalized.
+pub fn linked_projects(root: Option<&str>) -> BTreeSet<String> {
+    root.map(index::root_projects)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| wheel::normalize(p.trim_end_matches('/')))
+        .collect()
 }
 
 fn conflict(part: &str, listed: &str, ours: &str) -> Error {
@@ -266,6 +263,7 @@ mod tests {
             page: Some(index::render_project("d", &m["d"], None)),
             root: Some(index::render_root(&["d".to_string()].into())),
             manifest: m,
+            generated: None,
         }
     }
 
@@ -292,6 +290,26 @@ mod tests {
             ]
         );
         assert!(got.lacks_for(Kind::Entry, 0) && !got.lacks(Kind::File));
+    }
+
+    #[test]
+    fn the_root_page_must_list_every_package_of_the_manifest() {
+        let mut s = full();
+        let other = FileEntry {
+            filename: "o-1.0-py3-none-any.whl".into(),
+            sha256: "ee".into(),
+            size: 1,
+            core_metadata_sha256: None,
+            requires_python: None,
+        };
+        index::add(&mut s.manifest, "o", "1.0", other).unwrap();
+        let got = survey("d", "", &[want()], &s).unwrap();
+        let Live::Partial { missing, .. } = got.live() else {
+            panic!("{got:?}")
+        };
+        assert_eq!(missing, ["simple/index.html#o"]);
+        s.root = Some(index::render_root(&["d".to_string(), "O".to_string()].into()));
+        assert_eq!(survey("d", "", &[want()], &s).unwrap().live(), Live::Present);
     }
 
     #[test]

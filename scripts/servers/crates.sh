@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# crates.sh DIR [PORT] — start scripts/servers/crates_registry.py (sparse
+# crates.sh DIR [PORT] — start scripts/servers/crates_registry/ (sparse
 # cargo registry) on 127.0.0.1. Prints one JSON line:
 # {"index":"sparse+http://127.0.0.1:P/index/","api":"http://127.0.0.1:P",
 #  "dl":"http://127.0.0.1:P/api/v1/crates","token":"...","port":P,"pid":N,
 #  "log":"DIR/requests.jsonl","server_log":"DIR/crates.log","data":"DIR/data"}
 # Env: CRATES_TOKEN (default: random), CRATES_BASE_URL (URL written into
 # config.json, e.g. a fault proxy's), CRATES_DUPLICATE_STATUS (default 400),
-# CRATES_MAX_UPLOAD_SIZE (bytes, default 10 MiB), CRATES_LENIENT=1 (no crates.io rules).
+# CRATES_MAX_UPLOAD_SIZE (bytes, default 10 MiB), CRATES_LENIENT=1 (no crates.io rules),
+# CRATES_INDEX_DELAY (seconds a new version stays out of the index, default 0).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 init_dir "${1:-}"
@@ -20,7 +21,8 @@ extra=()
 [ -n "${CRATES_BASE_URL:-}" ] && extra+=(--base-url "$CRATES_BASE_URL")
 [ -n "${CRATES_MAX_UPLOAD_SIZE:-}" ] && extra+=(--max-upload-size "$CRATES_MAX_UPLOAD_SIZE")
 [ "${CRATES_LENIENT:-}" = 1 ] && extra+=(--lenient)
-start_bg crates "$LOG" "$SYS_PYTHON" "$SERVERS_DIR/crates_registry.py" \
+[ -n "${CRATES_INDEX_DELAY:-}" ] && extra+=(--index-delay "$CRATES_INDEX_DELAY")
+start_bg crates "$LOG" "$SYS_PYTHON" "$SERVERS_DIR/crates_registry" \
   --host 127.0.0.1 --port "$PORT" --data "$DIR/data" --token-file "$DIR/token" \
   --request-log "$REQLOG" --port-file "$DIR/crates.port" \
   --duplicate-status "${CRATES_DUPLICATE_STATUS:-400}" ${extra[@]+"${extra[@]}"}

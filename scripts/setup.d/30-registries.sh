@@ -4,7 +4,7 @@
 #   - venv with pypiserver, devpi, twine, check-wheel-contents
 #                                      -> $REPO/.cache/test-deps/pyenv
 #   - apt: apache2-utils (htpasswd)
-# The crates registry (scripts/servers/crates_registry.py) and the fault proxy
+# The crates registry (scripts/servers/crates_registry/) and the fault proxy
 # need only python3's stdlib and cargo.
 # Idempotent: each part writes a stamp file with the exact spec it installed and
 # is skipped when the stamp matches. See docs/test-servers.md.

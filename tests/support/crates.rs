@@ -1,7 +1,8 @@
 //! The local sparse cargo registry (`scripts/servers/crates.sh`) for the crates tests, on
 //! top of `registries::Server` (its JSON line's fields, stopped with `stop.sh` on drop), in
 //! a fresh temp dir: its request log, its index over HTTP, plus a copy of
-//! `examples/hello-rust` and a scratch CARGO_HOME that knows the registry.
+//! `examples/hello-rust` (or `examples/rust-workspace`) and a scratch CARGO_HOME that knows
+//! the registry.
 //! A missing start script FAILS naming it and the setup (no opt-out inside a test).
 
 #![allow(dead_code)]
@@ -19,9 +20,30 @@ pub const HELLO_RUST: &[&str] = &[
     "src/main.rs",
 ];
 
+/// Every file of `examples/rust-workspace`.
+pub const RUST_WORKSPACE: &[&str] = &[
+    "pipeline.yaml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "README.md",
+    "crates/wsdemo-core/Cargo.toml",
+    "crates/wsdemo-core/src/lib.rs",
+    "crates/wsdemo-greet/Cargo.toml",
+    "crates/wsdemo-greet/src/lib.rs",
+    "crates/wsdemo/Cargo.toml",
+    "crates/wsdemo/src/main.rs",
+    "crates/wsdemo-xtask/Cargo.toml",
+    "crates/wsdemo-xtask/src/main.rs",
+];
+
 /// Copies `files` of `examples/hello-rust` into `to`, so tests never write into the repo.
 pub fn copy_hello_rust(to: &Path, files: &[&str]) {
-    let ex = repo().join("examples/hello-rust");
+    copy_example("hello-rust", to, files);
+}
+
+/// Copies `files` of `examples/<name>` into `to`.
+pub fn copy_example(name: &str, to: &Path, files: &[&str]) {
+    let ex = repo().join("examples").join(name);
     for f in files {
         let dest = to.join(f);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -98,6 +120,25 @@ impl Registry {
             .collect()
     }
 
+    /// Every line of the request log, in order (`method`, `path`, `status`, and `crate`
+    /// ("name@vers") on an upload).
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.get("log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// The crates the registry accepted ("name@vers"), in upload order.
+    pub fn published(&self) -> Vec<String> {
+        self.log()
+            .iter()
+            .filter(|r| r["method"] == "PUT" && r["status"] == 200)
+            .filter_map(|r| r["crate"].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// The crate's index file as served over HTTP (None unless 200).
     pub fn index_file(&self, name: &str) -> Option<String> {
         let base = self.get("index").trim_start_matches("sparse+").to_string();
@@ -117,4 +158,27 @@ pub fn cargo_home(dir: &Path, registries: &[(&str, &Registry)]) -> PathBuf {
         .collect();
     std::fs::write(home.join("config.toml"), config).unwrap();
     home
+}
+
+/// `cargo install --registry local NAME --version =VERSION` from `reg` into a scratch root,
+/// as a user would; returns the temp dir whose `inst/bin/` holds the installed binaries.
+pub fn cargo_install(reg: &Registry, name: &str, version: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let home = cargo_home(t.path(), &[("local", reg)]);
+    let out = std::process::Command::new("cargo")
+        .args(["install", "--registry", "local", name, "--version"])
+        .arg(format!("={version}"))
+        .arg("--root")
+        .arg(t.path().join("inst"))
+        .env("CARGO_HOME", &home)
+        .env("CARGO_TARGET_DIR", t.path().join("build"))
+        .env_remove("CARGO_REGISTRY_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo install failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t
 }
