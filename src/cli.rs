@@ -69,6 +69,9 @@ pub struct ReleaseArgs {
     /// default a release whose every file is live ends without building).
     #[arg(long)]
     pub verify_content: bool,
+    /// Only these packages of `packages:` (comma-separated or repeated); default: all.
+    #[arg(long = "package", value_delimiter = ',', value_name = "NAME")]
+    pub packages: Vec<String>,
     #[command(flatten)]
     pub run: RunArgs,
 }

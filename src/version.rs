@@ -160,6 +160,29 @@ pub fn head_commit(root: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The version the project files in `root` state (`packages[].version: own`): the first
+/// of Cargo.toml, pyproject.toml, package.json; every other claim there must agree.
+pub fn stated(root: &Path) -> Result<semver::Version> {
+    let claims = files::claims(root)?;
+    let Some(first) = claims.first() else {
+        return Err(Error::input(format!(
+            "no Cargo.toml, pyproject.toml or package.json in {} states a version",
+            root.display()
+        ))
+        .with_hint("state the version there, or use `version: shared` to take the tag's"));
+    };
+    let v = semver::Version::parse(&first.version).map_err(|e| {
+        Error::input(format!(
+            "{}:{}: version `{}` is not a semantic version: {e}",
+            first.file.display(),
+            first.line,
+            first.version
+        ))
+    })?;
+    check_project_files(root, &v)?;
+    Ok(v)
+}
+
 /// Refuses when a project file states a version other than the tag's. Every claim is checked
 /// (a pyproject.toml may carry both `[project]` and `[tool.poetry]`).
 fn check_project_files(root: &Path, v: &semver::Version) -> Result<()> {

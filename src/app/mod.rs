@@ -3,9 +3,11 @@
 
 mod check;
 mod dist;
+mod finish;
 mod login;
 mod merge;
 mod output;
+mod packages;
 mod part;
 mod probe;
 mod rollback;
@@ -21,9 +23,10 @@ use crate::exec::Exec;
 use crate::guard::Ledger;
 use crate::http::{Http, HttpOptions};
 use crate::platform::Release;
-use crate::report::{BuildStep, Report, Requests};
+use crate::report::{BuildStep, Report};
 pub(crate) use dist::dist_dir;
 use dist::read_previous;
+use finish::{conclude, now_rfc3339, Ended};
 use output::Out;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -153,6 +156,18 @@ pub(crate) fn prepare(
 
 async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     let started = Instant::now();
+    let l = match load(&a.run.config, a.run.profile.as_deref(), out) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if !l.pipeline.packages.is_empty() {
+        return packages::release(a, l, out).await;
+    }
+    if !a.packages.is_empty() {
+        let e = Error::input("--package selects packages, and pipeline.yaml has no `packages:`")
+            .with_hint("drop --package, or list the packages under `packages:`");
+        return out.fatal(&[e]);
+    }
     let args = a.run;
     let mut version = None;
     let p = match prepare(
@@ -298,27 +313,6 @@ async fn publish(args: RunArgs, out: &Out) -> i32 {
     run_engine(run, &args, out).await
 }
 
-/// A selective republish keeps the other platforms' earlier outcomes, marked as such.
-fn merge_previous(
-    prev: Report,
-    mut now: Vec<crate::report::PlatformReport>,
-) -> Vec<crate::report::PlatformReport> {
-    let note = "from an earlier run; not part of this publish".to_string();
-    let mut merged: Vec<_> = prev
-        .platforms
-        .into_iter()
-        .filter(|p| !now.iter().any(|n| n.id == p.id))
-        .map(|mut p| {
-            if !p.warnings.contains(&note) {
-                p.warnings.push(note.clone());
-            }
-            p
-        })
-        .collect();
-    merged.append(&mut now);
-    merged
-}
-
 /// One run of the engine, from a resolved release to the written report and exit code.
 pub(crate) struct EngineRun {
     pub release: Release,
@@ -359,18 +353,10 @@ impl EngineRun {
 }
 
 pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32 {
-    let started_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let started_at = now_rfc3339();
     let (http, exec, ledger) = run.layers;
     let release = Arc::new(run.release);
-    let opts = EngineOptions {
-        dry_run: args.dry_run,
-        fail_fast: args.fail_fast,
-        parallelism: parallelism(args),
-        operation: run.operation,
-        deadline: deadline(args, run.started),
-    };
+    let opts = engine_options(args, run.operation, run.started);
     let layers = engine::Layers {
         release: release.clone(),
         http,
@@ -383,84 +369,30 @@ pub(crate) async fn run_engine(run: EngineRun, args: &RunArgs, out: &Out) -> i32
         },
         None => engine::run(run.selected, layers, &opts, out.reporter()).await,
     };
-    // The exit code speaks for this run only; a refused run published nothing.
-    let exit_code = if result.refused {
-        2
-    } else {
-        Report::compute_exit_code(&result.platforms)
-    };
-    let operation = match (run.operation, &run.previous) {
-        (engine::Operation::Withdraw, _) => "rollback",
-        (_, Some(_)) => "publish",
-        (_, None) => "release",
-    };
-    let mut platforms = result.platforms;
-    for p in &mut platforms {
-        p.requests = ledger.counts_for(&p.id);
-    }
-    platforms.extend(run.extra);
-    if let Some(prev) = run.previous {
-        platforms = merge_previous(prev, platforms);
-    }
-    let report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        tool: format!("tagship {}", env!("CARGO_PKG_VERSION")),
-        operation: operation.into(),
-        project: release.project.name.clone(),
-        version: release.version.to_string(),
-        tag: release.tag.clone(),
-        commit: release.commit.clone(),
-        dry_run: args.dry_run,
-        started_at,
-        duration_ms: run.started.elapsed().as_millis() as u64,
-        exit_code,
-        artifacts: release.artifacts.clone(),
-        epoch: Some(release.epoch),
+    let ended = Ended {
+        result,
+        ledger,
+        release,
+        operation: run.operation,
+        previous: run.previous,
+        extra: run.extra,
         build: run.build,
-        platforms,
-        requests: Requests {
-            sent: ledger.sent(),
-            mutating_sent: ledger.mutating_sent(),
-            withheld: ledger.withheld().len() as u64,
-        },
+        started: run.started,
+        started_at,
     };
-    finish_report(&report, &release.dist, run.operation, args, out, exit_code)
+    conclude(ended, args, out)
 }
 
-/// Writes report.json/report.md (a rollback's into dist/rollback/, so the release's report that
-/// `publish` reads stays), the step summary, and prints the table or JSON.
-fn finish_report(
-    report: &Report,
-    dist: &std::path::Path,
-    op: engine::Operation,
+pub(crate) fn engine_options(
     args: &RunArgs,
-    out: &Out,
-    exit_code: i32,
-) -> i32 {
-    let dir = match op {
-        engine::Operation::Withdraw => dist.join("rollback"),
-        engine::Operation::Release => dist.to_path_buf(),
-    };
-    if let Err(e) = report.write(&dir) {
-        return out.fatal(&[Error::io("writing the report", e)]);
+    operation: engine::Operation,
+    started: Instant,
+) -> EngineOptions {
+    EngineOptions {
+        dry_run: args.dry_run,
+        fail_fast: args.fail_fast,
+        parallelism: parallelism(args),
+        operation,
+        deadline: deadline(args, started),
     }
-    if let Some(path) = &args.metrics {
-        let text = crate::redact::redact(&crate::report::prometheus(report));
-        if let Err(e) = std::fs::write(path, text) {
-            out.message(&format!(
-                "warning: could not write the metrics to {}: {e}",
-                path.display()
-            ));
-        }
-    }
-    if let Err(e) = report.write_step_summary() {
-        out.message(&format!(
-            "warning: could not write GITHUB_STEP_SUMMARY: {e}"
-        ));
-    }
-    out.report(report, args.json);
-    if exit_code == 2 {
-        eprintln!("error: packaging failed; nothing was published (see the table above)");
-    }
-    exit_code
 }

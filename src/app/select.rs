@@ -15,6 +15,13 @@ pub fn select(
     only: &[String],
     skip: &[String],
 ) -> Result<Vec<Arc<dyn Platform>>, Vec<Error>> {
+    if !p.packages.is_empty() {
+        // `tagship release` selects per package (app/packages.rs), on each package's view.
+        let e =
+            Error::input("this command does not handle `packages:` yet; `tagship release` does")
+                .with_hint("run `tagship release` (with --package, --only or --skip to narrow it)");
+        return Err(vec![e]);
+    }
     let mut problems = Vec::new();
     let configured: Vec<&String> = p.platforms.keys().collect();
     for id in only.iter().chain(skip) {

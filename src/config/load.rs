@@ -49,7 +49,15 @@ pub(crate) fn load_with(
     registry: &[&Factory],
 ) -> Result<Loaded, Diagnostics> {
     let text = read(path).map_err(|p| finish(path, vec![p]))?;
-    let cx = Context { profile, registry };
+    let dir = path.parent().map(|d| match d.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => d,
+    });
+    let cx = Context {
+        profile,
+        registry,
+        root: dir,
+    };
     let pipeline = from_str(&text, &cx, env).map_err(|p| finish(path, p))?;
     let absolute = std::fs::canonicalize(path).or_else(|_| std::path::absolute(path));
     let root = absolute

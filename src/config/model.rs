@@ -29,6 +29,10 @@ pub struct Pipeline {
     /// Named overrides selected with `--profile NAME`, deep-merged over the file.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// Several packages released by this pipeline (a monorepo). With it, `platforms:` holds
+    /// the settings the packages share and each package publishes to its own platforms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<super::packages::PackageConfig>,
 }
 
 /// Where the version comes from and what is allowed.

@@ -30,11 +30,28 @@ pub(crate) fn schema_with(registry: &[&Factory]) -> Value {
         p["properties"] = Value::Object(sections);
         p["additionalProperties"] = Value::Bool(false);
     }
+    if let Some(p) = root.pointer_mut("/$defs/PackageConfig/properties/platforms") {
+        p["properties"] = Value::Object(package_sections(&overrides));
+        p["additionalProperties"] = Value::Bool(false);
+    }
     if let Some(p) = root.pointer_mut("/$defs/Profile/properties/platforms") {
         p["properties"] = Value::Object(overrides);
         p["additionalProperties"] = Value::Bool(false);
     }
     root
+}
+
+/// `packages[].platforms.<id>`: merged over the top-level section, so any part of it.
+fn package_sections(overrides: &Map<String, Value>) -> Map<String, Value> {
+    overrides
+        .keys()
+        .map(|id| {
+            let about = format!(
+                "This package's `platforms.{id}`, deep-merged over the top-level one (`{{}}`: as it is)"
+            );
+            (id.clone(), json!({"type": ["object", "null"], "description": about}))
+        })
+        .collect()
 }
 
 /// Settings every platform section takes, read by the app, not by the adapter
@@ -103,6 +120,8 @@ fn rewrite_refs(v: &mut Value, id: &str) {
 pub(crate) struct Context<'a> {
     pub profile: Option<&'a str>,
     pub registry: &'a [&'a Factory],
+    /// The directory of pipeline.yaml, when known: `packages[].dir` must exist there.
+    pub root: Option<&'a std::path::Path>,
 }
 
 /// Validates `tree` (coercing plain scalars where strings are expected) and returns the
@@ -129,10 +148,17 @@ pub(crate) fn validate(tree: &mut Node, cx: &Context, problems: &mut Vec<Problem
     if let Some(over) = selected {
         apply_profile(&mut effective, &over, &known);
     }
+    // With `packages:`, the top-level sections are shared settings, complete only once a
+    // package's own section is merged over them (checked whole in `packages::check`).
+    let shared_only = effective.get("packages").is_some();
     if let Some(p) = effective.get_mut("platforms") {
-        walk_sections(p, "platforms", &full, false, problems);
+        walk_sections(p, "platforms", &full, shared_only, problems);
     }
     super::semantic::check(&effective, problems);
+    let mut walk = |n: &mut Node, path: &str, out: &mut Vec<Problem>| {
+        walk_sections(n, path, &full, false, out)
+    };
+    super::packages::check(&mut effective, cx.root, &known, &mut walk, problems);
     effective
 }
 

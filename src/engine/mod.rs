@@ -14,6 +14,7 @@
 //! the version is completely live; when all say so, a release ends without building.
 
 mod package;
+mod packages;
 mod probe;
 mod publish;
 mod reuse;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
+pub use packages::{run_packages, unit_id, PackageUnit};
 pub use probe::{probe_all, PROBED_LIVE};
 
 /// A platform's report marked failed with `e`, for a run stopped before the engine ran (the
@@ -122,6 +124,28 @@ pub(crate) struct Unit {
     /// What each need planned, as used when packaging this platform.
     pub packaged_with: BTreeMap<String, Handover>,
     pub started: Instant,
+    /// The units this one waits for (packaging and publishing).
+    pub needs: Vec<Need>,
+}
+
+/// A unit this one waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Need {
+    /// The unit's id (`github`, or `core/pypi` in a `packages:` run).
+    pub unit: String,
+    /// The key its hand-over gets in `Cx::deps` (the platform id adapters look up), or
+    /// `None` for a package's `needs`, which order the run and hand nothing over.
+    pub key: Option<String>,
+}
+
+impl Need {
+    /// A platform's own `needs` entry, within the same package (or run).
+    pub fn platform(unit: String, id: &str) -> Need {
+        Need {
+            unit,
+            key: Some(id.to_string()),
+        }
+    }
 }
 
 impl Unit {
@@ -177,11 +201,17 @@ pub async fn run(
     opts: &EngineOptions,
     progress: Arc<dyn Reporter>,
 ) -> RunResult {
-    let order: Vec<String> = selected
-        .iter()
-        .map(|s| s.platform.id().to_string())
-        .collect();
     let units: Vec<Unit> = selected.into_iter().map(|s| unit(s, &layers)).collect();
+    run_units(units, opts, progress).await
+}
+
+/// Runs `opts.operation` on prepared units; the reports come back in the units' order.
+pub(crate) async fn run_units(
+    units: Vec<Unit>,
+    opts: &EngineOptions,
+    progress: Arc<dyn Reporter>,
+) -> RunResult {
+    let order: Vec<String> = units.iter().map(|u| u.id().to_string()).collect();
     let shared = Shared {
         opts: opts.clone(),
         progress,
@@ -207,10 +237,22 @@ pub async fn run(
 
 fn unit(s: Selected, layers: &Layers) -> Unit {
     let id = s.platform.id().to_string();
+    unit_named(id, s, layers)
+}
+
+/// A unit reported, counted and shown as `id` (the platform id, or `<package>/<platform>`).
+fn unit_named(id: String, s: Selected, layers: &Layers) -> Unit {
     let mut report = PlatformReport::new(&id, OutcomeKind::Failed);
     report.warnings = s.warnings;
+    let needs = s
+        .platform
+        .needs()
+        .iter()
+        .map(|n| Need::platform(n.clone(), n))
+        .collect();
     Unit {
         cx: cx_for(&id, s.secrets, layers),
+        needs,
         platform: s.platform,
         report,
         expected: s.expected_packages,

@@ -19,7 +19,7 @@ pub(super) async fn package_all(
 ) -> Result<(), BTreeMap<String, Error>> {
     let in_run: BTreeSet<String> = units.iter().map(|u| u.id().to_string()).collect();
     for u in units.iter_mut() {
-        for n in u.platform.needs() {
+        for n in u.needs.iter().map(|n| n.unit.clone()) {
             if !in_run.contains(&n) {
                 u.report.warnings.push(format!(
                     "needs {n}, which is not part of this run; going on without its hand-over"
@@ -81,36 +81,34 @@ fn ready_wave(
         .enumerate()
         .filter(|(_, u)| !done.contains_key(u.id()) && !errors.contains_key(u.id()))
         .filter(|(_, u)| {
-            u.platform
-                .needs()
+            u.needs
                 .iter()
-                .all(|n| !in_run.contains(n) || done.contains_key(n))
+                .all(|n| !in_run.contains(&n.unit) || done.contains_key(&n.unit))
         })
         .map(|(i, _)| i)
         .collect()
 }
 
 fn needs_of(u: &Unit, done: &BTreeMap<String, Handover>) -> BTreeMap<String, Handover> {
-    u.platform
-        .needs()
-        .into_iter()
-        .filter_map(|n| done.get(&n).map(|h| (n, h.clone())))
+    u.needs
+        .iter()
+        .filter_map(|n| Some((n.key.clone()?, done.get(&n.unit)?.clone())))
         .collect()
 }
 
 /// Why a unit never became ready: a need failed to package, or the needs form a cycle.
 fn blocked(u: &Unit, errors: &BTreeMap<String, Error>) -> Error {
-    let failed: Vec<String> = u
-        .platform
-        .needs()
-        .into_iter()
-        .filter(|n| errors.contains_key(n))
+    let needs: Vec<String> = u.needs.iter().map(|n| n.unit.clone()).collect();
+    let failed: Vec<String> = needs
+        .iter()
+        .filter(|n| errors.contains_key(*n))
+        .cloned()
         .collect();
     if failed.is_empty() {
         Error::config(format!(
             "platforms.{}: its `needs` ({}) form a cycle",
             u.id(),
-            u.platform.needs().join(", ")
+            needs.join(", ")
         ))
         .with_hint("a platform cannot wait for itself, directly or through others")
     } else {

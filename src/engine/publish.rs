@@ -16,6 +16,9 @@ use tokio::sync::watch;
 /// What dependents see of a platform: `None` while running, then its hand-over or nothing.
 type Done = Option<Option<Handover>>;
 
+/// A need being waited for: its unit id, its `Cx::deps` key, and its channel.
+type Waiting = (String, Option<String>, watch::Receiver<Done>);
+
 /// Phase 2: every check at once. Checks are network-bound and read-only: not bounded by cores.
 pub(super) async fn check_all(
     units: &[Unit],
@@ -58,11 +61,13 @@ pub(super) async fn publish_all(
     let mut ids = BTreeMap::new();
     for (mut u, (c, took)) in units.into_iter().zip(checked) {
         u.report.stages.insert("check".into(), took);
-        let needs: Vec<(String, watch::Receiver<Done>)> = u
-            .platform
-            .needs()
-            .into_iter()
-            .filter_map(|n| rxs.get(&n).map(|rx| (n, rx.clone())))
+        let needs: Vec<Waiting> = u
+            .needs
+            .iter()
+            .filter_map(|n| {
+                let rx = rxs.get(&n.unit)?.clone();
+                Some((n.unit.clone(), n.key.clone(), rx))
+            })
             .collect();
         let tx = txs.remove(u.id()).expect("one sender per platform");
         let id = u.id().to_string();
@@ -95,7 +100,7 @@ fn panicked(id: String, e: &tokio::task::JoinError, shared: &Shared) -> Platform
 async fn task(
     mut u: Unit,
     checked: Result<Checked, Error>,
-    needs: Vec<(String, watch::Receiver<Done>)>,
+    needs: Vec<Waiting>,
     done: watch::Sender<Done>,
     shared: Shared,
 ) -> PlatformReport {
@@ -131,7 +136,7 @@ async fn task(
 async fn settle(
     u: &mut Unit,
     checked: Result<Checked, Error>,
-    needs: Vec<(String, watch::Receiver<Done>)>,
+    needs: Vec<Waiting>,
     shared: &Shared,
 ) -> Result<Option<Handover>, Error> {
     let mut checked = checked?;
@@ -174,19 +179,17 @@ async fn settle(
 }
 
 /// Waits for every needed platform; false (and a skipped report) when one did not succeed.
-async fn wait_for_needs(
-    u: &mut Unit,
-    needs: Vec<(String, watch::Receiver<Done>)>,
-    shared: &Shared,
-) -> bool {
-    for (need, mut rx) in needs {
+async fn wait_for_needs(u: &mut Unit, needs: Vec<Waiting>, shared: &Shared) -> bool {
+    for (need, key, mut rx) in needs {
         shared
             .progress
             .stage(u.id(), &format!("waiting for {need}"));
         let got = rx.wait_for(|v| v.is_some()).await.map(|v| v.clone());
         match got {
             Ok(Some(Some(h))) => {
-                u.cx.deps.insert(need, h);
+                if let Some(k) = key {
+                    u.cx.deps.insert(k, h);
+                }
             }
             _ => {
                 u.report.outcome = OutcomeKind::Skipped;

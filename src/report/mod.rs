@@ -59,7 +59,11 @@ impl OutcomeKind {
 /// One platform's line in the report.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlatformReport {
+    /// The platform's id, or `<package>/<platform>` in a run of `packages:`.
     pub id: String,
+    /// `packages:`: the package this row releases, with its version and tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRelease>,
     pub outcome: OutcomeKind,
     /// Why (for skipped, failed, pending, unreachable) or what (for published).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +100,7 @@ impl PlatformReport {
     pub fn new(id: &str, outcome: OutcomeKind) -> Self {
         PlatformReport {
             id: id.to_string(),
+            package: None,
             outcome,
             reason: None,
             hint: None,
@@ -154,6 +159,16 @@ pub struct Report {
     pub build: Option<BuildStep>,
     pub platforms: Vec<PlatformReport>,
     pub requests: Requests,
+}
+
+/// The package a row of a `packages:` run releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PackageRelease {
+    /// `packages[].name`.
+    pub name: String,
+    /// This package's version (the tag's, or its own with `version: own`).
+    pub version: String,
+    pub tag: String,
 }
 
 /// Writes `bytes` to a new file next to `path` (`create_new`: it never opens an existing

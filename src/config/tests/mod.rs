@@ -78,6 +78,7 @@ pub(super) fn run(
     let cx = Context {
         profile,
         registry: REGISTRY,
+        root: None,
     };
     from_str(yaml, &cx, &env(vars)).map_err(|p| {
         let d = finish(Path::new("pipeline.yaml"), p);
