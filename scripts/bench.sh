@@ -9,6 +9,8 @@
 #                                   vs  npm view x6, pip index versions, cargo info
 #        and the floor: one authenticated npm GET, one anonymous simple-index GET (curl)
 #   C. peak RSS (/usr/bin/time -v) of tagship for A and B, and of the vendor scripts;
+#   C2. a generated 50-package npm workspace: tagship release vs `changeset publish`, full
+#        publish and no-op re-run (scripts/bench/workspace.sh; BENCH_WS_PACKAGES, BENCH_WS_RUNS);
 #   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish --only P` of a ~200 MB
 #      binary's package for pypi, npm and pep503 (crates: its 10 MiB limit), to show that
 #      memory stays flat (scripts/bench/large.sh).
@@ -205,6 +207,10 @@ bash "$BENCH/servers.sh" "$T"
   echo "| vendor check script (largest single process) | $(rss "$OUT/rss-vendor-check.txt") |"
 } > "$OUT/rss.md"
 
+# ---- C2: a 50-package npm workspace, tagship vs changeset publish (issue 14) --------------
+# (scripts/bench/workspace.sh: its own verdaccio runs, its own hyperfine tables)
+bash "$BENCH/workspace.sh" "$T" "$OUT"
+
 # ---- D: a large artifact, every platform (scripts/bench/large.sh) --------------------------
 if [ "$LARGE" = 1 ]; then
   bash "$BENCH/large.sh" "$T" "$LARGE_MB" "$OUT"
@@ -233,6 +239,7 @@ fi
 } > "$OUT/versions.txt"
 
 log "done in $(( $(date +%s) - t0 )) s; results in $OUT"
-for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt; do
+for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt \
+  workspace-publish.md workspace-rerun.md workspace-timings.txt; do
   printf '\n### %s\n\n' "$f"; cat "$OUT/$f"
 done

@@ -113,7 +113,12 @@ impl Api {
 
     /// `GET {registry}/{escapedName}/{version}`: the version's `dist`, or `None` on 404.
     pub async fn version(&self, name: &str, version: &str) -> Result<Option<Dist>> {
-        let doc = self.version_doc(name, version, true).await?;
+        self.version_dist(name, version, true).await
+    }
+
+    /// [`Api::version`], with the token only when `authed`.
+    pub async fn version_dist(&self, name: &str, version: &str, authed: bool) -> Result<Option<Dist>> {
+        let doc = self.version_doc(name, version, authed).await?;
         Ok(doc.map(|v| {
             let s = |k: &str| v["dist"][k].as_str().map(String::from);
             Dist {
