@@ -11,6 +11,9 @@
 #   C. peak RSS (/usr/bin/time -v) of tagship for A and B, and of the vendor scripts;
 #  C2. docker: a 3-arch image, full push and no-op re-run, against skopeo copy / skopeo
 #      inspect on its own registry (scripts/bench/docker.sh);
+#   C3. a generated 50-package npm workspace: tagship release vs `changeset publish`, full
+#        publish and no-op re-run (scripts/bench/workspace.sh; BENCH_WS_PACKAGES, BENCH_WS_RUNS;
+#        BENCH_WS=0 skips it: about 20 minutes on 2 cores);
 #   D. (BENCH_LARGE=1, the default) peak RSS of `tagship publish --only P` of a ~200 MB
 #      binary's package for pypi, npm and pep503 (crates: its 10 MiB limit), to show that
 #      memory stays flat (scripts/bench/large.sh).
@@ -214,6 +217,13 @@ log "C2: docker vs skopeo"
 TAGSHIP_BIN="$T/tagship" BENCH_OUT="$OUT" BENCH_RUNS="$RUNS" BENCH_CHECK_RUNS="$CHECK_RUNS" \
   bash "$BENCH/docker.sh" > "$OUT/docker-summary.txt"
 
+# ---- C3: a 50-package npm workspace, tagship vs changeset publish (issue 14) --------------
+# (scripts/bench/workspace.sh: its own verdaccio runs, its own hyperfine tables; long)
+if [ "${BENCH_WS:-1}" = 1 ]; then
+  log "C3: 50-package npm workspace vs changeset publish"
+  bash "$BENCH/workspace.sh" "$T" "$OUT"
+fi
+
 # ---- D: a large artifact, every platform (scripts/bench/large.sh) --------------------------
 if [ "$LARGE" = 1 ]; then
   bash "$BENCH/large.sh" "$T" "$LARGE_MB" "$OUT"
@@ -249,7 +259,8 @@ fi
 
 log "done in $(( $(date +%s) - t0 )) s; results in $OUT"
 for f in versions.txt artifacts.txt publish.md rerun.md rerun-parts.md rss.md timelines.txt \
-  docker-versions.txt docker-push.md docker-rerun.md docker-summary.txt throughput.txt; do
+  docker-versions.txt docker-push.md docker-rerun.md docker-summary.txt \
+  workspace-publish.md workspace-rerun.md workspace-timings.txt throughput.txt; do
   [ -f "$OUT/$f" ] || continue
   printf '\n### %s\n\n' "$f"; cat "$OUT/$f"
 done

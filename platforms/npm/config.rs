@@ -54,6 +54,10 @@ pub struct NpmConfig {
     /// Directory holding package.json for `mode: package_json`, relative to pipeline.yaml.
     #[serde(default)]
     pub path: Option<String>,
+    /// `mode: package_json` only: `path` is the root of an npm/pnpm workspace; publish
+    /// every public package of it in dependency order (see README.md, "Workspaces").
+    #[serde(default)]
+    pub workspace: bool,
     /// Seconds to wait, before publishing the root package, for installers to see every
     /// platform package (npmjs's CDN serves the packument stale for minutes). Default 300.
     #[serde(default = "default_visibility_timeout")]
@@ -216,6 +220,11 @@ impl NpmConfig {
                 )));
             }
         }
+        if self.mode == Mode::Binary && self.workspace {
+            return Err(Error::config(
+                "platforms.npm.workspace: applies to mode: package_json only",
+            ));
+        }
         if self.mode == Mode::Binary {
             let root = self.root_name(project);
             if !valid_name(&root) {
@@ -230,6 +239,10 @@ impl NpmConfig {
                     "platforms.npm.bin: `{bin}` is not a valid command name"
                 )));
             }
+        } else if self.workspace && self.package.is_some() {
+            return Err(Error::config(
+                "platforms.npm: `package` names one package; with `workspace: true` every public package of the workspace is published",
+            ));
         } else if self.bin.is_some() || self.scope.is_some() {
             return Err(Error::config(
                 "platforms.npm: `bin` and `scope` apply to mode: binary only; mode: package_json publishes package.json as it is",

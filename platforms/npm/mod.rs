@@ -10,7 +10,8 @@
 //! before anything is sent (rules.rs) and its refusals reported as they are (refusals.rs).
 //! `stage: true` sends every package to npm's stage instead (stage.rs): `pending` until a
 //! maintainer approves it.
-//! `mode: package_json` publishes an existing package directory instead. See README.md.
+//! `mode: package_json` publishes an existing package directory instead, or every public
+//! package of a workspace (`workspace: true`, package_json.rs). See README.md.
 
 pub mod api;
 mod check;
@@ -20,13 +21,16 @@ pub mod files;
 mod glob;
 pub mod manifest;
 mod oidc;
+mod package_json;
 mod probe;
 mod publish;
+pub mod ranges;
 pub mod refusals;
 mod rollback;
 pub mod rules;
 mod stage;
 pub mod tarball;
+pub mod workspace;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Artifact, ArtifactKind, Project, Target};
@@ -182,57 +186,6 @@ impl Npm {
         Ok(out)
     }
 
-    /// Builds the single tarball of `mode: package_json`.
-    pub fn build_package_json(&self, release: &Release) -> Result<Vec<Built>> {
-        let dir = release.root.join(self.cfg.path.as_deref().unwrap_or("."));
-        let pj_path = dir.join("package.json");
-        let text = std::fs::read_to_string(&pj_path)
-            .map_err(|e| Error::io(format!("reading {}", pj_path.display()), e))?;
-        let pj: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::input(format!("{}: {e}", pj_path.display())))?;
-        let name = pj["name"].as_str().unwrap_or_default().to_string();
-        if !config::valid_name(&name) {
-            return Err(Error::input(format!(
-                "{}: `name` {:?} is not a valid npm package name",
-                pj_path.display(),
-                pj["name"]
-            )));
-        }
-        let file = pj_path.display().to_string();
-        rules::refuse(rules::package_json_violations(&file, &pj, &self.cfg))?;
-        if pj["private"] == serde_json::json!(true) {
-            return Err(Error::input(format!(
-                "{}: the package is `private: true`",
-                pj_path.display()
-            ))
-            .with_hint("remove `private: true` to publish it"));
-        }
-        if let Some(p) = &self.cfg.package {
-            if *p != name {
-                return Err(Error::config(format!(
-                    "platforms.npm.package is `{p}` but {} says `{name}`",
-                    pj_path.display()
-                )));
-            }
-        }
-        // npm drops `+build` metadata (semver.clean) when it publishes.
-        let version = manifest::npm_version(&release.version);
-        if pj["version"].as_str().map(manifest::clean_version) != Some(version.clone()) {
-            return Err(Error::input(format!(
-                "{}: version is {} but the release is {version}",
-                pj_path.display(),
-                pj["version"]
-            ))
-            .with_hint(format!("set \"version\": \"{version}\" in package.json (npm version {version} --no-git-tag-version)")));
-        }
-        let entries = files::collect(&dir, &pj, &release.dist)?;
-        Ok(vec![Built {
-            name,
-            target: None,
-            entries,
-        }])
-    }
-
     /// Builds every tarball and writes it to dist/npm/, streamed (binaries are never read
     /// whole), then fingerprints the file.
     fn write_packages(&self, release: &Release) -> Result<Vec<Artifact>> {
@@ -301,7 +254,10 @@ impl Npm {
             });
         }
         // Dependents last: a package with optionalDependencies (the root) after the rest.
-        out.sort_by_key(|l| l.manifest.get("optionalDependencies").is_some());
+        // A workspace's packages are already in dependency order (workspace.rs).
+        if !self.cfg.workspace {
+            out.sort_by_key(|l| l.manifest.get("optionalDependencies").is_some());
+        }
         Ok(out)
     }
 

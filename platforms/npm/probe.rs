@@ -20,6 +20,9 @@ use serde_json::Value;
 pub(super) async fn probe(n: &Npm, cx: &Cx, plan: &Planned) -> Result<Probe> {
     let version = cx.release.version.to_string();
     let api = n.api(cx);
+    if n.cfg.mode == Mode::PackageJson && n.cfg.workspace {
+        return super::package_json::probe(n, cx).await;
+    }
     if n.cfg.mode == Mode::PackageJson {
         let Some(name) = package_json_name(n, cx) else {
             return Ok(Probe::Unknown);
@@ -158,7 +161,7 @@ fn package_json_name(n: &Npm, cx: &Cx) -> Option<String> {
 }
 
 /// The published package's page, as `publish` hands it over.
-fn page(n: &Npm, name: &str, version: &str) -> Handover {
+pub(super) fn page(n: &Npm, name: &str, version: &str) -> Handover {
     let base = n.cfg.registry_base();
     Handover::urls(vec![if base.contains("registry.npmjs.org") {
         format!("https://www.npmjs.com/package/{name}/v/{version}")

@@ -50,9 +50,11 @@ impl Npm {
             handover: self.page(cx, loaded),
             ..Default::default()
         };
-        let (roots, deps): (Vec<&Loaded>, Vec<&Loaded>) = loaded
-            .iter()
-            .partition(|l| l.manifest.get("optionalDependencies").is_some());
+        // A workspace (`workspace: true`) is published in its dependency order, one after
+        // the other: none of its packages is a binary root waiting for platform packages.
+        let (roots, deps): (Vec<&Loaded>, Vec<&Loaded>) = loaded.iter().partition(|l| {
+            !self.cfg.workspace && l.manifest.get("optionalDependencies").is_some()
+        });
         let (mut predicted, mut staged) = (false, Progress::default());
         for l in deps.iter().filter(|l| live.wants(&l.name)) {
             predicted |= self.send(cx, &api, l, &mut p, &mut staged).await?;
