@@ -23,8 +23,10 @@ fn main() {
         }
         ["archive", file, out] => {
             let entry = Entry::disk("big", file).with_mode(0o755);
-            archive::write_file(&PathBuf::from(out), &Options::tar_gz(0), |w| w.append(&entry))
-                .expect("archiving");
+            archive::write_file(&PathBuf::from(out), &Options::tar_gz(0), |w| {
+                w.append(&entry)
+            })
+            .expect("archiving");
         }
         [] => {} // `cargo bench` with no arguments: nothing to measure.
         _ => {

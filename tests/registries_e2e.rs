@@ -133,7 +133,10 @@ fn server_release_everywhere_install_rerun_and_repair() {
     mark(&r);
     let run = p.run(&["publish", "--only", "npm"]);
     run.assert_code(0);
-    assert_eq!(outcome(&run.report(&p.dist()), "npm")["outcome"], "already-published");
+    assert_eq!(
+        outcome(&run.report(&p.dist()), "npm")["outcome"],
+        "already-published"
+    );
     let log = r.npm_proxy.log();
     let authed: Vec<&str> = log
         .iter()
