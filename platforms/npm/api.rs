@@ -135,17 +135,6 @@ impl Api {
         Ok(doc.as_ref().map(Dist::of))
     }
 
-    /// [`Api::version`], with the token only when `authed`.
-    pub async fn version_dist(
-        &self,
-        name: &str,
-        version: &str,
-        authed: bool,
-    ) -> Result<Option<Dist>> {
-        let doc = self.version_doc(name, version, authed).await?;
-        Ok(doc.as_ref().map(Dist::of))
-    }
-
     /// The same per-version document, asked first as an installer asks (no token): a public
     /// package answers without the registry verifying a credential (verdaccio runs bcrypt
     /// for every authenticated request, one at a time: ~100 ms each). Only a 401, 403 or

@@ -147,7 +147,7 @@ pub(super) async fn probe(n: &Npm, cx: &Cx) -> Result<Probe> {
         futures::future::try_join_all(
             names
                 .iter()
-                .map(|name| api.version_doc(name, &version, false))
+                .map(|name| api.version_doc_public_first(name, &version))
         )
     )?;
     if let Some((name, _)) = names.iter().zip(&docs).find(|(_, d)| d.is_none()) {
