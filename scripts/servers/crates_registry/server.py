@@ -42,6 +42,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
             body = body.encode()
+        # Logged before the answer leaves: a client that has its answer must find the
+        # request in the log (a test reads the log the moment its upload returns).
+        self.log_request_json(status)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -50,7 +53,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and status not in (204, 304):
             self.wfile.write(body)
-        self.log_request_json(status)
 
     def send_error_json(self, status, detail):
         self.send(status, {"errors": [{"detail": detail}]})
