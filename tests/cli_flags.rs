@@ -8,7 +8,8 @@
 //! - `-q` prints nothing on success, and only the errors when a platform fails or the input
 //!   is refused;
 //! - `-v` traces every HTTP request the double received, one line each, redacted (the canary
-//!   is the GitHub token, and `Project::run` asserts it never shows).
+//!   is the GitHub token, and `Project::run` asserts it never shows);
+//! - a wait long enough to notice (a rate limit) is one line without -v, none with -q.
 
 mod support;
 
@@ -196,4 +197,33 @@ async fn verbose_traces_every_http_request_redacted() {
     let r = run(&p2, &["release", "v1.2.3"]);
     r.assert_code(0);
     assert!(!r.stderr.contains("· github "), "{}", r.stderr);
+}
+
+/// A wait long enough to notice gets one line at the default verbosity, saying what was
+/// answered (a rate limit's minutes must not look like a hang); `-q` keeps it quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_wait_is_said_while_it_happens() {
+    for (args, lines) in [
+        (&["release", "v1.2.3"][..], 1),
+        (&["-q", "release", "v1.2.3"], 0),
+    ] {
+        let d = GithubDouble::start("acme", "demo", CANARY).await;
+        d.secondary_limit_next(1, 403);
+        let mut p = Project::new(&quick_pipeline(&github_section(&d)));
+        p.env("TAGSHIP_HTTP_MAX_WAIT_SECS", "2");
+        let r = run(&p, args);
+        r.assert_code(0);
+        let waits: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("github: waiting 2s: GET "))
+            .collect();
+        assert_eq!(waits.len(), lines, "{args:?}:\n{}", r.stderr);
+        if let Some(w) = waits.first() {
+            assert!(
+                w.ends_with("answered HTTP 403; trying again (attempt 2)"),
+                "{w}"
+            );
+        }
+    }
 }

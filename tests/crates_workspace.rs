@@ -220,6 +220,8 @@ fn reads_between(reg: &Registry, path: &str, after: &str, before: &str) -> Vec<u
 async fn server_dependents_wait_until_the_index_shows_their_dependency() {
     let reg = Registry::start_with(&[("CRATES_INDEX_DELAY", "1.5")]);
     let settings = serde_json::json!({"index_poll_ms": 200, "index_wait_secs": 30});
+    let lines = Arc::new(tagship::progress::Recorder::default());
+    tagship::progress::install(lines.clone());
     let Adapter { crates, cx, .. } = &adapter(&reg, settings);
     let pkgs = crates.package(cx).await.unwrap();
     assert_eq!(crates.check(cx, &pkgs).await.unwrap(), Live::Absent);
@@ -237,6 +239,13 @@ async fn server_dependents_wait_until_the_index_shows_their_dependency() {
     assert!(
         noted.contains("for the index to show wsdemo-core 0.1.0"),
         "{noted}"
+    );
+    // The wait was said while it happened, once per crate waited for.
+    let said = lines.lines_of("crates");
+    assert!(
+        said.iter().any(|l| l
+            == "crates: waiting up to 30s: for the index to show wsdemo-core 0.1.0 (its dependents wait for it)"),
+        "{said:?}"
     );
 }
 

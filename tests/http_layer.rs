@@ -120,6 +120,31 @@ async fn honours_retry_after_on_429() {
     assert_eq!(s.lock().unwrap().seen.len(), 2);
 }
 
+/// A wait long enough to notice is said on the run's reporter, with what was answered
+/// (a 429's Retry-After of minutes must not look like a hang).
+#[tokio::test]
+async fn a_long_retry_after_is_said_before_it_is_waited() {
+    let (url, _) = server(Script {
+        statuses: vec![429],
+        retry_after: Some("2"),
+        ..Default::default()
+    })
+    .await;
+    let lines = Arc::new(tagship::progress::Recorder::default());
+    tagship::progress::install(lines.clone());
+    let (h, _) = http(false);
+    let h = h.for_platform("waits");
+    let r = h.send(Request::get(&format!("{url}/x")).unwrap()).await;
+    assert_eq!(r.unwrap().status.as_u16(), 200);
+    let said = lines.lines_of("waits");
+    assert_eq!(
+        said,
+        vec![format!(
+            "waits: waiting 2s: GET {url}/x answered HTTP 429; trying again (attempt 2)"
+        )]
+    );
+}
+
 #[tokio::test]
 async fn gives_up_when_retry_after_is_too_long() {
     let (url, s) = server(Script {

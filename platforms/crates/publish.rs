@@ -134,15 +134,19 @@ async fn wait_for_index(job: &Job<'_>, need: &str, later: &[&str], run: &mut Run
     };
     let index = c.index(cx);
     let started = Instant::now();
+    let said = std::sync::atomic::AtomicBool::new(false);
     let shown = poll::until(bounds, || {
-        let index = &index;
+        let (index, said) = (&index, &said);
         async move {
-            crate::progress::trace(|| {
-                format!("crates: waiting for the index to show {need} {version} ({}s)", started.elapsed().as_secs())
-            });
             Ok(match index.state(need, version, None, true).await? {
                 IndexState::Present { .. } => Step::Done(()),
-                IndexState::Absent => Step::Again,
+                IndexState::Absent => {
+                    if !said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        let why = format!("for the index to show {need} {version} (its dependents wait for it)");
+                        crate::progress::waiting_up_to(&cx.platform, bounds.within, &why);
+                    }
+                    Step::Again
+                }
             })
         }
     })
@@ -185,8 +189,8 @@ async fn pace_before(job: &Job<'_>, u: &Unit, run: &mut Run) -> Result<Upload> {
             Upload::NewCrate => "new crates",
             Upload::NewVersion => "new versions",
         };
-        crate::progress::trace(|| format!("crates: pacing {} for {}s (the registry's limit on {what})", u.name, wait.as_secs()));
-        tokio::time::sleep(wait).await;
+        let why = format!("pacing {} (the registry's publish limit on {what})", u.name);
+        crate::progress::pause(&cx.platform, wait, &why).await;
         run.out.warnings.push(format!(
             "paced: waited {}s before uploading {} (the registry's publish limit on {what})",
             wait.as_secs(),

@@ -272,15 +272,8 @@ impl Npm {
                 )
                 .with_hint("re-run `tagship publish --only npm` in a few minutes: it publishes only what is missing (or raise platforms.npm.visibility_timeout)"));
             }
-            crate::progress::trace(|| {
-                format!(
-                    "npm: waiting {} ms for the registry to list {} ({}s so far)",
-                    wait.as_millis(),
-                    names.join(", "),
-                    t0.elapsed().as_secs()
-                )
-            });
-            tokio::time::sleep(wait).await;
+            let why = format!("for the registry to list {} ({}s so far)", names.join(", "), t0.elapsed().as_secs());
+            crate::progress::pause("npm", wait, &why).await;
             wait = (wait * 2).min(Duration::from_secs(10));
         }
     }

@@ -15,10 +15,9 @@ pub struct Out {
 impl Out {
     pub fn new(quiet: bool, verbose: u8) -> Self {
         progress::set_verbosity(if quiet { 0 } else { verbose });
-        Out {
-            quiet,
-            reporter: Arc::from(progress::for_env(quiet)),
-        }
+        let reporter: Arc<dyn Reporter> = Arc::from(progress::for_env(quiet));
+        progress::install(reporter.clone());
+        Out { quiet, reporter }
     }
     pub fn reporter(&self) -> Arc<dyn Reporter> {
         self.reporter.clone()

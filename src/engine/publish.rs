@@ -302,7 +302,8 @@ async fn verify(u: &mut Unit, shared: &Shared) -> Result<(), Error> {
             other if t0.elapsed() + wait > window => break Some(other),
             _ => {}
         }
-        tokio::time::sleep(wait).await;
+        let why = "for the platform to show what was published (verify)";
+        crate::progress::pause(u.id(), wait, why).await;
         wait = (wait * 2).min(Duration::from_secs(5));
     };
     u.timed("verify", t0);

@@ -117,15 +117,12 @@ impl Snapshot {
 
     async fn wait(&self, policy: &RetryPolicy, attempt: u32, what: &str, out: &Output) {
         let wait = policy.backoff(attempt);
-        crate::progress::trace(|| {
-            format!(
-                "git {what} of {} failed ({}), retrying in {} ms",
-                self.spec.url,
-                out.tail().lines().last().unwrap_or(""),
-                wait.as_millis()
-            )
-        });
-        tokio::time::sleep(wait).await;
+        let why = format!(
+            "git {what} of {} failed ({}); trying again",
+            self.spec.url,
+            out.tail().lines().last().unwrap_or("")
+        );
+        crate::progress::pause("git", wait, &why).await;
     }
 
     /// The remote's branch tip as it is now (`None`: no such branch), read with retries.

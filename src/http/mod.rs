@@ -271,7 +271,17 @@ impl Http {
                 retry::Decision::GiveUp(resp) => return Ok(resp),
                 retry::Decision::RetryAfter(wait) => {
                     self.ledger.note_retry(&self.platform);
-                    tokio::time::sleep(wait).await
+                    let answer = match &outcome {
+                        Ok(r) => format!("HTTP {}", r.status.as_u16()),
+                        Err(e) => innermost(e),
+                    };
+                    let why = format!(
+                        "{} {} answered {answer}; trying again (attempt {})",
+                        req.method,
+                        req.display_url(),
+                        attempt + 1
+                    );
+                    crate::progress::pause(&self.platform, wait, &why).await
                 }
             }
         }
