@@ -7,6 +7,7 @@
 pub use crate::support::cli::{platform_row as outcome, Project, Run};
 #[allow(unused_imports)]
 pub use crate::support::registries::{http, http_bytes, repo, venv_python, Registries, Server};
+#[allow(unused_imports)] // not every test binary that includes this module builds JSON
 pub use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 pub use std::path::Path;

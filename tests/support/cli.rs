@@ -158,6 +158,44 @@ impl Project {
     /// Runs `cmd` (tagship, or a wrapper that execs it with `args`) in `dir` with this
     /// project's environment and a canary in every credential, and checks the canary.
     pub fn output(&self, mut cmd: std::process::Command, dir: &Path, args: &[&str]) -> Run {
+        let summary = self.prepare(&mut cmd, dir, args);
+        let out = cmd.output().expect("running tagship");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let chosen = self
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "GITHUB_STEP_SUMMARY");
+        let scanned = chosen.map_or(summary.clone(), |(_, v)| PathBuf::from(v));
+        for secret in self.secrets(dir, args) {
+            assert_never_shows(&run, &self.dist(), &secret);
+            assert_not_in_file(&scanned, &secret);
+        }
+        let _ = std::fs::remove_file(&summary);
+        run
+    }
+
+    /// Starts `tagship ARGS` in the project dir as `run` would, its output discarded, for a
+    /// test that kills it (the canary is not checked: a later `run` scans dist/).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let bin = std::env::var("TAGSHIP_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tagship").to_string());
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        self.prepare(&mut cmd, self.path(), args);
+        cmd.spawn().expect("starting tagship")
+    }
+
+    /// The environment of every run: a canary in every credential, this project's own
+    /// variables, CI mode; returns the step summary's path.
+    fn prepare(&self, cmd: &mut std::process::Command, dir: &Path, args: &[&str]) -> PathBuf {
         cmd.current_dir(dir);
         // A hostile config may name a variable no environment can hold (`=`, NUL): skip it.
         let settable = |v: &String| !v.is_empty() && !v.contains(['=', '\0']);
@@ -185,24 +223,7 @@ impl Project {
         for k in &self.unset {
             cmd.env_remove(k);
         }
-        let out = cmd.output().expect("running tagship");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        let chosen = self
-            .env
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "GITHUB_STEP_SUMMARY");
-        let scanned = chosen.map_or(summary.clone(), |(_, v)| PathBuf::from(v));
-        for secret in self.secrets(dir, args) {
-            assert_never_shows(&run, &self.dist(), &secret);
-            assert_not_in_file(&scanned, &secret);
-        }
-        let _ = std::fs::remove_file(&summary);
-        run
+        summary
     }
 
     /// What must never show: the canary, and every credential value this test set itself
