@@ -122,6 +122,10 @@ pub struct PublishArgs {
     /// assemble dist/ from them, then package, check and publish as a release does.
     #[arg(long, num_args = 1.., value_name = "DIR")]
     pub merge: Vec<PathBuf>,
+    /// Only these packages of `packages:` (comma-separated or repeated); default: every
+    /// package the release in dist/ holds.
+    #[arg(long = "package", value_delimiter = ',', value_name = "NAME")]
+    pub packages: Vec<String>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -197,6 +201,9 @@ pub struct StatusArgs {
     pub version: Option<String>,
     #[command(flatten)]
     pub scope: Scope,
+    /// Only these packages of `packages:` (comma-separated or repeated); default: all.
+    #[arg(long = "package", value_delimiter = ',', value_name = "NAME")]
+    pub packages: Vec<String>,
     /// Output directory (default: `dist`); status files go to `<dist>/status/`.
     #[arg(long)]
     pub dist: Option<PathBuf>,

@@ -12,7 +12,8 @@ mod packages_support;
 mod pypi_support;
 mod support;
 
-use packages_support::{files_under, monorepo, python, BUILD};
+use packages_support::{files_under, monorepo};
+use pypi_support::project::{python, BUILD};
 use support::cli::Project;
 
 const BAD: &str = "project: { name: mono }
@@ -79,25 +80,40 @@ fn package_flag_names_known_packages_only() {
         "{}",
         r.stderr
     );
-    // The other commands do not handle `packages:` yet: they say so (exit 2).
-    for args in [
-        &["publish", "--dry-run"][..],
-        &["check"],
-        &["rollback", "1.0.0", "--dry-run"],
+    // `check` does not handle `packages:` yet: it says so (exit 2), and what does.
+    let r = p.run(&["check"]);
+    r.assert_code(2);
+    for part in [
+        "does not handle `packages:` yet (release, publish, status and rollback do)",
+        "`tagship release --dry-run` preflights every package",
     ] {
-        let r = p.run(args);
-        r.assert_code(2);
-        assert!(
-            r.stderr.contains("does not handle `packages:` yet"),
-            "{args:?}: {}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(part), "{part}: {}", r.stderr);
     }
+    // publish, status and rollback take --package as release does.
+    let runs: [&[&str]; 3] = [
+        &["publish", "--dry-run", "--package", "zz"],
+        &["status", "--package", "zz"],
+        &["rollback", "1.0.0", "--dry-run", "--package", "zz"],
+    ];
+    each_refused(&p, &runs, "unknown package `zz` (--package)");
     // Without `packages:`, --package is a usage error, not silently ignored.
     let plain = Project::new("project: { name: one }\nplatforms:\n  pep503: { dir: index }\n");
-    let r = plain.run(&["release", "v1.0.0", "--dry-run", "--package", "a"]);
-    r.assert_code(2);
-    assert!(r.stderr.contains("has no `packages:`"), "{}", r.stderr);
+    let runs: [&[&str]; 4] = [
+        &["release", "v1.0.0", "--dry-run", "--package", "a"],
+        &["publish", "--dry-run", "--package", "a"],
+        &["status", "--package", "a"],
+        &["rollback", "1.0.0", "--dry-run", "--package", "a"],
+    ];
+    each_refused(&plain, &runs, "has no `packages:`");
+}
+
+/// Each of `runs` is exit 2 saying `says`.
+fn each_refused(p: &Project, runs: &[&[&str]], says: &str) {
+    for args in runs {
+        let r = p.run(args);
+        r.assert_code(2);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+    }
 }
 
 #[test]

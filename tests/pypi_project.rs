@@ -18,8 +18,8 @@ mod warehouse;
 #[path = "pypi_support/warehouse_oidc.rs"]
 mod warehouse_oidc;
 
-use pypi_support::{bare_repo, commits, pypiserver};
-use pypi_support::{cx, fresh_venv, pip_install, pyenv, release, run, venv_tool, Server};
+use pypi_support::project::{python, targets, Targets};
+use pypi_support::{cx, pyenv, release, run};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,28 +28,6 @@ use tagship::plan::Artifact;
 use tagship::platform::{Cx, Live, Platform};
 use tagship::ErrorKind;
 use warehouse::{start, TOKEN};
-
-const SETUP: &str = "scripts/setup.d/42-python-build.sh";
-
-/// The registries venv's python, with `build` and `flit_core` (else the test fails, naming
-/// the setup script).
-fn python() -> PathBuf {
-    let py = venv_tool("python");
-    let ok = Command::new(&py)
-        .args([
-            "-c",
-            "import build, flit_core.buildapi, readme_renderer.rst",
-        ])
-        .status()
-        .unwrap();
-    if !ok.success() {
-        pypi_support::missing(
-            "`build`, `flit_core` or `readme_renderer` in the registries venv",
-            SETUP,
-        );
-    }
-    py
-}
 
 /// A flit project `whdemo` (the name the warehouse double serves) at `version`.
 fn whdemo(root: &Path, version: &str, readme: (&str, &str)) {
@@ -200,16 +178,15 @@ async fn bad_builds_are_refused_in_package_naming_the_file() {
 }
 
 /// Installs hello-python from `simple` into a fresh venv and runs its console script.
-fn install_and_run(dir: &Path, simple: &str) -> String {
-    let venv = fresh_venv(dir);
-    pip_install(&venv, &["--index-url", simple, "hello-python==1.0.0"]);
+fn install_and_run(t: &Targets, name: &str, simple: &str) -> String {
+    let venv = t.pip_from(name, simple, "hello-python==1.0.0");
     run(Command::new(venv.join("bin/hello-python")).arg("--version"))
 }
 
-/// examples/hello-python in a scratch project whose pipeline.yaml points pypi at `srv` and
-/// pep503 at the bare repository `bare`, both in `mode: project`, with the registries venv
-/// (build, flit_core, readme_renderer) first on PATH.
-fn hello_python(srv: &Server, bare: &Path) -> Project {
+/// examples/hello-python in a scratch project whose pipeline.yaml points pypi and pep503 at
+/// `t`, both in `mode: project`, with the registries venv (build, flit_core,
+/// readme_renderer) first on PATH.
+fn hello_python(t: &Targets) -> Project {
     let mut p = Project::new("");
     let example = example();
     for f in ["pyproject.toml", "README.md", "hello_python/__init__.py"] {
@@ -217,12 +194,10 @@ fn hello_python(srv: &Server, bare: &Path) -> Project {
     }
     let yaml = std::fs::read_to_string(example.join("pipeline.yaml")).unwrap();
     let (head, _) = yaml.split_once("platforms:").unwrap();
-    let build =
-        "    mode: project\n    build:\n      command: [python3, -m, build, --no-isolation]\n";
-    p.write("pipeline.yaml", &format!(
-        "{head}platforms:\n  pypi:\n    repository_url: \"{}\"\n    check_via: simple\n    simple_url: \"{}\"\n    username: tester\n{build}  pep503:\n    repo: \"{}\"\n{build}",
-        srv.s("upload_url"), srv.s("simple_url"), bare.display()
-    ));
+    p.write(
+        "pipeline.yaml",
+        &format!("{head}platforms:\n{}", t.platforms()),
+    );
     let path = std::env::var("PATH").unwrap();
     p.env("PATH", &format!("{}:{path}", pyenv().join("bin").display()));
     p
@@ -291,39 +266,24 @@ fn release_ends(p: &Project, args: &[&str], outcome: &str, mutating: u64) -> ser
 
 #[test]
 fn server_hello_python_to_pypiserver_and_pep503_then_pip_install() {
-    python();
-    venv_tool("pypi-server");
-    let tmp = tempfile::tempdir().unwrap();
-    let srv = pypiserver(&tmp.path().join("srv"), CANARY);
-    let bare = bare_repo(&tmp.path().join("index.git"));
-    let p = hello_python(&srv, &bare);
-    let pkgdir = PathBuf::from(srv.s("packages"));
-    let held = || (std::fs::read_dir(&pkgdir).unwrap().count(), commits(&bare));
+    let t = targets(CANARY);
+    let p = hello_python(&t);
 
     refuses_other_versions(&p);
-    assert_eq!(held(), (0, "0".into()), "nothing published anywhere");
+    assert_eq!(t.held(), (0, "0".into()), "nothing published anywhere");
     // A dry run builds and validates, and sends nothing.
     release_ends(&p, &["release", "v1.0.0", "--dry-run"], "would-publish", 0);
-    assert_eq!(held(), (0, "0".into()));
+    assert_eq!(t.held(), (0, "0".into()));
     release_ends(&p, &["release", "v1.0.0"], "published", 3);
-    assert_eq!(held(), (2, "1".into()));
+    assert_eq!(t.held(), (2, "1".into()));
     // A re-run rebuilds the same bytes: already published, 0 mutations.
     release_ends(&p, &["release", "v1.0.0"], "already-published", 0);
-    assert_eq!(held(), (2, "1".into()));
+    assert_eq!(t.held(), (2, "1".into()));
 
     // pip installs from both and the console script prints the version.
-    let printed = install_and_run(&tmp.path().join("from-pypi"), &srv.s("simple_url"));
+    let printed = install_and_run(&t, "from-pypi", &t.simple());
     assert_eq!(printed.trim(), "hello-python 1.0.0");
-    let site = tmp.path().join("site");
-    run(Command::new("git")
-        .args(["clone", "--quiet", "--branch", "gh-pages"])
-        .arg(&bare)
-        .arg(&site));
-    let served = Server::start(
-        "pep503.sh",
-        &tmp.path().join("static"),
-        &[site.to_str().unwrap()],
-    );
-    let printed = install_and_run(&tmp.path().join("from-pep503"), &served.s("simple_url"));
+    let served = t.serve_index();
+    let printed = install_and_run(&t, "from-pep503", &served.s("simple_url"));
     assert_eq!(printed.trim(), "hello-python 1.0.0");
 }

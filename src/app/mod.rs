@@ -7,6 +7,7 @@ mod finish;
 mod login;
 mod merge;
 mod output;
+mod package_runs;
 mod packages;
 mod part;
 mod probe;
@@ -47,7 +48,7 @@ pub fn main(cli: Cli) -> i32 {
     };
     match cli.command {
         Command::Release(a) => rt.block_on(release(a, &out)),
-        Command::Publish(a) if a.merge.is_empty() => rt.block_on(publish(a.run, &out)),
+        Command::Publish(a) if a.merge.is_empty() => rt.block_on(publish(a.run, &a.packages, &out)),
         Command::Publish(a) => rt.block_on(merge::publish_merge(a.run, a.merge, &out)),
         Command::Build(a) => rt.block_on(part::build(a, &out)),
         Command::Rollback(a) => rt.block_on(rollback::rollback(a, &out)),
@@ -163,9 +164,7 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     if !l.pipeline.packages.is_empty() {
         return packages::release(a, l, out).await;
     }
-    if !a.packages.is_empty() {
-        let e = Error::input("--package selects packages, and pipeline.yaml has no `packages:`")
-            .with_hint("drop --package, or list the packages under `packages:`");
+    if let Err(e) = no_packages(&a.packages) {
         return out.fatal(&[e]);
     }
     let args = a.run;
@@ -263,8 +262,29 @@ async fn build(
     crate::build::build_all(&l.pipeline.builds, &l.pipeline.archives, opts, exec).await
 }
 
-async fn publish(args: RunArgs, out: &Out) -> i32 {
+/// `--package` given for a pipeline without `packages:`.
+pub(crate) fn no_packages(named: &[String]) -> Result<(), Error> {
+    match named.is_empty() {
+        true => Ok(()),
+        false => Err(Error::input(
+            "--package selects packages, and pipeline.yaml has no `packages:`",
+        )
+        .with_hint("drop --package, or list the packages under `packages:`")),
+    }
+}
+
+async fn publish(args: RunArgs, packages: &[String], out: &Out) -> i32 {
     let started = Instant::now();
+    let l = match load(&args.config, args.profile.as_deref(), out) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if !l.pipeline.packages.is_empty() {
+        return package_runs::publish(args, packages, l, out).await;
+    }
+    if let Err(e) = no_packages(packages) {
+        return out.fatal(&[e]);
+    }
     let mut previous = None;
     let p = match prepare(
         &args,

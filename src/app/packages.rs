@@ -37,7 +37,7 @@ struct Ready {
 pub(super) async fn release(a: ReleaseArgs, l: Loaded, out: &Out) -> i32 {
     let started = Instant::now();
     let args = &a.run;
-    let chosen = match choose(&l.pipeline.packages, &a.packages, args) {
+    let chosen = match choose(&l.pipeline.packages, &a.packages, (&args.only, &args.skip)) {
         Ok(c) => c,
         Err(problems) => return out.fatal(&problems),
     };
@@ -84,10 +84,10 @@ pub(super) async fn release(a: ReleaseArgs, l: Loaded, out: &Out) -> i32 {
 
 /// The packages `--package` names (all when none), after checking the names and that
 /// `--only`/`--skip` name a platform some chosen package publishes to.
-fn choose(
+pub(super) fn choose(
     all: &[PackageConfig],
     named: &[String],
-    args: &RunArgs,
+    (only, skip): (&[String], &[String]),
 ) -> Result<Vec<PackageConfig>, Vec<Error>> {
     let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
     let mut problems: Vec<Error> = named
@@ -107,7 +107,7 @@ fn choose(
         .iter()
         .flat_map(|p| platforms_of(p).into_keys())
         .collect();
-    for id in args.only.iter().chain(&args.skip) {
+    for id in only.iter().chain(skip) {
         if !platforms.contains(id) {
             problems.push(
                 Error::input(format!("no chosen package publishes to platform `{id}`"))
@@ -195,33 +195,12 @@ fn resolve_one(
     let in_package = |e: Error| e.context(format!("package `{}`", cfg.name));
     let view = view(&l.pipeline, &cfg);
     let root = l.root.join(&cfg.dir);
-    let ids: Vec<&String> = view.platforms.keys().collect();
-    let only: Vec<String> = args
-        .only
-        .iter()
-        .filter(|o| ids.contains(o))
-        .cloned()
-        .collect();
-    let skip: Vec<String> = args
-        .skip
-        .iter()
-        .filter(|s| ids.contains(s))
-        .cloned()
-        .collect();
-    if !args.only.is_empty() && only.is_empty() {
+    let Some(chosen) = select_in(&view, &cfg, (&args.only, &args.skip))? else {
         return Ok(None);
-    }
-    let chosen = select::select(&view, &only, &skip)
-        .map_err(|p| p.into_iter().map(in_package).collect::<Vec<_>>())?;
+    };
     let (selected, mut problems) = select::preflight(chosen, args.dry_run);
     problems.extend(select::build_tools(&view, &root));
-    let version = match (cfg.version, at.tag) {
-        (PackageVersion::Shared, Some(tag)) => {
-            crate::version::resolve(Some(tag), &l.pipeline.version, &root, env)
-                .map(|r| (r.version, r.tag))
-        }
-        _ => crate::version::stated(&root).map(|v| (v.clone(), format!("{}-v{v}", cfg.name))),
-    };
+    let version = version_of(l, &cfg, at.tag, env);
     let release = match version {
         Ok((version, tag)) => Release {
             project: view.project.clone(),
@@ -249,8 +228,50 @@ fn resolve_one(
     }))
 }
 
+/// The package's version and tag: the run's tag for `version: shared` (its project files
+/// must agree), else the version its own files state, tagged `<name>-v<version>`.
+pub(super) fn version_of(
+    l: &Loaded,
+    cfg: &PackageConfig,
+    tag: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> crate::Result<(semver::Version, String)> {
+    let root = l.root.join(&cfg.dir);
+    match (cfg.version, tag) {
+        (PackageVersion::Shared, Some(tag)) => {
+            crate::version::resolve(Some(tag), &l.pipeline.version, &root, env)
+                .map(|r| (r.version, r.tag))
+        }
+        _ => crate::version::stated(&root).map(|v| (v.clone(), format!("{}-v{v}", cfg.name))),
+    }
+}
+
+/// The package's adapters, selected by `--only`/`--skip` as far as they name its platforms;
+/// `None` when `--only` names none of them (the package takes no part in the run).
+pub(super) fn select_in(
+    view: &Pipeline,
+    cfg: &PackageConfig,
+    (only, skip): (&[String], &[String]),
+) -> Result<Option<Vec<Arc<dyn crate::platform::Platform>>>, Vec<Error>> {
+    let ids: Vec<&String> = view.platforms.keys().collect();
+    let within = |list: &[String]| -> Vec<String> {
+        list.iter().filter(|o| ids.contains(o)).cloned().collect()
+    };
+    let (mine, skipped) = (within(only), within(skip));
+    if !only.is_empty() && mine.is_empty() {
+        return Ok(None);
+    }
+    select::select(view, &mine, &skipped)
+        .map(Some)
+        .map_err(|p| {
+            p.into_iter()
+                .map(|e| e.context(format!("package `{}`", cfg.name)))
+                .collect()
+        })
+}
+
 /// The pipeline as this package alone would have it: its name, builds and platforms.
-fn view(p: &Pipeline, cfg: &PackageConfig) -> Pipeline {
+pub(super) fn view(p: &Pipeline, cfg: &PackageConfig) -> Pipeline {
     let mut v = p.clone();
     v.project.name = cfg.name.clone();
     v.builds = cfg.builds.clone();

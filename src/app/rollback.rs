@@ -30,6 +30,12 @@ pub async fn rollback(a: ReleaseArgs, out: &Out) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
+    if !l.pipeline.packages.is_empty() {
+        return super::package_runs::rollback(args, &a.packages, tag, l, out).await;
+    }
+    if let Err(e) = super::no_packages(&a.packages) {
+        return out.fatal(&[e]);
+    }
     let v = match crate::version::resolve(Some(tag), &l.pipeline.version, &l.root, &env_map()) {
         Ok(v) => v,
         Err(e) => return out.fatal(&[e]),
@@ -75,9 +81,12 @@ pub async fn rollback(a: ReleaseArgs, out: &Out) -> i32 {
 
 /// Separates the platforms that can roll back from those that cannot: the latter are exit 2
 /// when named with `--only`, else `skipped` rows.
-type Split = (Vec<Arc<dyn Platform>>, Vec<PlatformReport>);
+pub(super) type Split = (Vec<Arc<dyn Platform>>, Vec<PlatformReport>);
 
-fn split_capable(chosen: Vec<Arc<dyn Platform>>, named: bool) -> Result<Split, Vec<Error>> {
+pub(super) fn split_capable(
+    chosen: Vec<Arc<dyn Platform>>,
+    named: bool,
+) -> Result<Split, Vec<Error>> {
     let (able, unable): (Vec<_>, Vec<_>) = chosen
         .into_iter()
         .partition(|p| p.capabilities().withdraw != Withdraw::None);
@@ -104,7 +113,7 @@ fn split_capable(chosen: Vec<Arc<dyn Platform>>, named: bool) -> Result<Split, V
 
 /// Credentials and tools, as for a release, except that a manual rollback sends nothing and so
 /// needs none (its missing credentials are not problems).
-fn preflight(
+pub(super) fn preflight(
     able: Vec<Arc<dyn Platform>>,
     dry_run: bool,
 ) -> Result<Vec<crate::engine::Selected>, Vec<Error>> {

@@ -16,10 +16,15 @@ pub fn select(
     skip: &[String],
 ) -> Result<Vec<Arc<dyn Platform>>, Vec<Error>> {
     if !p.packages.is_empty() {
-        // `tagship release` selects per package (app/packages.rs), on each package's view.
-        let e =
-            Error::input("this command does not handle `packages:` yet; `tagship release` does")
-                .with_hint("run `tagship release` (with --package, --only or --skip to narrow it)");
+        // release, publish (from dist/), status and rollback select per package, on each
+        // package's view (app/packages.rs); check, login and `publish --merge` do not yet.
+        let e = Error::input(
+            "this command does not handle `packages:` yet (release, publish, status and rollback do)",
+        )
+        .with_hint(
+            "`tagship release --dry-run` preflights every package (credentials, tools, versions); \
+             narrow it with --package, --only or --skip",
+        );
         return Err(vec![e]);
     }
     let mut problems = Vec::new();

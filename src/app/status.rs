@@ -4,13 +4,21 @@
 //! (badge.svg overall, badge-<platform>.svg). Credentials are used when present, else the
 //! platforms are asked anonymously; the layers run in dry-run mode, so nothing can be sent
 //! that changes anything.
+//!
+//! With `packages:` (issue 14) each chosen package (`--package`) is asked on its own view of
+//! the pipeline, as `release` builds it (its name, directory, builds, merged platform
+//! settings; its version: the one asked about or the newest tag for `version: shared`, the
+//! one its files state for `version: own`), judged on its own, and the rows joined as
+//! `<package>/<platform>` (`status::combine`).
 
-use super::{dist::dist_dir, env_map, load, output::Out, select};
+use super::{dist::dist_dir, env_map, load, output::Out, packages, select};
 use crate::cli::StatusArgs;
+use crate::config::{PackageConfig, PackageVersion, Pipeline};
 use crate::engine::{self, status as ask};
 use crate::error::Error;
 use crate::platform::{Latest, Probe, Release};
 use crate::status::{self, Answer, Judge, Observed, Presence};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub async fn status(a: StatusArgs, out: &Out) -> i32 {
@@ -31,11 +39,21 @@ pub async fn status(a: StatusArgs, out: &Out) -> i32 {
 pub(super) struct Asker {
     l: crate::config::Loaded,
     asked: Option<crate::version::Resolved>,
-    selected: Vec<engine::Selected>,
+    /// The whole project, or (with `packages:`) each chosen package.
+    groups: Vec<Group>,
     http: crate::http::Http,
     exec: crate::exec::Exec,
     pub(super) dist: std::path::PathBuf,
     stale_after: u64,
+}
+
+/// The platforms asked about one release: the project's, or one package's (on the
+/// package's view of the pipeline: its name, directory, builds and platform settings).
+struct Group {
+    package: Option<PackageConfig>,
+    view: Pipeline,
+    root: PathBuf,
+    selected: Vec<engine::Selected>,
 }
 
 impl Asker {
@@ -48,16 +66,22 @@ impl Asker {
             }
             None => None,
         };
-        let chosen =
-            select::select(&l.pipeline, &a.scope.only, &a.scope.skip).map_err(|p| out.fatal(&p))?;
-        let (selected, _) = select::preflight(chosen, true);
-        let (http, exec, _) =
-            super::layers(true, select::timeouts(&l.pipeline)).map_err(|e| out.fatal(&[e]))?;
+        let groups = groups(&l, a).map_err(|p| out.fatal(&p))?;
+        // Status asks each platform under its own id (engine::status), so a package's own
+        // `timeout` for a platform counts as that platform's: the longest one wins.
+        let mut timeouts = std::collections::BTreeMap::new();
+        for (id, t) in groups.iter().flat_map(|g| select::timeouts(&g.view)) {
+            let longest = timeouts
+                .get(&id)
+                .map_or(t, |&was: &std::time::Duration| was.max(t));
+            timeouts.insert(id, longest);
+        }
+        let (http, exec, _) = super::layers(true, timeouts).map_err(|e| out.fatal(&[e]))?;
         let dist = dist_dir(&l, &a.dist);
         Ok(Asker {
             l,
             asked,
-            selected,
+            groups,
             http,
             exec,
             dist,
@@ -65,46 +89,53 @@ impl Asker {
         })
     }
 
-    /// Asks every platform, at once, and judges the answers.
+    /// Asks every platform (of every package), at once, and judges the answers: per
+    /// package, so drift is a package's platforms disagreeing with each other.
     pub(super) async fn ask(&self) -> crate::Result<status::Status> {
-        let (l, asked) = (&self.l, &self.asked);
-        let placeholder = semver::Version::new(0, 0, 0);
-        let mut release = Release {
-            project: l.pipeline.project.clone(),
-            version: asked.as_ref().map_or(placeholder, |r| r.version.clone()),
-            tag: asked.as_ref().map(|r| r.tag.clone()).unwrap_or_default(),
-            commit: None,
-            dist: self.dist.clone(),
-            artifacts: Vec::new(),
-            root: l.root.clone(),
-            epoch: crate::build::DEFAULT_EPOCH,
-        };
-        let latest = ask::latest_all(&self.selected, &self.layers(&release)).await;
+        let asked = futures::future::join_all(self.groups.iter().map(|g| self.ask_group(g)));
+        let mut parts = Vec::new();
+        for (g, st) in self.groups.iter().zip(asked.await) {
+            match &g.package {
+                None => return st,
+                Some(p) => parts.push((p.name.clone(), st?)),
+            }
+        }
+        Ok(status::combine(&self.l.pipeline.project.name, parts))
+    }
+
+    async fn ask_group(&self, g: &Group) -> crate::Result<status::Status> {
+        let l = &self.l;
+        let mut release = g.release(&self.dist, self.asked.as_ref());
+        let latest = ask::latest_all(&g.selected, &self.layers(&release)).await;
         let newest = latest
             .iter()
             .filter_map(|r| r.as_ref().ok()?.as_ref().map(|l| l.version.clone()))
             .max();
-        // VERSION defaults to the newest tag here, else the newest version any platform has.
-        let tagged = crate::version::newest_tag(&l.root, &l.pipeline.version.tag_prefix);
-        let version = (asked.as_ref().map(|r| r.version.clone()))
-            .or(tagged.map(|(_, v)| v))
-            .or(newest);
+        let version = match g.own_version()? {
+            Some(own) => Some(own),
+            // VERSION defaults to the newest tag here, else the newest version any platform has.
+            None => {
+                let tagged = crate::version::newest_tag(&l.root, &l.pipeline.version.tag_prefix);
+                let asked = self.asked.as_ref().map(|r| r.version.clone());
+                asked.or(tagged.map(|(_, v)| v)).or(newest)
+            }
+        };
         let probes = match &version {
             Some(v) => {
                 release.version = v.clone();
-                release.tag = format!("{}{v}", l.pipeline.version.tag_prefix);
-                self.probes(&release).await?
+                release.tag = g.tag(&l.pipeline.version.tag_prefix, v);
+                self.probes(g, &release).await?
             }
-            None => self.selected.iter().map(|_| Ok(Probe::Unknown)).collect(),
+            None => g.selected.iter().map(|_| Ok(Probe::Unknown)).collect(),
         };
-        let observed: Vec<Observed> = self
+        let observed: Vec<Observed> = g
             .selected
             .iter()
             .zip(latest.into_iter().zip(probes))
             .map(|(s, (lt, pr))| observe(s.platform.id(), lt, pr, version.as_ref()))
             .collect();
         let judge = Judge {
-            project: l.pipeline.project.name.clone(),
+            project: g.view.project.name.clone(),
             version,
             tag_age_secs: tag_age(&l.root, &release.tag),
             stale_after_hours: self.stale_after,
@@ -113,19 +144,22 @@ impl Asker {
         Ok(status::assess(&judge, &observed))
     }
 
-    async fn probes(&self, release: &Release) -> crate::Result<Vec<crate::Result<Probe>>> {
-        let l = &self.l;
+    async fn probes(
+        &self,
+        g: &Group,
+        release: &Release,
+    ) -> crate::Result<Vec<crate::Result<Probe>>> {
         let opts = crate::build::BuildOptions {
-            root: l.root.clone(),
-            dist: self.dist.clone(),
-            project: l.pipeline.project.clone(),
+            root: release.root.clone(),
+            dist: release.dist.clone(),
+            project: g.view.project.clone(),
             version: release.version.clone(),
             tag: release.tag.clone(),
             parallelism: 1,
             epoch: release.epoch,
         };
-        let plan = crate::build::planned(&l.pipeline.builds, &l.pipeline.archives, &opts)?;
-        Ok(ask::probe_each(&self.selected, &self.layers(release), &plan).await)
+        let plan = crate::build::planned(&g.view.builds, &self.l.pipeline.archives, &opts)?;
+        Ok(ask::probe_each(&g.selected, &self.layers(release), &plan).await)
     }
 
     fn layers(&self, release: &Release) -> engine::Layers {
@@ -133,6 +167,92 @@ impl Asker {
             release: Arc::new(release.clone()),
             http: self.http.clone(),
             exec: self.exec.clone(),
+        }
+    }
+}
+
+/// The project as one group, or each package `--package` chooses (all when none), with
+/// `--only`/`--skip` applied within each; every problem at once.
+fn groups(l: &crate::config::Loaded, a: &StatusArgs) -> Result<Vec<Group>, Vec<Error>> {
+    let (only, skip) = (&a.scope.only, &a.scope.skip);
+    if l.pipeline.packages.is_empty() {
+        super::no_packages(&a.packages).map_err(|e| vec![e])?;
+        let chosen = select::select(&l.pipeline, only, skip)?;
+        let view = l.pipeline.clone();
+        return Ok(vec![Group::new(None, view, l.root.clone(), chosen)]);
+    }
+    let chosen = packages::choose(&l.pipeline.packages, &a.packages, (only, skip))?;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for cfg in chosen {
+        let view = packages::view(&l.pipeline, &cfg);
+        match packages::select_in(&view, &cfg, (only, skip)) {
+            Ok(Some(c)) => out.push(Group::new(
+                Some(cfg.clone()),
+                view,
+                l.root.join(&cfg.dir),
+                c,
+            )),
+            Ok(None) => {}
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(out),
+        false => Err(problems),
+    }
+}
+
+impl Group {
+    fn new(
+        package: Option<PackageConfig>,
+        view: Pipeline,
+        root: PathBuf,
+        chosen: Vec<Arc<dyn crate::platform::Platform>>,
+    ) -> Group {
+        let (selected, _) = select::preflight(chosen, true);
+        Group {
+            package,
+            view,
+            root,
+            selected,
+        }
+    }
+
+    /// The release asked about before its version is known (the package's directory as
+    /// root and `dist/<package>/`, as `release` has it).
+    fn release(&self, dist: &std::path::Path, asked: Option<&crate::version::Resolved>) -> Release {
+        let dist = match &self.package {
+            Some(p) => dist.join(&p.name),
+            None => dist.to_path_buf(),
+        };
+        Release {
+            project: self.view.project.clone(),
+            version: asked.map_or(semver::Version::new(0, 0, 0), |r| r.version.clone()),
+            tag: asked.map(|r| r.tag.clone()).unwrap_or_default(),
+            commit: None,
+            dist,
+            artifacts: Vec::new(),
+            root: self.root.clone(),
+            epoch: crate::build::DEFAULT_EPOCH,
+        }
+    }
+
+    /// A `version: own` package's version: the one its own files state.
+    fn own_version(&self) -> crate::Result<Option<semver::Version>> {
+        match &self.package {
+            Some(p) if p.version == PackageVersion::Own => crate::version::stated(&self.root)
+                .map(|v| Some(v.clone()))
+                .map_err(|e| e.context(format!("package `{}`", p.name))),
+            _ => Ok(None),
+        }
+    }
+
+    /// The tag of `v`: `<name>-v<version>` for a `version: own` package.
+    fn tag(&self, prefix: &str, v: &semver::Version) -> String {
+        match &self.package {
+            Some(p) if p.version == PackageVersion::Own => format!("{}-v{v}", p.name),
+            _ => format!("{prefix}{v}"),
         }
     }
 }
@@ -235,8 +355,9 @@ fn write(st: &status::Status, dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::write(dir.join("index.html"), redact(&status::dashboard(st)))?;
     std::fs::write(dir.join("badge.svg"), redact(&status::overall_badge(st)))?;
     for r in &st.platforms {
+        // A package's row `<package>/<platform>` gets badge-<package>-<platform>.svg.
         std::fs::write(
-            dir.join(format!("badge-{}.svg", r.id)),
+            dir.join(format!("badge-{}.svg", r.id.replace('/', "-"))),
             redact(&status::badge(r)),
         )?;
     }

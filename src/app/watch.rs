@@ -113,6 +113,8 @@ mod tests {
             unreachable: false,
             reason: None,
             url: None,
+            package: None,
+            version: None,
         }
     }
 

@@ -74,6 +74,13 @@ pub struct Row {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// In a `packages:` pipeline: the package this row is for (its id is
+    /// `<package>/<platform>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// In a `packages:` pipeline: the version asked about for this row's package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 impl Row {
@@ -137,6 +144,44 @@ pub fn assess(j: &Judge, observed: &[Observed]) -> Status {
     }
 }
 
+/// One status of a `packages:` pipeline from each package's own (judged on its own, so
+/// drift means a package's platforms disagree with each other): rows become
+/// `<package>/<platform>` and carry the package and its version; the version is the one
+/// every package was asked about, or all of them (`1.0.0, 2.1.0`) when they differ; the
+/// exit code is the worst.
+pub fn combine(project: &str, parts: Vec<(String, Status)>) -> Status {
+    let mut versions: Vec<String> = Vec::new();
+    let mut newest: Option<semver::Version> = None;
+    let mut platforms = Vec::new();
+    for (package, st) in &parts {
+        if !versions.contains(&st.version) {
+            versions.push(st.version.clone());
+        }
+        let n = st
+            .newest
+            .as_deref()
+            .and_then(|n| semver::Version::parse(n).ok());
+        newest = newest.max(n);
+        platforms.extend(st.platforms.iter().cloned().map(|mut r| {
+            r.id = format!("{package}/{}", r.id);
+            r.package = Some(package.clone());
+            r.version = Some(st.version.clone());
+            r
+        }));
+    }
+    let first = parts.first().map(|(_, st)| st);
+    Status {
+        schema_version: SCHEMA_VERSION,
+        project: project.to_string(),
+        version: versions.join(", "),
+        newest: newest.map(|v| v.to_string()),
+        checked_at: first.map(|s| s.checked_at.clone()).unwrap_or_default(),
+        stale_after_hours: first.map_or(0, |s| s.stale_after_hours),
+        exit_code: parts.iter().map(|(_, s)| s.exit_code).max().unwrap_or(0),
+        platforms,
+    }
+}
+
 fn row(o: &Observed, version: Option<&semver::Version>, late: bool) -> Row {
     let mut r = Row {
         id: o.id.clone(),
@@ -148,6 +193,8 @@ fn row(o: &Observed, version: Option<&semver::Version>, late: bool) -> Row {
         unreachable: false,
         reason: None,
         url: None,
+        package: None,
+        version: None,
     };
     let a = match &o.answer {
         Ok(a) => a,

@@ -102,3 +102,33 @@ fn an_older_version_asked_about_is_not_drift_where_a_newer_one_is_live() {
     let s = assess(&judge(Some("1.0.0"), None), &[live("npm", "1.1.0", None)]);
     assert_eq!(s.exit_code, 0, "{:?}", s.platforms);
 }
+
+#[test]
+fn packages_are_judged_each_on_its_own_then_combined() {
+    // core's platforms agree at 1.0.0; cli's pep503 lags its own 2.0.0.
+    let core = assess(
+        &judge(Some("1.0.0"), Some(1)),
+        &[live("pypi", "1.0.0", None), live("pep503", "1.0.0", None)],
+    );
+    let cli = assess(
+        &judge(Some("2.0.0"), Some(1)),
+        &[live("pypi", "2.0.0", None), live("pep503", "1.0.0", None)],
+    );
+    let alone = serde_json::to_value(&core.platforms[0]).unwrap();
+    let s = combine("mono", vec![("core".into(), core), ("cli".into(), cli)]);
+    let ids: Vec<&str> = s.platforms.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["core/pypi", "core/pep503", "cli/pypi", "cli/pep503"]);
+    let drift: Vec<bool> = s.platforms.iter().map(|r| r.drift.is_some()).collect();
+    assert_eq!(drift, [false, false, false, true]);
+    assert_eq!(s.platforms[3].package.as_deref(), Some("cli"));
+    assert_eq!(s.platforms[3].version.as_deref(), Some("2.0.0"));
+    assert_eq!((s.version.as_str(), s.exit_code), ("1.0.0, 2.0.0", 1));
+    assert_eq!(s.newest.as_deref(), Some("2.0.0"));
+    let md = markdown(&s);
+    assert!(md.contains("cli/pep503"), "{md}");
+    // The JSON keeps a plain row's shape: `package`/`version` only on package rows.
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["platforms"][0]["package"], "core");
+    assert_eq!(json["platforms"][0]["version"], "1.0.0");
+    assert!(alone.get("package").is_none() && alone.get("version").is_none());
+}

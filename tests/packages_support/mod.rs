@@ -5,10 +5,9 @@
 
 #![allow(dead_code)]
 
-use crate::pypi_support::{pyenv, repo, venv_tool};
+use crate::pypi_support::{pyenv, repo};
 use crate::support::cli::Project;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The files of examples/python-monorepo, relative to it.
 pub const FILES: [&str; 10] = [
@@ -46,27 +45,6 @@ pub fn monorepo(platforms: &str) -> Project {
     let path = std::env::var("PATH").unwrap();
     p.env("PATH", &format!("{}:{path}", pyenv().join("bin").display()));
     p
-}
-
-/// The build command every section uses (offline: no build isolation).
-pub const BUILD: &str =
-    "    mode: project\n    build:\n      command: [python3, -m, build, --no-isolation]\n";
-
-/// The registries venv's python with `build` and `flit_core`, or the test fails naming the
-/// setup script.
-pub fn python() -> PathBuf {
-    let py = venv_tool("python");
-    let ok = Command::new(&py)
-        .args(["-c", "import build, flit_core.buildapi"])
-        .status()
-        .unwrap();
-    if !ok.success() {
-        crate::pypi_support::missing(
-            "`build` or `flit_core` in the registries venv",
-            "scripts/setup.d/42-python-build.sh",
-        );
-    }
-    py
 }
 
 /// Every file under `dir` (none when it does not exist).

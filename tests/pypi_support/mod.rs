@@ -4,6 +4,8 @@
 //! run must not pass; `scripts/test.sh --fast` leaves the `server_` tests out, visibly).
 #![allow(dead_code)]
 
+pub mod project;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
