@@ -36,9 +36,31 @@ pub fn violations(
     readme: Option<&Readme>,
     wheels: &[Artifact],
 ) -> Vec<Violation> {
+    let mut out = summary_violations(&meta.summary);
+    out.extend(url_violations(meta));
+    if let Some(r) = readme {
+        if r.text.trim().is_empty() {
+            out.push(v(
+                &r.file,
+                "platforms.pypi.readme",
+                "is empty: the PyPI project page would be blank".into(),
+                "write the README, or point platforms.pypi.readme at another file",
+            ));
+        }
+    }
+    for w in wheels.iter().filter(|w| w.size > cfg.max_file_size) {
+        out.push(v(&w.name, "platforms.pypi.max_file_size", format!(
+            "the wheel is {} bytes; the index accepts at most {} per file",
+            w.size, cfg.max_file_size
+        ), "make the binary smaller (strip it), or raise max_file_size once PyPI has granted this project a larger limit"));
+    }
+    out
+}
+
+/// warehouse's form rule for `summary`: one line, at most 512 characters.
+fn summary_violations(s: &str) -> Vec<Violation> {
     let mut out = Vec::new();
     let y = "pipeline.yaml";
-    let s = &meta.summary;
     if s.contains(['\n', '\r']) {
         out.push(v(y, "project.description", format!(
             "is sent as the upload's `summary`, which must be one line (it has {} lines{})",
@@ -52,6 +74,13 @@ pub fn violations(
             s.chars().count()
         ), "shorten project.description; the README is the place for long text"));
     }
+    out
+}
+
+/// warehouse's form rule for `home_page` and `project_urls`: http(s) URLs.
+fn url_violations(meta: &WheelMeta) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let y = "pipeline.yaml";
     if let Some(h) = &meta.home_page {
         if !is_http_url(h) {
             out.push(v(
@@ -76,22 +105,6 @@ pub fn violations(
                 "write the full address, e.g. https://github.com/OWNER/REPO",
             ));
         }
-    }
-    if let Some(r) = readme {
-        if r.text.trim().is_empty() {
-            out.push(v(
-                &r.file,
-                "platforms.pypi.readme",
-                "is empty: the PyPI project page would be blank".into(),
-                "write the README, or point platforms.pypi.readme at another file",
-            ));
-        }
-    }
-    for w in wheels.iter().filter(|w| w.size > cfg.max_file_size) {
-        out.push(v(&w.name, "platforms.pypi.max_file_size", format!(
-            "the wheel is {} bytes; the index accepts at most {} per file",
-            w.size, cfg.max_file_size
-        ), "make the binary smaller (strip it), or raise max_file_size once PyPI has granted this project a larger limit"));
     }
     out
 }

@@ -167,10 +167,53 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
     if let Err(e) = no_packages(&a.packages) {
         return out.fatal(&[e]);
     }
-    let args = a.run;
+    let (p, mut release, opts) = match release_prepared(&a, out) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let args = &a.run;
+    if !a.verify_content {
+        let probing = probe::all_live(&p, &release, &opts, out);
+        let probed = match deadline(args, started) {
+            Some(d) => match tokio::time::timeout_at(d.at, probing).await {
+                Ok(x) => x,
+                Err(_) => {
+                    let run = probe::timed_out(&d, release, p, started);
+                    return run_engine(run, args, out).await;
+                }
+            },
+            None => probing.await,
+        };
+        if let Some(live) = probed {
+            return run_engine(live.into_run(release, p, started), args, out).await;
+        }
+    }
+    let built = build(&p.l, &opts, &p.layers.1, out);
+    let built = match deadline(args, started) {
+        Some(d) => tokio::time::timeout_at(d.at, built)
+            .await
+            .unwrap_or_else(|_| Err(d.error("building"))),
+        None => built.await,
+    };
+    match built {
+        Ok(a) => release.artifacts = a,
+        Err(e) => return out.fatal(&[e]),
+    }
+    let mut run = EngineRun::new(release, p, started, engine::Operation::Release);
+    run.build = Some(BuildStep::Ran);
+    run_engine(run, args, out).await
+}
+
+/// A single project's release, up to building: the config, the selected platforms and
+/// their preflight, the build tools, the version and the epoch (every problem at once).
+fn release_prepared(
+    a: &ReleaseArgs,
+    out: &Out,
+) -> Result<(Prepared, Release, crate::build::BuildOptions), i32> {
+    let args = &a.run;
     let mut version = None;
-    let p = match prepare(
-        &args,
+    let p = prepare(
+        args,
         |l| {
             let mut problems = select::build_tools(&l.pipeline, &l.root);
             match crate::version::resolve(
@@ -185,18 +228,12 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
             problems
         },
         out,
-    ) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    )?;
     let resolved = version.expect("prepare succeeded, so the version resolved");
     let dist = dist_dir(&p.l, &args.dist);
-    let epoch = match crate::build::source_date_epoch(&p.l.root) {
-        Ok(e) => e,
-        Err(e) => return out.fatal(&[e]),
-    };
-    let opts = probe::build_options(&p.l, &resolved, (&dist, epoch), &args);
-    let mut release = Release {
+    let epoch = crate::build::source_date_epoch(&p.l.root).map_err(|e| out.fatal(&[e]))?;
+    let opts = probe::build_options(&p.l, &resolved, (&dist, epoch), args);
+    let release = Release {
         project: p.l.pipeline.project.clone(),
         version: resolved.version,
         tag: resolved.tag,
@@ -206,36 +243,7 @@ async fn release(a: ReleaseArgs, out: &Out) -> i32 {
         root: p.l.root.clone(),
         epoch,
     };
-    if !a.verify_content {
-        let probing = probe::all_live(&p, &release, &opts, out);
-        let probed = match deadline(&args, started) {
-            Some(d) => match tokio::time::timeout_at(d.at, probing).await {
-                Ok(x) => x,
-                Err(_) => {
-                    let run = probe::timed_out(&d, release, p, started);
-                    return run_engine(run, &args, out).await;
-                }
-            },
-            None => probing.await,
-        };
-        if let Some(live) = probed {
-            return run_engine(live.into_run(release, p, started), &args, out).await;
-        }
-    }
-    let built = build(&p.l, &opts, &p.layers.1, out);
-    let built = match deadline(&args, started) {
-        Some(d) => tokio::time::timeout_at(d.at, built)
-            .await
-            .unwrap_or_else(|_| Err(d.error("building"))),
-        None => built.await,
-    };
-    match built {
-        Ok(a) => release.artifacts = a,
-        Err(e) => return out.fatal(&[e]),
-    }
-    let mut run = EngineRun::new(release, p, started, engine::Operation::Release);
-    run.build = Some(BuildStep::Ran);
-    run_engine(run, &args, out).await
+    Ok((p, release, opts))
 }
 
 /// `--timeout`, counted from the start of the run.

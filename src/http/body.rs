@@ -227,34 +227,35 @@ impl Body {
                     .body(body),
                 Err(e) => rb.body(failing(e)),
             },
-            Body::Multipart(parts) => {
-                let mut form = reqwest::multipart::Form::new();
-                for p in parts {
-                    form = match p {
-                        Part::Text { name, value } => form.text(name.clone(), value.clone()),
-                        Part::File {
-                            name,
-                            filename,
-                            path,
-                            content_type,
-                        } => match stream_file(path).await {
-                            Ok((body, len)) => {
-                                let part = reqwest::multipart::Part::stream_with_length(body, len)
-                                    .file_name(filename.clone())
-                                    .mime_str(content_type)
-                                    .unwrap_or_else(
-                                        |_| reqwest::multipart::Part::bytes(Vec::new()),
-                                    );
-                                form.part(name.clone(), part)
-                            }
-                            Err(_) => form,
-                        },
-                    };
-                }
-                rb.multipart(form)
-            }
+            Body::Multipart(parts) => rb.multipart(multipart(parts).await),
         }
     }
+}
+
+/// The form of a multipart body, each file part streamed from disk.
+async fn multipart(parts: &[Part]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for p in parts {
+        form = match p {
+            Part::Text { name, value } => form.text(name.clone(), value.clone()),
+            Part::File {
+                name,
+                filename,
+                path,
+                content_type,
+            } => match stream_file(path).await {
+                Ok((body, len)) => {
+                    let part = reqwest::multipart::Part::stream_with_length(body, len)
+                        .file_name(filename.clone())
+                        .mime_str(content_type)
+                        .unwrap_or_else(|_| reqwest::multipart::Part::bytes(Vec::new()));
+                    form.part(name.clone(), part)
+                }
+                Err(_) => form,
+            },
+        };
+    }
+    form
 }
 
 /// A body whose first read fails with `e`: the error surfaces when reqwest sends it.

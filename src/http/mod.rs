@@ -271,20 +271,31 @@ impl Http {
                 retry::Decision::GiveUp(resp) => return Ok(resp),
                 retry::Decision::RetryAfter(wait) => {
                     self.ledger.note_retry(&self.platform);
-                    let answer = match &outcome {
-                        Ok(r) => format!("HTTP {}", r.status.as_u16()),
-                        Err(e) => innermost(e),
-                    };
-                    let why = format!(
-                        "{} {} answered {answer}; trying again (attempt {})",
-                        req.method,
-                        req.display_url(),
-                        attempt + 1
-                    );
-                    crate::progress::pause(&self.platform, wait, &why).await
+                    self.wait_to_retry(&req, &outcome, attempt, wait).await
                 }
             }
         }
+    }
+
+    /// Waits before attempt `attempt + 1`, saying so when the wait is long enough to notice.
+    async fn wait_to_retry(
+        &self,
+        req: &Request,
+        outcome: &std::result::Result<Response, reqwest::Error>,
+        attempt: u32,
+        wait: Duration,
+    ) {
+        let answer = match outcome {
+            Ok(r) => format!("HTTP {}", r.status.as_u16()),
+            Err(e) => innermost(e),
+        };
+        let why = format!(
+            "{} {} answered {answer}; trying again (attempt {})",
+            req.method,
+            req.display_url(),
+            attempt + 1
+        );
+        crate::progress::pause(&self.platform, wait, &why).await
     }
 
     fn withhold(&self, req: Request) -> Result<Response> {

@@ -10,8 +10,11 @@ use std::fmt::Write as _;
 pub(crate) struct Family {
     pub name: &'static str,
     pub help: &'static str,
-    pub samples: Vec<(Vec<(&'static str, String)>, f64)>,
+    pub samples: Vec<(Labels, f64)>,
 }
+
+/// A sample's labels, in order.
+pub(crate) type Labels = Vec<(&'static str, String)>;
 
 type Count = fn(&crate::guard::Counts) -> u64;
 
@@ -46,37 +49,62 @@ const COUNTS: [(&str, &str, Count); 5] = [
 
 /// Renders the report's metrics.
 pub fn prometheus(r: &Report) -> String {
-    let run = |extra: Vec<(&'static str, String)>| {
-        let mut l = vec![
-            ("project", r.project.clone()),
-            ("version", r.version.clone()),
-            ("operation", r.operation.clone()),
-        ];
-        l.extend(extra);
-        l
-    };
-    let per = |f: &dyn Fn(&super::PlatformReport) -> f64| {
-        r.platforms
-            .iter()
-            .map(|p| (run(vec![("platform", p.id.clone())]), f(p)))
-            .collect::<Vec<_>>()
-    };
-    let secs = |ms: u64| ms as f64 / 1000.0;
-    let mut families = vec![
+    let mut families = run_families(r);
+    families.extend(platform_families(r));
+    for (name, help, count) in COUNTS {
+        families.push(Family {
+            name,
+            help,
+            samples: per_platform(r, &|p| count(&p.requests) as f64),
+        });
+    }
+    render(families)
+}
+
+/// The run's labels (project, version, operation) and `extra`.
+fn labels(r: &Report, extra: Vec<(&'static str, String)>) -> Labels {
+    let mut l = vec![
+        ("project", r.project.clone()),
+        ("version", r.version.clone()),
+        ("operation", r.operation.clone()),
+    ];
+    l.extend(extra);
+    l
+}
+
+/// One sample per platform: `f` of its row.
+fn per_platform(r: &Report, f: &dyn Fn(&super::PlatformReport) -> f64) -> Vec<(Labels, f64)> {
+    r.platforms
+        .iter()
+        .map(|p| (labels(r, vec![("platform", p.id.clone())]), f(p)))
+        .collect()
+}
+
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn run_families(r: &Report) -> Vec<Family> {
+    vec![
         Family {
             name: "tagship_run_exit_code",
             help:
                 "Exit code of the run (0 ok, 1 a platform failed or waits for a person, 2 refused).",
             samples: vec![(
-                run(vec![("dry_run", r.dry_run.to_string())]),
+                labels(r, vec![("dry_run", r.dry_run.to_string())]),
                 r.exit_code as f64,
             )],
         },
         Family {
             name: "tagship_run_duration_seconds",
             help: "Wall time of the whole run.",
-            samples: vec![(run(vec![]), secs(r.duration_ms))],
+            samples: vec![(labels(r, vec![]), secs(r.duration_ms))],
         },
+    ]
+}
+
+fn platform_families(r: &Report) -> Vec<Family> {
+    vec![
         Family {
             name: "tagship_platform_outcome",
             help: "1 for the outcome each platform ended in.",
@@ -88,14 +116,14 @@ pub fn prometheus(r: &Report) -> String {
                         ("platform", p.id.clone()),
                         ("outcome", p.outcome.as_str().into()),
                     ];
-                    (run(l), 1.0)
+                    (labels(r, l), 1.0)
                 })
                 .collect(),
         },
         Family {
             name: "tagship_platform_duration_seconds",
             help: "Wall time per platform.",
-            samples: per(&|p| secs(p.duration_ms)),
+            samples: per_platform(r, &|p| secs(p.duration_ms)),
         },
         Family {
             name: "tagship_platform_stage_duration_seconds",
@@ -106,20 +134,12 @@ pub fn prometheus(r: &Report) -> String {
                 .flat_map(|p| {
                     p.stages.iter().map(|(stage, ms)| {
                         let l = vec![("platform", p.id.clone()), ("stage", stage.clone())];
-                        (run(l), secs(*ms))
+                        (labels(r, l), secs(*ms))
                     })
                 })
                 .collect(),
         },
-    ];
-    for (name, help, count) in COUNTS {
-        families.push(Family {
-            name,
-            help,
-            samples: per(&|p| count(&p.requests) as f64),
-        });
-    }
-    render(families)
+    ]
 }
 
 /// The text format of `families`, every one a gauge.
