@@ -86,29 +86,29 @@ fn server_killed_mid_release_then_rerun_publishes_each_upload_once() {
             "{id}: {row:#}"
         );
     }
+    assert_each_upload_once(&r, since);
+    assert_installs(&r);
 
-    // Each upload exactly once, across every run, counted by the servers.
-    let mut npm: Vec<String> = r
-        .npm_proxy
-        .mutations()
-        .into_iter()
+    // And one more run changes nothing.
+    let quiet = mark(&r);
+    p.run(&["release", TAG]).assert_code(0);
+    assert_no_mutations(&r, quiet);
+}
+
+/// Each upload exactly once, across every run, counted by the servers.
+fn assert_each_upload_once(r: &Registries, since: (usize, usize)) {
+    let mut npm: Vec<String> = (r.npm_proxy.mutations().into_iter())
         .map(|l| format!("{} {}", l.method, l.path))
         .collect();
     npm.sort();
-    assert_eq!(
-        npm,
-        [
-            "PUT /hello",
-            "PUT /hello-linux-arm64",
-            "PUT /hello-linux-x64"
-        ]
-    );
-    assert_eq!(
-        r.pypi_proxy.mutations().len(),
-        2,
-        "{:?}",
-        r.pypi_proxy.mutations()
-    );
+    let want = [
+        "PUT /hello",
+        "PUT /hello-linux-arm64",
+        "PUT /hello-linux-x64",
+    ];
+    assert_eq!(npm, want);
+    let pypi = r.pypi_proxy.mutations();
+    assert_eq!(pypi.len(), 2, "{pypi:?}");
     assert_eq!(r.pypi_files(), [WHEEL_ARM64, WHEEL_AMD64]);
     assert_eq!(
         r.crates_mutations(),
@@ -119,18 +119,15 @@ fn server_killed_mid_release_then_rerun_publishes_each_upload_once() {
         since.1 + 1,
         "one commit on the index branch"
     );
+}
 
-    // What is live installs and runs.
+/// What is live installs and runs.
+fn assert_installs(r: &Registries) {
     let tmp = tempfile::tempdir().unwrap();
-    assert_eq!(npm_install_and_run(&r, &tmp.path().join("npm")).trim(), V);
+    assert_eq!(npm_install_and_run(r, &tmp.path().join("npm")).trim(), V);
     let simple = r.pypi.s("simple_url");
     assert_eq!(
         pip_install_and_run(&simple, &tmp.path().join("pypi")).trim(),
         V
     );
-
-    // And one more run changes nothing.
-    let quiet = mark(&r);
-    p.run(&["release", TAG]).assert_code(0);
-    assert_no_mutations(&r, quiet);
 }
