@@ -80,15 +80,20 @@ fn package_flag_names_known_packages_only() {
         "{}",
         r.stderr
     );
-    // `check` does not handle `packages:` yet: it says so (exit 2), and what does.
-    let r = p.run(&["check"]);
+    // `check` preflights every package, naming each platform `<package>/<platform>`.
+    let r = p.run(&["check", "--json"]);
+    r.assert_code(0);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["platforms"], serde_json::json!(["a/pep503"]), "{j:#}");
+    let r = p.run(&["check", "--only", "pypi"]);
     r.assert_code(2);
-    for part in [
-        "does not handle `packages:` yet (release, publish, status and rollback do)",
-        "`tagship release --dry-run` preflights every package",
-    ] {
-        assert!(r.stderr.contains(part), "{part}: {}", r.stderr);
-    }
+    let no = "no chosen package publishes to platform `pypi`";
+    assert!(r.stderr.contains(no), "{}", r.stderr);
+    // `login` finds the platform in the packages (a local pep503 index takes no token).
+    let r = p.run(&["logout", "pep503"]);
+    r.assert_code(2);
+    let none = "pep503 needs no token here";
+    assert!(r.stderr.contains(none), "{}", r.stderr);
     // publish, status and rollback take --package as release does.
     let runs: [&[&str]; 3] = [
         &["publish", "--dry-run", "--package", "zz"],
@@ -145,8 +150,8 @@ fn schemas_describe_packages_and_their_rows() {
     );
 }
 
-/// Acceptance 4: mono-text says 1.0.1, the tag v1.0.0. The coordinated release refuses to
-/// start, naming the package, the file and the line; no build ran, the index (a local
+/// Acceptance 4: mono-text says 1.0.1, the tag v1.0.0. The coordinated release (and `check`)
+/// refuses to start, naming the package, the file and the line; no build ran, the index (a local
 /// directory) is untouched, no report claims anything was sent.
 #[test]
 fn a_version_mismatch_in_one_package_refuses_the_whole_release() {
@@ -161,6 +166,7 @@ fn a_version_mismatch_in_one_package_refuses_the_whole_release() {
     for args in [
         &["release", "v1.0.0"][..],
         &["release", "v1.0.0", "--dry-run"],
+        &["check", "v1.0.0"],
     ] {
         let r = p.run(args);
         r.assert_code(2);

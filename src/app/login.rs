@@ -23,7 +23,16 @@ fn variable(a: &LoginArgs) -> Result<String, Error> {
     let l = crate::config::load(&a.config, None, &env_map()).map_err(|d| {
         Error::input(format!("{} does not load: {d}", a.config.display())).with_hint(&hint)
     })?;
-    let chosen = select::select(&l.pipeline, std::slice::from_ref(&a.platform), &[])
+    // With `packages:`, the first package that publishes to the platform (its sections are
+    // the shared ones merged with its own).
+    let view = (l.pipeline.packages.iter())
+        .map(|cfg| super::packages::view(&l.pipeline, cfg))
+        .find(|v| v.platforms.contains_key(&a.platform));
+    let pipeline = view.unwrap_or_else(|| crate::config::Pipeline {
+        packages: Vec::new(),
+        ..l.pipeline.clone()
+    });
+    let chosen = select::select(&pipeline, std::slice::from_ref(&a.platform), &[])
         .map_err(|mut p| p.remove(0))?;
     let p = chosen
         .first()

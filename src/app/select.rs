@@ -16,10 +16,10 @@ pub fn select(
     skip: &[String],
 ) -> Result<Vec<Arc<dyn Platform>>, Vec<Error>> {
     if !p.packages.is_empty() {
-        // release, publish (from dist/), status and rollback select per package, on each
-        // package's view (app/packages.rs); check, login and `publish --merge` do not yet.
+        // release, publish (from dist/), status, rollback, check and login select per
+        // package, on each package's view (app/packages.rs); `publish --merge` does not yet.
         let e = Error::input(
-            "this command does not handle `packages:` yet (release, publish, status and rollback do)",
+            "this command does not handle `packages:` yet (release, publish, status, rollback, check and login do)",
         )
         .with_hint(
             "`tagship release --dry-run` preflights every package (credentials, tools, versions); \
