@@ -87,7 +87,9 @@ fn find_tag(
         return Ok((t, Source::GitTag));
     }
     let vf = root.join("VERSION");
-    if let Ok(s) = std::fs::read_to_string(&vf) {
+    // A VERSION file is one line; a huge one is not read whole.
+    let text = crate::kit::confine::read_capped(&vf, 4096).map(String::from_utf8);
+    if let Ok(Ok(s)) = text {
         let s = s.trim();
         if !s.is_empty() {
             return Ok((s.to_string(), Source::VersionFile));

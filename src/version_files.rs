@@ -27,11 +27,11 @@ pub(crate) fn claims(root: &Path) -> Result<Vec<Claim>> {
 
 /// The text of `path`, `None` when it does not exist.
 fn read(path: &Path) -> Result<Option<String>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(bad(path, 0, format!("cannot be read: {e}"))),
-    };
+    if matches!(path.try_exists(), Ok(false)) {
+        return Ok(None);
+    }
+    // A project file is kilobytes: a huge one is refused, not allocated.
+    let bytes = crate::kit::confine::read_capped(path, 8 << 20).map_err(|e| bad(path, 0, e))?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(Some(s)),
         Err(e) => {

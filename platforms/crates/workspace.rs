@@ -134,6 +134,7 @@ pub fn select(cfg: &CratesConfig, m: &Metadata, version: &semver::Version) -> Re
     let names: BTreeSet<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
     let mut units = Vec::new();
     for p in &chosen {
+        problems.extend(outside(p, &m.workspace_root));
         problems.extend(problems_of(p, &by_name, &names, registry, version, &m.workspace_root));
         let needs = p
             .dependencies
@@ -150,6 +151,22 @@ pub fn select(cfg: &CratesConfig, m: &Metadata, version: &semver::Version) -> Re
     }
     rules::refuse(&problems, "the workspace cannot be published as it is", Error::input)?;
     order(units)
+}
+
+/// A member whose Cargo.toml resolves outside the workspace root (`crates/x` a symlink to
+/// elsewhere): cargo takes it, but its sources are not the workspace's.
+fn outside(p: &Package, root: &Path) -> Option<Violation> {
+    let rel = p.manifest_path.strip_prefix(root).unwrap_or(&p.manifest_path);
+    // Unreadable is cargo's to report (it read the manifest a moment ago).
+    let why = crate::kit::confine::inside(root, rel)
+        .err()
+        .filter(|w| !matches!(w, crate::kit::confine::Escape::Unreadable(_)))?;
+    Some(Violation::new(
+        rel.display().to_string(),
+        "package",
+        format!("`{}` {why}", p.name),
+        "keep every published member's directory inside the workspace (no symlink out)",
+    ))
 }
 
 fn not_a_member(n: &str, by_name: &BTreeMap<&str, &Package>) -> Violation {
@@ -193,6 +210,11 @@ fn problems_of(
     }
     for d in p.dependencies.iter().filter(|d| d.path.is_some() && d.kind.as_deref() != Some("dev")) {
         let Some(dep) = by_name.get(d.name.as_str()) else {
+            if d.req == "*" {
+                let at = d.path.as_deref().unwrap_or(Path::new("?")).display();
+                out.push(Violation::new(&file, format!("dependencies.{}", d.name), format!("a path dependency on `{}` ({at}) that is not a member of the workspace and has no version: the registry could not resolve it", d.name),
+                    "add `version = \"…\"` (the version published on the registry) next to `path`, or make the crate a member"));
+            }
             continue;
         };
         let field = format!("dependencies.{}", d.name);

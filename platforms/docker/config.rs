@@ -205,11 +205,47 @@ impl DockerConfig {
         }
         self.base_ref()?;
         self.chunking()?;
+        self.config_strings()?;
         for f in &self.files {
             f.mode()?;
             f.image_path()?;
         }
         Ok(r)
+    }
+
+    /// `env`, `labels`, `user` and `entrypoint` go into the image config as they are: a NUL
+    /// cannot reach a process (execve stops at it), and a control character in a name
+    /// (an env key with a newline or `=`) makes another variable than the one written.
+    fn config_strings(&self) -> Result<()> {
+        let bad = |setting: &str, s: &str, why: &str| {
+            Error::config(format!("platforms.docker.{setting}: `{}` {why}", s.escape_debug()))
+                .with_hint("write names without control characters (and env names without `=`), values without NUL")
+        };
+        let name_ok = |k: &str| !k.is_empty() && !k.contains(|c: char| c.is_control());
+        for (k, v) in &self.env {
+            if !name_ok(k) || k.contains('=') {
+                return Err(bad("env", k, "is not a variable name"));
+            }
+            if v.contains('\0') {
+                return Err(bad("env", k, "has a value holding a NUL"));
+            }
+        }
+        for (k, v) in &self.labels {
+            if !name_ok(k) {
+                return Err(bad("labels", k, "is not a label key"));
+            }
+            if v.contains('\0') {
+                return Err(bad("labels", k, "has a value holding a NUL"));
+            }
+        }
+        if let Some(u) = self.user.as_deref().filter(|u| !name_ok(u)) {
+            return Err(bad("user", u, "is not a user (`uid`, `uid:gid` or a name)"));
+        }
+        let entry = self.entrypoint.iter().flatten();
+        if let Some(e) = entry.into_iter().find(|e| e.contains('\0')) {
+            return Err(bad("entrypoint", e, "holds a NUL"));
+        }
+        Ok(())
     }
 
     /// The base image, `None` for `scratch`. Anything else must be pinned by digest.
@@ -294,8 +330,8 @@ fn size(setting: &str, s: &str) -> Result<u64> {
         "GiB" => 1 << 30,
         _ => 0,
     };
-    match num.parse::<u64>() {
-        Ok(n) if mult > 0 => Ok(n * mult),
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)) {
+        Some(n) if mult > 0 => Ok(n),
         _ => Err(Error::config(format!("platforms.docker.{setting}: `{s}` is not a size"))
             .with_hint("write a whole number of bytes, KiB, MiB or GiB, e.g. `16MiB`")),
     }

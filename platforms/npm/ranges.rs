@@ -100,13 +100,65 @@ fn resolve(
         "*" | "" => v.clone(),
         "^" => format!("^{v}"),
         "~" => format!("~{v}"),
-        other => other.to_string(),
+        other if is_range(other) => other.to_string(),
+        other => {
+            return Err(Error::input(at(format!("`{}` is not a version range", other.escape_debug())))
+                .with_hint("use `workspace:*`, `workspace:^`, `workspace:~` or a semver range such as `workspace:^1.2.0`"));
+        }
     };
     Ok(if alias {
         format!("npm:{target}@{mapped}")
     } else {
         mapped
     })
+}
+
+/// npm's range grammar (node-semver's `range-set`): `||`-separated sets of comparators
+/// (`>=1.2.0 <2`, `^1.2`, `~1.2.3-beta.1`, `1.x`) or hyphen ranges (`1.0.0 - 2.0.0`). What
+/// goes into the published package.json must be one, or installs of it fail.
+fn is_range(r: &str) -> bool {
+    r.split("||").all(|set| {
+        let parts: Vec<&str> = set.split_whitespace().collect();
+        match parts.as_slice() {
+            [] => true,
+            [a, "-", b] => is_partial(a) && is_partial(b),
+            cs => {
+                // `>= 1.2.3`: an operator may stand apart from its version.
+                let mut op = String::new();
+                let ok = cs.iter().all(|c| {
+                    let v = c.trim_start_matches(['<', '>', '=', '^', '~']);
+                    op.push_str(&c[..c.len() - v.len()]);
+                    let fine = v.is_empty() || (op.len() <= 2 && is_partial(v));
+                    if !v.is_empty() {
+                        op.clear();
+                    }
+                    fine
+                });
+                ok && op.is_empty()
+            }
+        }
+    })
+}
+
+/// `1`, `1.2`, `1.2.3`, with `x`/`X`/`*` for any part, an optional `v`, and on a full
+/// version a prerelease and build (`1.2.3-rc.1+abc`).
+fn is_partial(v: &str) -> bool {
+    let v = v.strip_prefix(['v', '=']).unwrap_or(v);
+    let (core, extra) = match v.find(['-', '+']) {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let nums: Vec<&str> = core.split('.').collect();
+    let num = |n: &&str| {
+        matches!(*n, "x" | "X" | "*") || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let ids = |e: &str| {
+        e.split(['.', '-', '+'])
+            .all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    (1..=3).contains(&nums.len())
+        && nums.iter().all(num)
+        && extra.map_or(true, |e| nums.len() == 3 && ids(e))
 }
 
 #[cfg(test)]
@@ -152,6 +204,22 @@ mod tests {
         assert!(rewrite("f", &json!({"dependencies": {"x": "1"}}), &known())
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn npm_ranges_pass_and_garbage_does_not() {
+        for ok in [
+            "^1.2.0", "~1.2", "1.x", ">=1.0.0 <2", ">= 1.2.3", "1.0.0 - 2.0.0", "1 || 2.x",
+            "=1.2.3-rc.1+b5", "v1.2.3", "*", "1.2.*",
+        ] {
+            assert!(is_range(ok), "{ok}");
+        }
+        for bad in ["garbage", "^", "1.2.3.4", ">>>1", "1.2-rc", "^1.2.3 >=", "1 -", "1.2.3-", "a.b.c"] {
+            assert!(!is_range(bad), "{bad}");
+        }
+        let e = rewrite("p/package.json", &json!({"dependencies": {"util": "workspace:garbage"}}), &known())
+            .unwrap_err();
+        assert!(e.message().contains("`garbage` is not a version range"), "{e:?}");
     }
 
     #[test]

@@ -25,6 +25,9 @@ const NEVER: [&str; 2] = ["node_modules", ".git"];
 /// How deep `**` looks for members below the workspace root.
 const MAX_DEPTH: usize = 8;
 
+/// The largest package.json or pnpm-workspace.yaml read.
+const MAX_FILE_BYTES: u64 = 8 << 20;
+
 /// One workspace member.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -67,7 +70,7 @@ pub fn members(root: &Path, skip: &Path) -> Result<Vec<Member>> {
         {
             continue;
         }
-        let m = read_member(&root.join(&rel))?;
+        let m = read_member(root, &rel)?;
         if let Some(other) = out.get(&m.name) {
             return Err(Error::input(format!(
                 "{} and {} are both named `{}`",
@@ -109,9 +112,8 @@ fn patterns(root: &Path) -> Result<Vec<String>> {
         .unwrap_or_default()
     };
     let (file, found) = if pnpm.is_file() {
-        let text = std::fs::read_to_string(&pnpm)
-            .map_err(|e| Error::io(format!("reading {}", pnpm.display()), e))?;
-        let v: Value = serde_yaml_ng::from_str(&text)
+        let bytes = read_capped(&pnpm)?;
+        let v: Value = serde_yaml_ng::from_slice(&bytes)
             .map_err(|e| Error::input(format!("{}: {e}", pnpm.display())))?;
         (pnpm, strings(v["packages"].as_array()))
     } else {
@@ -164,13 +166,26 @@ fn walk(dir: &Path, rel: &str, depth: usize, skip: &Path, out: &mut Vec<String>)
 }
 
 pub fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    serde_json::from_str(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))
+    let bytes = read_capped(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::input(format!("{}: {e}", path.display())))
 }
 
-fn read_member(dir: &Path) -> Result<Member> {
+/// A workspace file's bytes: package.json and pnpm-workspace.yaml are kilobytes, so one
+/// over [`MAX_FILE_BYTES`] is refused unread.
+fn read_capped(path: &Path) -> Result<Vec<u8>> {
+    crate::kit::confine::read_capped(path, MAX_FILE_BYTES)
+        .map_err(|e| Error::input(format!("{}: {e}", path.display())))
+}
+
+/// A member's package.json, which must resolve inside the workspace (a symlink to a file
+/// elsewhere would publish what the workspace does not hold).
+fn read_member(root: &Path, rel: &str) -> Result<Member> {
+    let dir = root.join(rel);
     let pj = dir.join("package.json");
+    crate::kit::confine::inside(root, &Path::new(rel).join("package.json")).map_err(|why| {
+        Error::input(format!("{}: {why}", pj.display()))
+            .with_hint("a workspace member's package.json must be a file inside the workspace")
+    })?;
     let manifest = read_json(&pj)?;
     let file = pj.display().to_string();
     let name = manifest["name"].as_str().unwrap_or_default().to_string();
@@ -184,7 +199,7 @@ fn read_member(dir: &Path) -> Result<Member> {
         name,
         version: manifest["version"].as_str().unwrap_or_default().to_string(),
         private: manifest["private"] == Value::Bool(true),
-        dir: dir.to_path_buf(),
+        dir,
         file,
         manifest,
     })
@@ -196,35 +211,50 @@ fn read_member(dir: &Path) -> Result<Member> {
 pub fn publish_order(members: &[Member]) -> Result<Vec<&Member>> {
     let public: Vec<&Member> = members.iter().filter(|m| !m.private).collect();
     let names: BTreeSet<&str> = public.iter().map(|m| m.name.as_str()).collect();
-    let mut waiting: BTreeMap<&str, BTreeSet<&str>> = public
-        .iter()
-        .map(|m| (m.name.as_str(), m.runtime_deps(&names)))
-        .collect();
     let by_name: BTreeMap<&str, &Member> = public.iter().map(|m| (m.name.as_str(), *m)).collect();
+    // Each member's count of unpublished dependencies, and who waits for it: every step
+    // costs its own edges, so 10k members in a chain are no quadratic scan.
+    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in &public {
+        let deps = m.runtime_deps(&names);
+        waiting.insert(m.name.as_str(), deps.len());
+        for d in deps {
+            dependents.entry(d).or_default().push(m.name.as_str());
+        }
+    }
+    let mut ready: BTreeSet<&str> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(m, _)| *m)
+        .collect();
     let mut out = Vec::new();
-    while !waiting.is_empty() {
-        let ready: Vec<&str> = waiting
-            .iter()
-            .filter(|(_, deps)| deps.is_empty())
-            .map(|(n, _)| *n)
-            .collect();
-        let Some(next) = ready.first().copied() else {
-            let stuck: Vec<&str> = waiting.keys().copied().collect();
-            let files: Vec<&str> = stuck.iter().map(|n| by_name[n].file.as_str()).collect();
-            return Err(Error::input(format!(
-                "npm workspace: a dependency cycle involves (or blocks) {} ({}) through dependencies, peerDependencies or optionalDependencies",
-                stuck.join(", "),
-                files.join(", ")
-            ))
-            .with_hint("break the cycle (a devDependency does not order the publish)"));
-        };
+    while let Some(next) = ready.pop_first() {
         waiting.remove(next);
-        for deps in waiting.values_mut() {
-            deps.remove(next);
+        for d in dependents.get(next).into_iter().flatten() {
+            let n = waiting.get_mut(d).expect("a dependent is waiting");
+            *n -= 1;
+            if *n == 0 {
+                ready.insert(d);
+            }
         }
         out.push(by_name[next]);
     }
-    Ok(out)
+    if waiting.is_empty() {
+        return Ok(out);
+    }
+    let stuck: Vec<&str> = waiting.keys().copied().collect();
+    let shown = |list: Vec<&str>| match list.len() {
+        n if n > 20 => format!("{} and {} more", list[..20].join(", "), n - 20),
+        _ => list.join(", "),
+    };
+    let files: Vec<&str> = stuck.iter().map(|n| by_name[n].file.as_str()).collect();
+    Err(Error::input(format!(
+        "npm workspace: a dependency cycle involves (or blocks) {} ({}) through dependencies, peerDependencies or optionalDependencies",
+        shown(stuck),
+        shown(files)
+    ))
+    .with_hint("break the cycle (a devDependency does not order the publish)"))
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@ use super::{env_map, output::Out, select};
 use crate::cli::LoginArgs;
 use crate::error::Error;
 use crate::platform::Requirement;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
+
+/// The longest token `login` reads (tokens are under 1 KiB; PEM keys a few KiB).
+const MAX_TOKEN_BYTES: u64 = 64 << 10;
 
 /// The variable the platform's token goes under: `--var`, else the first required
 /// credential its pipeline.yaml section declares.
@@ -67,7 +70,8 @@ pub fn login(a: &LoginArgs, out: &Out) -> i32 {
         echo(false);
     }
     let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
+    // A token is a line; stdin fed from /dev/zero must not be read into memory whole.
+    let read = stdin.lock().take(MAX_TOKEN_BYTES + 1).read_line(&mut line);
     if tty {
         echo(true);
         eprintln!();
@@ -78,6 +82,13 @@ pub fn login(a: &LoginArgs, out: &Out) -> i32 {
     // The line break that ends the input is not part of the token.
     let token = line.strip_suffix('\n').unwrap_or(&line);
     let token = token.strip_suffix('\r').unwrap_or(token);
+    if line.len() as u64 > MAX_TOKEN_BYTES {
+        return out.fatal(&[Error::input(format!(
+            "the token on stdin is longer than {} KiB",
+            MAX_TOKEN_BYTES >> 10
+        ))
+        .with_hint("give the token alone, on one line")]);
+    }
     if token.is_empty() {
         return out.fatal(&[Error::input("no token on stdin")
             .with_hint(format!("e.g. `tagship login {} < token.txt`", a.platform))]);

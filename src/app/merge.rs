@@ -210,6 +210,7 @@ fn coverage(
     let mut problems = Vec::new();
     let mut carried: BTreeMap<Target, &Path> = BTreeMap::new();
     for (dir, p) in parts {
+        problems.extend(unplanned(l, (dir, p), &opts));
         for t in &p.targets {
             if let Some(other) = carried.insert(*t, dir) {
                 problems.push(
@@ -245,4 +246,35 @@ fn coverage(
         );
     }
     problems
+}
+
+/// A part's files against what the builds of its targets write (`part::against_plan`):
+/// one problem per file listed that no build writes, and per file a build writes that is
+/// not listed.
+fn unplanned(l: &Loaded, (dir, p): (&Path, &Part), opts: &BuildOptions) -> Vec<Error> {
+    let config = (&l.pipeline.builds[..], &l.pipeline.archives);
+    let gaps = match part::against_plan(p, config, opts) {
+        Ok(g) => g,
+        Err(e) => return vec![e],
+    };
+    let refuse = |what: String| {
+        Error::input(format!("part {}: {PART_FILE} {what}", dir.display())).with_hint(
+            "rebuild the part with `tagship build --target`; a merge publishes only the files a part's build wrote",
+        )
+    };
+    let config = l.path.display();
+    let odd = gaps.unplanned.into_iter().map(|f| {
+        let t = f.target.map(|t| t.id()).unwrap_or_default();
+        refuse(format!(
+            "lists {} for {t}, a file `builds:` in {config} does not write for that target",
+            f.path.display()
+        ))
+    });
+    let missing = gaps.missing.into_iter().map(|(t, path)| {
+        refuse(format!(
+            "does not list {} for {t}, which `builds:` in {config} writes",
+            path.display()
+        ))
+    });
+    odd.chain(missing).collect()
 }

@@ -20,6 +20,10 @@ use std::path::{Component, Path, PathBuf};
 pub const PART_FILE: &str = "part.json";
 /// `part.json`'s format; a reader refuses any other.
 pub const PART_SCHEMA: u32 = 1;
+/// A part.json larger than this is refused unread: one lists a few files per target.
+const MAX_PART_BYTES: u64 = 16 << 20;
+/// Problems of one part named one by one; the rest are counted.
+const MAX_SHOWN: usize = 20;
 
 /// `part.json`: who built this part, from what, and every file in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +136,44 @@ pub async fn build_part(
     Ok(part)
 }
 
+/// How a part's list differs from what the builds of its targets write.
+#[derive(Debug, Default)]
+pub struct Gaps<'p> {
+    /// Listed, but no build of its target writes it (an amd64 archive listed as arm64).
+    pub unplanned: Vec<&'p Artifact>,
+    /// Written by a build of one of its targets, but not listed.
+    pub missing: Vec<(Target, PathBuf)>,
+}
+
+/// Compares `part`'s files with the plan: for each of its targets, the archive named by
+/// `archives.name` (at the top of the part) and each build's binary at
+/// `bin/<target>/<file name>`, nothing else. So a part cannot pass off another target's
+/// bytes, leave a target's binary out, or (targets being unique) write a path of dist/
+/// another part writes.
+pub fn against_plan<'p>(
+    part: &'p Part,
+    (builds, archives): (&[BuildConfig], &ArchiveConfig),
+    opts: &BuildOptions,
+) -> Result<Gaps<'p>> {
+    let names = super::archive_names(archives, opts, &part.targets)?;
+    let mut expected: BTreeSet<(Target, PathBuf)> = super::run::plan(builds, opts)?
+        .into_iter()
+        .filter(|j| part.targets.contains(&j.target))
+        .map(|j| (j.target, j.dist_rel))
+        .collect();
+    expected.extend(names.iter().map(|(t, (n, _))| (*t, PathBuf::from(n))));
+    let mut gaps = Gaps::default();
+    for f in &part.files {
+        let Some(t) = f.target else { continue }; // refused by read_part
+        let named = f.kind != ArtifactKind::Archive || f.path == Path::new(&f.name);
+        if !(named && expected.remove(&(t, f.path.clone()))) {
+            gaps.unplanned.push(f);
+        }
+    }
+    gaps.missing = expected.into_iter().collect();
+    Ok(gaps)
+}
+
 /// Refuses a part directory that already holds files: a part is exactly what one build wrote.
 pub fn fresh_dir(dir: &Path, named: &str) -> Result<()> {
     if std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some()) {
@@ -153,9 +195,8 @@ pub fn read_part(dir: &Path) -> std::result::Result<Part, Vec<Error>> {
     };
     let manifest = dir.join(PART_FILE);
     let part = match std::fs::symlink_metadata(&manifest) {
-        Ok(m) if m.is_file() => std::fs::read_to_string(&manifest)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<Part>(&t).map_err(|e| e.to_string())),
+        Ok(m) if m.is_file() => crate::kit::confine::read_capped(&manifest, MAX_PART_BYTES)
+            .and_then(|t| serde_json::from_slice::<Part>(&t).map_err(|e| e.to_string())),
         Ok(_) => Err("is not a plain file".into()),
         Err(e) => Err(e.to_string()),
     }
@@ -190,6 +231,12 @@ pub fn read_part(dir: &Path) -> std::result::Result<Part, Vec<Error>> {
                 extra.display()
             )));
         }
+    }
+    // 100k bad entries are one problem to fix, not 100k lines to read.
+    if problems.len() > MAX_SHOWN {
+        let more = problems.len() - MAX_SHOWN;
+        problems.truncate(MAX_SHOWN);
+        problems.push(refuse(format!("{more} more problems like these")));
     }
     if problems.is_empty() {
         Ok(part)
@@ -226,6 +273,14 @@ fn check_file(dir: &Path, part: &Part, f: &Artifact) -> std::result::Result<(), 
             Ok(_) => {}
             Err(e) => return Err(format!("is missing: {e}")),
         }
+    }
+    // The size first: a listed file grown to terabytes is refused without reading it.
+    let size = std::fs::metadata(&at).map_err(|e| e.to_string())?.len();
+    if size != f.size {
+        return Err(format!(
+            "was changed: {size} bytes, {PART_FILE} says {} bytes",
+            f.size
+        ));
     }
     match hash_file(&at) {
         Ok((sha, size)) if sha == f.sha256 && size == f.size => Ok(()),

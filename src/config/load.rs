@@ -33,7 +33,11 @@ pub fn load(
     profile: Option<&str>,
     env: &BTreeMap<String, String>,
 ) -> Result<Loaded, Diagnostics> {
-    load_with(path, profile, env, crate::platforms::ALL)
+    let real = Registry {
+        factories: crate::platforms::ALL,
+        adapters: true,
+    };
+    load_in(path, profile, env, real)
 }
 
 /// JSON Schema of the whole file, with `platforms.<id>` filled from every registered platform.
@@ -41,12 +45,33 @@ pub fn schema() -> serde_json::Value {
     validate::schema_with(crate::platforms::ALL)
 }
 
-/// [`load`] against a given platform registry (tests use hand-made factories).
+/// [`load`] against a given platform registry (tests use hand-made factories, which build
+/// no adapter).
+#[cfg(test)]
 pub(crate) fn load_with(
     path: &Path,
     profile: Option<&str>,
     env: &BTreeMap<String, String>,
     registry: &[&Factory],
+) -> Result<Loaded, Diagnostics> {
+    let r = Registry {
+        factories: registry,
+        adapters: false,
+    };
+    load_in(path, profile, env, r)
+}
+
+/// The factories, and whether their adapters are built at load (`Context::adapters`).
+struct Registry<'a> {
+    factories: &'a [&'a Factory],
+    adapters: bool,
+}
+
+fn load_in(
+    path: &Path,
+    profile: Option<&str>,
+    env: &BTreeMap<String, String>,
+    registry: Registry,
 ) -> Result<Loaded, Diagnostics> {
     let text = read(path).map_err(|p| finish(path, vec![p]))?;
     let dir = path.parent().map(|d| match d.as_os_str().is_empty() {
@@ -55,8 +80,9 @@ pub(crate) fn load_with(
     });
     let cx = Context {
         profile,
-        registry,
+        registry: registry.factories,
         root: dir,
+        adapters: registry.adapters,
     };
     let pipeline = from_str(&text, &cx, env).map_err(|p| finish(path, p))?;
     let absolute = std::fs::canonicalize(path).or_else(|_| std::path::absolute(path));
@@ -141,7 +167,14 @@ pub(crate) fn from_str(
     if !problems.is_empty() {
         return Err(problems);
     }
-    typed(&effective)
+    let pipeline = typed(&effective)?;
+    if cx.adapters {
+        let problems = super::adapters::check(&effective, &pipeline, cx.registry);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+    }
+    Ok(pipeline)
 }
 
 /// The typed model via serde_yaml_ng, from the validated (and coerced) tree.

@@ -5,6 +5,7 @@
 //! `validate`), runs the semantic checks (`semantic`) and only then deserializes the typed
 //! model with serde_yaml_ng. Every problem is reported at once (`diag`).
 
+mod adapters;
 mod diag;
 mod env;
 pub mod format;

@@ -15,6 +15,7 @@
 use super::diag::{suggest, Origin, Problem};
 use super::model::BuildConfig;
 use super::tree::{merge, Node, Val};
+use crate::kit::confine::Escape;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +26,8 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct PackageConfig {
     /// Unique name: the report's rows are `<name>/<platform>`; `--package NAME` selects it.
+    /// Letters, digits, `.`, `_`, `-`, `@`, `+`, starting with a letter or digit, no `..`
+    /// (it names dist/<name> and the tag `<name>-v<version>`).
     pub name: String,
     /// The package's directory, relative to pipeline.yaml. Its build commands run there and
     /// its project files (pyproject.toml, package.json, Cargo.toml) are checked there.
@@ -103,13 +106,15 @@ fn check_names(list: &Node, out: &mut Vec<Problem>) -> BTreeMap<String, Origin> 
     for (i, pkg) in list.items().iter().enumerate() {
         let Some(n) = pkg.get("name") else { continue };
         let Some(name) = n.as_str() else { continue };
-        let bad = name.trim().is_empty() || name.contains(['/', ',']) || name != name.trim();
-        if bad {
+        if !usable_name(name) {
             let p = Problem::new(
                 &n.at,
-                format!("`packages[{i}].name` `{name}` is not usable"),
+                format!(
+                    "`packages[{i}].name` `{}` is not usable",
+                    name.escape_debug()
+                ),
             );
-            out.push(p.hint("a package name is not empty and has no `/`, `,` or spaces around it"));
+            out.push(p.hint("a package name is letters, digits, `.`, `_`, `-`, `@` or `+`, starts with a letter or digit and has no `..` (it names dist/<name> and the tag <name>-v<version>)"));
         } else if let Some(first) = names.get(name) {
             let msg = format!("duplicate package name `{name}`");
             let hint = match first {
@@ -124,6 +129,14 @@ fn check_names(list: &Node, out: &mut Vec<Problem>) -> BTreeMap<String, Origin> 
         }
     }
     names
+}
+
+/// A name that is safe as a directory under dist/, in a git tag and in a unit id.
+fn usable_name(name: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-@+".contains(c);
+    name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(allowed)
+        && !name.contains("..")
 }
 
 /// `needs`: every name is a package; no package needs itself, directly or through others.
@@ -144,7 +157,11 @@ fn check_needs(list: &Node, names: &BTreeMap<String, Origin>, out: &mut Vec<Prob
     }
     if let Some(cycle) = find_cycle(&edges) {
         let at = names.get(&cycle[0]).cloned().unwrap_or(Origin::Whole);
-        let msg = format!("packages' `needs` form a cycle: {}", cycle.join(" → "));
+        let shown = match cycle.len() {
+            n if n > 20 => format!("{} → … ({} packages)", cycle[..20].join(" → "), n - 1),
+            _ => cycle.join(" → "),
+        };
+        let msg = format!("packages' `needs` form a cycle: {shown}");
         out.push(
             Problem::new(&at, msg)
                 .hint("a package cannot wait for itself, directly or through others"),
@@ -152,36 +169,44 @@ fn check_needs(list: &Node, names: &BTreeMap<String, Origin>, out: &mut Vec<Prob
     }
 }
 
-/// The first cycle in `edges` (name → needs), as the path that closes it.
+/// The first cycle in `edges` (name → needs), as the path that closes it. Depth-first with
+/// an explicit stack (a chain of 20k packages would overflow the thread's stack as
+/// recursion) and each name's place on the path in a map (no scan of the path per step).
 pub(crate) fn find_cycle(edges: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
-    fn visit(
-        n: &str,
-        edges: &BTreeMap<String, Vec<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(start) = path.iter().position(|p| p == n) {
-            let mut c = path[start..].to_vec();
-            c.push(n.to_string());
-            return Some(c);
-        }
-        if done.contains(n) {
-            return None;
-        }
-        path.push(n.to_string());
-        for m in edges.get(n).into_iter().flatten() {
-            if let Some(c) = visit(m, edges, path, done) {
-                return Some(c);
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    for start in edges.keys() {
+        // The path, each entry with how many of its needs were visited.
+        let mut path: Vec<(&str, usize)> = Vec::new();
+        let mut on_path: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut next = Some(start.as_str());
+        loop {
+            if let Some(n) = next.take() {
+                if let Some(&at) = on_path.get(n) {
+                    let mut c: Vec<String> =
+                        path[at..].iter().map(|(p, _)| p.to_string()).collect();
+                    c.push(n.to_string());
+                    return Some(c);
+                }
+                if !done.contains(n) {
+                    on_path.insert(n, path.len());
+                    path.push((n, 0));
+                }
+            }
+            let Some((n, i)) = path.last_mut() else { break };
+            match edges.get(*n).and_then(|m| m.get(*i)) {
+                Some(m) => {
+                    *i += 1;
+                    next = Some(m.as_str());
+                }
+                None => {
+                    on_path.remove(*n);
+                    done.insert(n);
+                    path.pop();
+                }
             }
         }
-        path.pop();
-        done.insert(n.to_string());
-        None
     }
-    let mut done = BTreeSet::new();
-    edges
-        .keys()
-        .find_map(|n| visit(n, edges, &mut Vec::new(), &mut done))
+    None
 }
 
 /// `dir`: relative, inside the project, an existing directory.
@@ -189,19 +214,16 @@ fn check_dirs(list: &Node, root: &Path, out: &mut Vec<Problem>) {
     for (i, pkg) in list.items().iter().enumerate() {
         let Some(d) = pkg.get("dir") else { continue };
         let Some(dir) = d.as_str() else { continue };
-        let path = Path::new(dir);
-        let escapes = path.is_absolute()
-            || path
-                .components()
-                .any(|c| c == std::path::Component::ParentDir);
-        if escapes {
-            let msg = format!("`packages[{i}].dir` `{dir}` is outside the project");
+        let shown = dir.escape_debug();
+        let found = crate::kit::confine::inside(root, Path::new(dir));
+        if let Err(why @ (Escape::NotRelative | Escape::ThroughSymlink)) = &found {
+            let msg = format!("`packages[{i}].dir` `{shown}` is outside the project: it {why}");
             out.push(
                 Problem::new(&d.at, msg)
-                    .hint("give a path relative to pipeline.yaml, without `..`"),
+                    .hint("give a path relative to pipeline.yaml, without `..` or a symlink out"),
             );
-        } else if !root.join(path).is_dir() {
-            let msg = format!("`packages[{i}].dir`: the directory `{dir}` does not exist");
+        } else if !found.is_ok_and(|p| p.is_dir()) {
+            let msg = format!("`packages[{i}].dir`: the directory `{shown}` does not exist");
             out.push(
                 Problem::new(&d.at, msg)
                     .hint("give the package's directory, relative to pipeline.yaml"),

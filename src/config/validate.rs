@@ -18,6 +18,7 @@ pub(crate) fn schema_with(registry: &[&Factory]) -> Value {
     for f in registry {
         let mut s = Value::from((f.schema)());
         add_common(&mut s);
+        cap_durations(&mut s);
         hoist(&mut root, f.id, &mut s);
         sections.insert(f.id.to_string(), s);
         let about = format!("Overrides for `platforms.{}`: {}", f.id, f.about);
@@ -75,6 +76,45 @@ fn add_common(section: &mut Value) {
     }
 }
 
+/// The longest wait a `*_secs` or `*_ms` setting may ask for: a week, as `timeout`. A
+/// larger one is no deliberate wait, and near `u64::MAX` it overflows the clock arithmetic
+/// (`Instant + Duration` panics) once the release is already under way.
+const WEEK_SECS: u64 = 7 * 24 * 3600;
+
+/// The shortest pause a `*poll*_ms` setting may ask for.
+const MIN_POLL_MS: u64 = 10;
+
+/// Gives every integer `*_secs` / `*_ms` property of a platform's schema (its `$defs`
+/// included, e.g. crates' `pace.*.every_secs`) a `maximum` of a week, so the walker refuses
+/// a larger one with its file:line; a poll interval (`index_poll_ms`, `poll_interval_ms`)
+/// gets a minimum of 10 ms (0 would be a request loop; tests poll every 20 ms).
+fn cap_durations(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Object(props)) = o.get_mut("properties") {
+                for (k, p) in props.iter_mut() {
+                    let max = if k.ends_with("_secs") {
+                        WEEK_SECS
+                    } else if k.ends_with("_ms") {
+                        WEEK_SECS * 1000
+                    } else {
+                        continue;
+                    };
+                    let Some(p) = p.as_object_mut() else { continue };
+                    p.entry("maximum").or_insert(json!(max));
+                    // A poll every 0 ms is a request loop against the registry.
+                    if k.contains("poll") {
+                        p.insert("minimum".into(), json!(MIN_POLL_MS));
+                    }
+                }
+            }
+            o.values_mut().for_each(cap_durations);
+        }
+        Value::Array(a) => a.iter_mut().for_each(cap_durations),
+        _ => {}
+    }
+}
+
 /// Moves a platform schema's `$defs` into the root under `<id>.<Name>` and rewrites its
 /// `$ref`s, so the section can live at `#/properties/platforms/properties/<id>`.
 fn hoist(root: &mut Value, id: &str, section: &mut Value) {
@@ -122,6 +162,9 @@ pub(crate) struct Context<'a> {
     pub registry: &'a [&'a Factory],
     /// The directory of pipeline.yaml, when known: `packages[].dir` must exist there.
     pub root: Option<&'a std::path::Path>,
+    /// Build each platform's adapter once the file is valid, so its own checks report with
+    /// file:line (`adapters.rs`); off for test registries whose factories build nothing.
+    pub adapters: bool,
 }
 
 /// Validates `tree` (coercing plain scalars where strings are expected) and returns the

@@ -82,7 +82,7 @@ pub fn run(a: &InitArgs) -> i32 {
             eprintln!("kept {} (it exists; --force overwrites it)", f.path);
             continue;
         }
-        match write(&path, &f.text) {
+        match inside(&a.dir, &path).and_then(|()| write(&path, &f.text)) {
             Ok(()) => eprintln!("wrote {}", f.path),
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());
@@ -142,6 +142,27 @@ fn first_difference(a: &str, b: &str) -> usize {
         line += 1;
     }
     line
+}
+
+/// `path`'s directory is `root` or below it once symlinks are followed: a `.github` that
+/// links elsewhere would have init write (and create directories) outside the project.
+fn inside(root: &Path, path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(root)?;
+    let base = root.canonicalize()?;
+    let dir = path.parent().unwrap_or(root);
+    let existing = dir
+        .ancestors()
+        .find(|a| a.symlink_metadata().is_ok())
+        .unwrap_or(root);
+    if existing.canonicalize()?.starts_with(&base) {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "{} resolves outside {} through a symlink",
+            existing.display(),
+            root.display()
+        )))
+    }
 }
 
 /// Writes a new file beside `path` and renames it over: an existing symlink there is

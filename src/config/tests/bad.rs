@@ -120,6 +120,7 @@ fn unknown_platform_with_an_empty_registry() {
         profile: None,
         registry: &[],
         root: None,
+        adapters: false,
     };
     let p = from_str(&with("platforms:\n  github: {}\n"), &cx, &BTreeMap::new()).unwrap_err();
     let d = finish(Path::new("p.yaml"), p).to_string();

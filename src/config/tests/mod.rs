@@ -79,6 +79,7 @@ pub(super) fn run(
         profile,
         registry: REGISTRY,
         root: None,
+        adapters: false,
     };
     from_str(yaml, &cx, &env(vars)).map_err(|p| {
         let d = finish(Path::new("pipeline.yaml"), p);
