@@ -202,7 +202,22 @@ pub(crate) fn validate(tree: &mut Node, cx: &Context, problems: &mut Vec<Problem
         walk_sections(n, path, &full, false, out)
     };
     super::packages::check(&mut effective, cx.root, &known, &mut walk, problems);
+    once_per_place(problems);
     effective
+}
+
+/// A shared section is merged into every package and walked again there, so one mistake in
+/// it would be reported once more per package, at the same line and with the same words
+/// (only the setting's path differs): keep the first, which names the shared section.
+fn once_per_place(problems: &mut Vec<Problem>) {
+    let words = |m: &str| -> String {
+        match m.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+            Some((_, rest)) => rest.to_string(),
+            None => m.to_string(),
+        }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    problems.retain(|p| seen.insert((p.at.clone(), words(&p.message))));
 }
 
 /// Reports section keys that name no registered platform.

@@ -309,3 +309,15 @@ fn many_problems_in_one_file_are_all_reported() {
     );
     assert!(e[1].contains("unknown key `projct`") && e[1].contains("did you mean `project`?"));
 }
+
+#[test]
+fn a_mistake_in_a_shared_section_is_reported_once_not_once_per_package() {
+    let yaml = with("platforms:\n  github: { owner: [a, b], repo: r }\npackages:\n  - { name: a, dir: pa }\n  - { name: b, dir: pb }\n");
+    let e = errors(&yaml);
+    let owner: Vec<&String> = e.iter().filter(|d| d.contains("owner")).collect();
+    assert_eq!(owner.len(), 1, "{e:#?}");
+    assert!(
+        owner[0].starts_with("pipeline.yaml:4:20: `platforms.github.owner`: "),
+        "{e:#?}"
+    );
+}
