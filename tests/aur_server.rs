@@ -14,8 +14,10 @@ mod fixture;
 
 use common::{change_bytes, Server, TAG};
 use fixture::aur_support::{commits, files, makepkg_srcinfo};
-use fixture::setup;
+use fixture::{setup, Running};
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
 use support::cli::{platform_row, Project, Run};
 use tagship::platforms::aur::pkgbuild::Srcinfo;
 
@@ -26,6 +28,9 @@ fn run(p: &Project, args: &[&str]) -> (Run, Value) {
     (run, row)
 }
 
+/// The files live on the AUR: name → content.
+type Live = BTreeMap<String, String>;
+
 fn sha256(b: &[u8]) -> String {
     common::sha256(b)
 }
@@ -34,8 +39,23 @@ fn sha256(b: &[u8]) -> String {
 fn server_aur_dry_run_publish_rerun_and_conflict() {
     let (s, p) = setup();
     let bare = s.0.bare();
+    dry_run_pushes_nothing(&s, &p, &bare);
+    let live = published_with_the_archives_sums(&s, &p, &bare);
+    rerun_commits_nothing(&p, &bare);
+    verify_content_finds_the_same_bytes(&p, &live);
 
-    let (r, row) = run(&p, &["release", TAG, "--dry-run"]);
+    // Same version, other bytes: the sums differ under the same pkgver → conflict.
+    change_bytes(&p, &s);
+    let (r, row) = run(&p, &["release", TAG, "--verify-content"]);
+    r.assert_code(1);
+    assert_eq!(row["outcome"], "failed", "{row:#}");
+    assert_eq!(row["error_kind"], "conflict", "{row:#}");
+    assert_eq!(commits(&bare).len(), 1, "a conflict was overwritten");
+    assert_eq!(files(&bare), live);
+}
+
+fn dry_run_pushes_nothing(s: &Running, p: &Project, bare: &Path) {
+    let (r, row) = run(p, &["release", TAG, "--dry-run"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "would-publish", "{row:#}");
     let withheld = row["withheld"].to_string();
@@ -44,15 +64,17 @@ fn server_aur_dry_run_publish_rerun_and_conflict() {
         "the report shows the withheld push of the commit: {row:#}"
     );
     assert!(
-        commits(&bare).is_empty() && s.mutations().is_empty(),
+        commits(bare).is_empty() && s.mutations().is_empty(),
         "a dry run pushed"
     );
+}
 
-    let (r, row) = run(&p, &["release", TAG]);
+fn published_with_the_archives_sums(s: &Running, p: &Project, bare: &Path) -> Live {
+    let (r, row) = run(p, &["release", TAG]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "published", "{row:#}\n{}", r.stderr);
-    assert_eq!(commits(&bare).len(), 1, "one commit of PKGBUILD + .SRCINFO");
-    let live = files(&bare);
+    assert_eq!(commits(bare).len(), 1, "one commit of PKGBUILD + .SRCINFO");
+    let live = files(bare);
     assert_eq!(live.keys().collect::<Vec<_>>(), [".SRCINFO", "PKGBUILD"]);
     // The live .SRCINFO is what makepkg prints for the live PKGBUILD, byte for byte.
     assert_eq!(live[".SRCINFO"], makepkg_srcinfo(&live["PKGBUILD"]));
@@ -80,37 +102,33 @@ fn server_aur_dry_run_publish_rerun_and_conflict() {
             live["PKGBUILD"]
         );
     }
+    live
+}
 
-    let (r, row) = run(&p, &["publish"]);
+fn rerun_commits_nothing(p: &Project, bare: &Path) {
+    let (r, row) = run(p, &["publish"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "already-published", "{row:#}");
-    assert_eq!(commits(&bare).len(), 1, "a re-run made a commit");
+    assert_eq!(commits(bare).len(), 1, "a re-run made a commit");
     // A re-run of the release: github and the AUR answer the version-level probe, so
     // nothing is built and nothing is sent.
-    let (r, row) = run(&p, &["release", TAG]);
+    let (r, row) = run(p, &["release", TAG]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "already-published", "{row:#}");
     assert_eq!(r.report(&p.dist())["build"]["state"], "skipped");
-    assert_eq!(commits(&bare).len(), 1);
+    assert_eq!(commits(bare).len(), 1);
+}
 
-    // github already live: the packaged files are byte-identical to the live ones.
+/// github already live: the packaged files are byte-identical to the live ones.
+fn verify_content_finds_the_same_bytes(p: &Project, live: &Live) {
     std::fs::remove_dir_all(p.dist()).unwrap();
-    let (r, row) = run(&p, &["release", TAG, "--verify-content"]);
+    let (r, row) = run(p, &["release", TAG, "--verify-content"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "already-published", "{row:#}");
     for name in ["PKGBUILD", ".SRCINFO"] {
         let ours = std::fs::read_to_string(p.dist().join("aur/demo-bin").join(name)).unwrap();
         assert_eq!(ours, live[name], "{name} differs on the re-run");
     }
-
-    // Same version, other bytes: the sums differ under the same pkgver → conflict.
-    change_bytes(&p, &s);
-    let (r, row) = run(&p, &["release", TAG, "--verify-content"]);
-    r.assert_code(1);
-    assert_eq!(row["outcome"], "failed", "{row:#}");
-    assert_eq!(row["error_kind"], "conflict", "{row:#}");
-    assert_eq!(commits(&bare).len(), 1, "a conflict was overwritten");
-    assert_eq!(files(&bare), live);
 }
 
 #[test]

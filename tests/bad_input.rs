@@ -30,6 +30,22 @@ fn base(d: &GithubDouble) -> String {
 const REL: &[&str] = &["release", "v1.0.0"];
 
 fn cases() -> Vec<Case> {
+    [
+        config_cases(),
+        version_cases(),
+        build_cases(),
+        archive_cases(),
+        platform_cases(),
+        naming_cases(),
+        environment_cases(),
+        command_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn config_cases() -> Vec<Case> {
     vec![
         Case {
             name: "unknown top-level key",
@@ -73,6 +89,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["pipeline.yaml:"],
         },
+    ]
+}
+
+fn version_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "bad tag",
             pipeline: same,
@@ -125,6 +146,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["prerelease"],
         },
+    ]
+}
+
+fn build_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "missing credential",
             pipeline: same,
@@ -162,6 +188,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["PE"],
         },
+    ]
+}
+
+fn archive_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "path traversal in archive files",
             pipeline: |s| s.replace("files: [README.md]", "files: [../../etc/passwd]"),
@@ -183,6 +214,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["NOPE.md"],
         },
+    ]
+}
+
+fn platform_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "unknown platform",
             pipeline: |s| s.replace("  github:", "  githubb:"),
@@ -218,6 +254,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["stagin"],
         },
+    ]
+}
+
+fn naming_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "unknown placeholder",
             pipeline: |s| s.replace("demo{exe}\"]", "demo{verison}\"]"),
@@ -239,6 +280,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["archives"],
         },
+    ]
+}
+
+fn environment_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "missing config file",
             pipeline: same,
@@ -278,6 +324,11 @@ fn cases() -> Vec<Case> {
             setup: nothing,
             expect: &["check"],
         },
+    ]
+}
+
+fn command_cases() -> Vec<Case> {
+    vec![
         Case {
             name: "publish without a prior release",
             pipeline: same,

@@ -111,11 +111,19 @@ fn server_release_hello_rust_through_the_cli() {
     let mut p = Project::new();
     p.env("TAGSHIP__PLATFORMS__CRATES__REGISTRY", "local")
         .env("TAGSHIP__PLATFORMS__CRATES__INDEX", &reg.get("index"));
+    dry_run_withholds_the_upload(&reg, &p);
+    canary_token_is_an_auth_failure(&reg, &p);
+    published_once_then_a_rerun_sends_nothing(&reg, &mut p);
+    rollback_dry_run_then_yank(&reg, &p);
+    publish_republishes_the_built_bytes(&reg, &p);
+    tag_disagreeing_with_cargo_toml_is_refused(&reg, &p);
+}
 
-    // Dry run: packaged and checked, the upload withheld and listed.
+/// Dry run: packaged and checked, the upload withheld and listed.
+fn dry_run_withholds_the_upload(reg: &Registry, p: &Project) {
     let run = p.run(&["release", "v0.1.0", "--dry-run"]);
     run.assert_code(0);
-    let r = crates_report(&run, &p);
+    let r = crates_report(&run, p);
     assert_eq!(r["outcome"], "would-publish", "{r:#}");
     assert_eq!(r["packages"][0]["name"], "hello-rust-0.1.0.crate");
     assert!(
@@ -123,11 +131,13 @@ fn server_release_hello_rust_through_the_cli() {
         "{r:#}"
     );
     assert!(reg.puts().is_empty());
+}
 
-    // The canary in CARGO_REGISTRY_TOKEN is not the registry's token: a clear auth failure.
+/// The canary in CARGO_REGISTRY_TOKEN is not the registry's token: a clear auth failure.
+fn canary_token_is_an_auth_failure(reg: &Registry, p: &Project) {
     let run = p.run(&["release", "v0.1.0"]);
     run.assert_code(1);
-    let r = crates_report(&run, &p);
+    let r = crates_report(&run, p);
     assert_eq!(r["outcome"], "failed", "{r:#}");
     assert_eq!(r["error_kind"], "auth", "{r:#}");
     assert!(
@@ -135,19 +145,23 @@ fn server_release_hello_rust_through_the_cli() {
         "{r:#}"
     );
     assert_eq!(reg.puts(), [403]);
+}
 
-    // The right token: published once, then a re-run sends nothing mutating.
+/// The right token: published once, then a re-run sends nothing mutating.
+fn published_once_then_a_rerun_sends_nothing(reg: &Registry, p: &mut Project) {
     p.env("CARGO_REGISTRY_TOKEN", &reg.get("token"));
     let run = p.run(&["release", "v0.1.0"]);
     run.assert_code(0);
-    assert_eq!(crates_report(&run, &p)["outcome"], "published");
+    assert_eq!(crates_report(&run, p)["outcome"], "published");
     assert_eq!(reg.puts(), [403, 200]);
     let run = p.run(&["release", "v0.1.0"]);
     run.assert_code(0);
-    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    assert_eq!(crates_report(&run, p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
+}
 
-    // `tagship rollback` (alias `yank`): a dry run withholds the DELETE; a real one yanks it.
+/// `tagship rollback` (alias `yank`): a dry run withholds the DELETE; a real one yanks it.
+fn rollback_dry_run_then_yank(reg: &Registry, p: &Project) {
     let line = || reg.index_file("hello-rust").unwrap_or_default();
     let run = p.run(&["rollback", "v0.1.0", "--dry-run", "--only", "crates"]);
     run.assert_code(0);
@@ -161,7 +175,7 @@ fn server_release_hello_rust_through_the_cli() {
         let text = std::fs::read_to_string(p.dist().join("rollback/report.json")).unwrap();
         serde_json::from_str(&text).unwrap()
     };
-    let y = yank_report(&p);
+    let y = yank_report(p);
     assert_eq!(y["operation"], "rollback");
     assert_eq!(y["platforms"][0]["outcome"], "would-withdraw");
     assert_eq!(y["platforms"][0]["withheld"][0]["method"], "DELETE");
@@ -170,25 +184,27 @@ fn server_release_hello_rust_through_the_cli() {
     let run = p.run(&["yank", "v0.1.0", "--only", "crates"]);
     run.assert_code(0);
     assert!(run.stdout.contains("withdrawn"), "{}", run.stdout);
-    assert_eq!(yank_report(&p)["platforms"][0]["outcome"], "withdrawn");
+    assert_eq!(yank_report(p)["platforms"][0]["outcome"], "withdrawn");
     assert!(line().contains("\"yanked\":true"), "{}", line());
     // A yanked version still counts as published: never re-uploaded.
     let run = p.run(&["release", "v0.1.0"]);
     run.assert_code(0);
-    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    assert_eq!(crates_report(&run, p)["outcome"], "already-published");
     assert_eq!(reg.puts(), [403, 200]);
 
     // A rollback needs the version named: it never guesses it.
     p.run(&["yank"]).assert_code(2);
+}
 
-    // `publish` republishes the bytes the release built: with the .crate still in dist/,
-    // changed sources do not matter (those exact bytes are live already)...
+/// `publish` republishes the bytes the release built: with the .crate still in dist/,
+/// changed sources do not matter (those exact bytes are live already)...
+fn publish_republishes_the_built_bytes(reg: &Registry, p: &Project) {
     let main_rs = p.dir.path().join("src/main.rs");
     let src = std::fs::read_to_string(&main_rs).unwrap();
     std::fs::write(&main_rs, format!("{src}\n// changed after the release\n")).unwrap();
     let run = p.run(&["publish", "--only", "crates"]);
     run.assert_code(0);
-    assert_eq!(crates_report(&run, &p)["outcome"], "already-published");
+    assert_eq!(crates_report(&run, p)["outcome"], "already-published");
     // ...and without it, repackaging the changed sources is refused.
     for e in std::fs::read_dir(p.dist().join("crates"))
         .unwrap()
@@ -200,7 +216,7 @@ fn server_release_hello_rust_through_the_cli() {
     }
     let run = p.run(&["publish", "--only", "crates"]);
     run.assert_code(2); // refused in the packaging phase: nothing was sent
-    let r = crates_report(&run, &p);
+    let r = crates_report(&run, p);
     assert_eq!(r["outcome"], "failed", "{r:#}");
     assert!(
         r["reason"].as_str().unwrap().contains("repackaged"),
@@ -208,8 +224,10 @@ fn server_release_hello_rust_through_the_cli() {
     );
     assert_eq!(reg.puts(), [403, 200]);
     std::fs::write(&main_rs, src).unwrap();
+}
 
-    // A tag that disagrees with Cargo.toml is refused before anything is sent.
+/// A tag that disagrees with Cargo.toml is refused before anything is sent.
+fn tag_disagreeing_with_cargo_toml_is_refused(reg: &Registry, p: &Project) {
     let run = p.run(&["release", "v0.2.0"]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(

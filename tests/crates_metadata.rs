@@ -136,30 +136,9 @@ async fn server_index_line_matches_cargo_publish() {
     // tagship publishes the same crate (dependencies on A) to A.
     let ours = t.path().join("bin-a");
     write_crate(&ours, &BIN.replace("REG", "a"), true);
-    let dist = ours.join("dist");
-    std::fs::create_dir_all(dist.join("crates")).unwrap();
-    let ledger = Ledger::default();
+    let cx = crates_cx(&ours, &a);
     let cfg = serde_json::json!({"registry": "a", "index": a.get("index"), "allow_dirty": true});
     let p = (crates::FACTORY.build)(&cfg, &Project::default()).unwrap();
-    let mut secrets = BTreeMap::new();
-    secrets.insert("CARGO_REGISTRY_TOKEN".into(), Secret::new(a.get("token")));
-    let cx = Cx {
-        platform: "crates".into(),
-        http: Http::new(HttpOptions::default(), ledger.clone()).unwrap(),
-        exec: Exec::new(false, ledger),
-        release: Arc::new(Release {
-            project: Project::default(),
-            version: semver::Version::new(0, 3, 1),
-            tag: "v0.3.1".into(),
-            commit: None,
-            dist,
-            artifacts: Vec::new(),
-            root: ours.clone(),
-            epoch: 315_532_800,
-        }),
-        secrets,
-        deps: BTreeMap::new(),
-    };
     let pkgs = p.package(&cx).await.unwrap();
     assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Absent);
     p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
@@ -178,4 +157,30 @@ async fn server_index_line_matches_cargo_publish() {
         "{mine:#}"
     );
     assert_eq!(mine["links"], "tagshipmeta");
+}
+
+/// The crates platform's context for releasing the crate at `ours` (0.3.1) to registry `a`.
+fn crates_cx(ours: &Path, a: &Registry) -> Cx {
+    let dist = ours.join("dist");
+    std::fs::create_dir_all(dist.join("crates")).unwrap();
+    let ledger = Ledger::default();
+    let mut secrets = BTreeMap::new();
+    secrets.insert("CARGO_REGISTRY_TOKEN".into(), Secret::new(a.get("token")));
+    Cx {
+        platform: "crates".into(),
+        http: Http::new(HttpOptions::default(), ledger.clone()).unwrap(),
+        exec: Exec::new(false, ledger),
+        release: Arc::new(Release {
+            project: Project::default(),
+            version: semver::Version::new(0, 3, 1),
+            tag: "v0.3.1".into(),
+            commit: None,
+            dist,
+            artifacts: Vec::new(),
+            root: ours.to_path_buf(),
+            epoch: 315_532_800,
+        }),
+        secrets,
+        deps: BTreeMap::new(),
+    }
 }

@@ -93,12 +93,13 @@ fn case(
 }
 
 fn cases(own_index: &str) -> Vec<Case> {
-    let many = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join("\n");
-    let dep = |name: &str, req: &str, index: &str| {
-        format!(
-            "[dependencies]\n{name} = {{ version = \"{req}\", registry-index = \"{index}\" }}\n"
-        )
-    };
+    [metadata_cases(), listing_cases(), limit_cases(own_index)]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn metadata_cases() -> Vec<Case> {
     vec![
         case(
             "description = \"A crate that follows crates.io's rules\"\n",
@@ -148,6 +149,11 @@ fn cases(own_index: &str) -> Vec<Case> {
             "package.rust-version",
             "invalid `rust-version` value",
         ),
+    ]
+}
+
+fn listing_cases() -> Vec<Case> {
+    vec![
         case(
             "[\"cli\", \"c++\"]",
             "[\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"]",
@@ -178,6 +184,17 @@ fn cases(own_index: &str) -> Vec<Case> {
             "package.categories",
             "category slugs are not currently supported on crates.io: cli",
         ),
+    ]
+}
+
+fn limit_cases(own_index: &str) -> Vec<Case> {
+    let many = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join("\n");
+    let dep = |name: &str, req: &str, index: &str| {
+        format!(
+            "[dependencies]\n{name} = {{ version = \"{req}\", registry-index = \"{index}\" }}\n"
+        )
+    };
+    vec![
         case(
             "[dependencies]\n",
             format!("[features]\n{}\n", many(301, &|i| format!("f{i} = []"))),

@@ -79,9 +79,14 @@ fn server_demo_publishes_installs_and_reruns() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "demo failed: {}\n{log}", out.status);
+    released_installed_and_rerun(w, &log);
+    restored_the_deleted_wheel_alone(w, &log);
+    no_server_left_running(w);
+}
 
-    // The release published to every local registry ...
-    let release = read_json(w, "report-release.json", &log);
+/// The release published to every local registry ...
+fn released_installed_and_rerun(w: &Path, log: &str) {
+    let release = read_json(w, "report-release.json", log);
     assert_eq!(outcomes(&release), every("published"), "{release:#}");
     assert_eq!(release["dry_run"], false, "{release:#}");
     assert!(
@@ -90,7 +95,7 @@ fn server_demo_publishes_installs_and_reruns() {
     );
 
     // ... each real client installed it and the binary printed the version ...
-    let installs = read_json(w, "installs.json", &log);
+    let installs = read_json(w, "installs.json", log);
     let clients = pairs(&installs, "client", "version");
     let want: Vec<(String, String)> = [
         "cargo install",
@@ -104,13 +109,15 @@ fn server_demo_publishes_installs_and_reruns() {
     assert_eq!(clients, want, "{installs:#}");
 
     // ... the re-run found everything live and sent nothing mutating ...
-    let rerun = read_json(w, "report-rerun.json", &log);
+    let rerun = read_json(w, "report-rerun.json", log);
     assert_eq!(outcomes(&rerun), every("already-published"), "{rerun:#}");
     assert_eq!(rerun["requests"]["mutating_sent"], 0, "{rerun:#}");
+}
 
-    // ... `publish --only pypi` re-sent exactly the one wheel deleted behind its back ...
-    // (The other platforms are listed as `already-published` from the earlier run.)
-    let restore = read_json(w, "report-restore.json", &log);
+/// ... `publish --only pypi` re-sent exactly the one wheel deleted behind its back ...
+/// (The other platforms are listed as `already-published` from the earlier run.)
+fn restored_the_deleted_wheel_alone(w: &Path, log: &str) {
+    let restore = read_json(w, "report-restore.json", log);
     let pypi = restore["platforms"]
         .as_array()
         .expect("platforms[]")
@@ -125,8 +132,10 @@ fn server_demo_publishes_installs_and_reruns() {
         "{restore:#}"
     );
     assert_eq!(restore["requests"]["mutating_sent"], 1, "{restore:#}");
+}
 
-    // ... and no server it started is still running.
+/// ... and no server it started is still running.
+fn no_server_left_running(w: &Path) {
     let pids = std::fs::read_to_string(w.join("pids")).expect("the demo's pids file");
     let pids: Vec<(u32, String)> = pids
         .lines()

@@ -50,9 +50,32 @@ fn server_hub_rollback_deletes_the_version_tag_through_the_hub_api() {
     let r = Registry::start(&tmp.path().join("srv"), AuthMode::Basic, false);
     let hub = HubDouble::start(&r, "repo:admin");
     let (p, old, new) = two_releases(&r, &hub);
-    let before = r.files(REPO);
+    let w = World {
+        p: &p,
+        r: &r,
+        hub: &hub,
+    };
+    dry_run_withholds_the_moves_and_hubs_delete(&w);
+    withdrawn_through_hubs_api(&w, &old, &new);
 
-    let (run, y) = rollback(&p, &r, &hub, true);
+    // Again: the registry no longer serves 1.1.0, nothing is sent anywhere.
+    let (run, y) = rollback(&p, &r, &hub, false);
+    run.assert_code(0);
+    assert_eq!(y["requests"]["mutating_sent"], 0);
+    assert_eq!(hub.requests().len(), 2, "{:?}", hub.requests());
+}
+
+/// The project released twice, its registry and the Hub double.
+struct World<'a> {
+    p: &'a Project,
+    r: &'a Registry,
+    hub: &'a HubDouble,
+}
+
+fn dry_run_withholds_the_moves_and_hubs_delete(w: &World) {
+    let (p, r, hub) = (w.p, w.r, w.hub);
+    let before = r.files(REPO);
+    let (run, y) = rollback(p, r, hub, true);
     run.assert_code(0);
     let row = &y["platforms"][0];
     assert_eq!(row["outcome"], "would-withdraw", "{y:#}");
@@ -86,8 +109,12 @@ fn server_hub_rollback_deletes_the_version_tag_through_the_hub_api() {
         hub.requests()
     );
     assert_eq!(r.files(REPO), before, "a dry run changed the registry");
+}
 
-    let (run, y) = rollback(&p, &r, &hub, false);
+/// The floating tags move back through the registry; the version tag goes through Hub.
+fn withdrawn_through_hubs_api(w: &World, old: &str, new: &str) {
+    let (p, r, hub) = (w.p, w.r, w.hub);
+    let (run, y) = rollback(p, r, hub, false);
     run.assert_code(0);
     let row = &y["platforms"][0];
     assert_eq!(row["outcome"], "withdrawn", "{y:#}\n{}", run.stderr);
@@ -106,8 +133,8 @@ fn server_hub_rollback_deletes_the_version_tag_through_the_hub_api() {
     assert_eq!(hub.deleted(), vec![format!("{REPO}:1.1.0")]);
     let files = r.files(REPO);
     assert_eq!(
-        (&files["tag latest"], &files["tag 1"]),
-        (&old, &old),
+        (files["tag latest"].as_str(), files["tag 1"].as_str()),
+        (old, old),
         "moved back via the registry"
     );
     assert!(!files.contains_key("tag 1.1.0"), "{files:#?}");
@@ -115,12 +142,6 @@ fn server_hub_rollback_deletes_the_version_tag_through_the_hub_api() {
         files.contains_key(&format!("manifest sha256:{new}")),
         "Hub deletes the tag, not the image"
     );
-
-    // Again: the registry no longer serves 1.1.0, nothing is sent anywhere.
-    let (run, y) = rollback(&p, &r, &hub, false);
-    run.assert_code(0);
-    assert_eq!(y["requests"]["mutating_sent"], 0);
-    assert_eq!(hub.requests().len(), 2, "{:?}", hub.requests());
 }
 
 /// Runs a rollback that must fail on Docker Hub's answer; the row's reason and hint.

@@ -84,16 +84,7 @@ fn server_slow_randomized_fault_runs() {
             per_version: None,
         })
         .collect();
-    let servers: Vec<&dyn Server> = platforms.iter().map(|p| &*p.server).collect();
-    let mut project = common::project_for(&servers);
-    project.env("TAGSHIP_HTTP_BACKOFF_MS", "20");
-    project.env("TAGSHIP_HTTP_MAX_WAIT_SECS", "2");
-    // Each platform's own request timeout (the per-platform `timeout` setting, through its
-    // env override) is shorter than a stall: a stalled request times out on tagship's side.
-    for pl in &platforms {
-        let key = format!("TAGSHIP__PLATFORMS__{}__TIMEOUT", pl.id.to_uppercase());
-        project.env(&key, STALL_TIMEOUT);
-    }
+    let project = fault_project(&platforms);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = Tally::default();
     let started = std::time::Instant::now();
@@ -122,6 +113,21 @@ fn server_slow_randomized_fault_runs() {
         tally.violations.len(),
         tally.violations.join("\n")
     );
+}
+
+/// The project releasing to every platform, with short retry waits and timeouts.
+fn fault_project(platforms: &[Platform]) -> Project {
+    let servers: Vec<&dyn Server> = platforms.iter().map(|p| &*p.server).collect();
+    let mut project = common::project_for(&servers);
+    project.env("TAGSHIP_HTTP_BACKOFF_MS", "20");
+    project.env("TAGSHIP_HTTP_MAX_WAIT_SECS", "2");
+    // Each platform's own request timeout (the per-platform `timeout` setting, through its
+    // env override) is shorter than a stall: a stalled request times out on tagship's side.
+    for pl in platforms {
+        let key = format!("TAGSHIP__PLATFORMS__{}__TIMEOUT", pl.id.to_uppercase());
+        project.env(&key, STALL_TIMEOUT);
+    }
+    project
 }
 
 fn env_num(k: &str, d: u64) -> u64 {

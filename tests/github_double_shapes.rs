@@ -65,63 +65,93 @@ fn mismatches(ours: &Value, real: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
-#[tokio::test]
-async fn the_doubles_hub_answers_have_githubs_shape() {
-    let d = GithubDouble::start("acme", "demo", TOKEN).await;
-    d.add_repo("acme/pkgs", "master");
-    d.commit_files("acme/pkgs", "master", &[("docs/README.md", Some(b"hello"))]);
-    let http = reqwest::Client::new();
-    let api = d.api_url();
-    let send = |m: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut r = http
-            .request(m, format!("{api}{path}"))
+/// The API as a client with the right token sees it.
+struct Api {
+    http: reqwest::Client,
+    api: String,
+}
+
+impl Api {
+    async fn send(&self, m: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut r = self
+            .http
+            .request(m, format!("{}{path}", self.api))
             .header("authorization", format!("Bearer {TOKEN}"))
             .header("user-agent", "tagship-test");
         if let Some(b) = body {
             r = r.json(&b);
         }
-        async move {
-            let resp = r.send().await.unwrap();
-            let status = resp.status().as_u16();
-            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
-        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+}
+
+/// What the double answered to each request of the winget flow.
+struct Answers {
+    head: Value,
+    created: Value,
+    moved: Value,
+    repo: Value,
+    found: Value,
+}
+
+async fn ask_the_double(d: &GithubDouble) -> Answers {
+    let a = Api {
+        http: reqwest::Client::new(),
+        api: d.api_url(),
     };
-    let (_, head) = send(
-        reqwest::Method::GET,
-        "/repos/acme/pkgs/git/ref/heads/master",
-        None,
-    )
-    .await;
+    let (_, head) = a
+        .send(
+            reqwest::Method::GET,
+            "/repos/acme/pkgs/git/ref/heads/master",
+            None,
+        )
+        .await;
     let sha = head["object"]["sha"].as_str().unwrap().to_string();
-    let (s1, created) = send(
-        reqwest::Method::POST,
-        "/repos/acme/pkgs/git/refs",
-        Some(json!({"ref": "refs/heads/topic", "sha": sha})),
-    )
-    .await;
-    let (s2, moved) = send(
-        reqwest::Method::PATCH,
-        "/repos/acme/pkgs/git/refs/heads/topic",
-        Some(json!({"sha": sha, "force": true})),
-    )
-    .await;
-    let (s3, repo) = send(reqwest::Method::GET, "/repos/acme/pkgs", None).await;
+    let (s1, created) = a
+        .send(
+            reqwest::Method::POST,
+            "/repos/acme/pkgs/git/refs",
+            Some(json!({"ref": "refs/heads/topic", "sha": sha})),
+        )
+        .await;
+    let (s2, moved) = a
+        .send(
+            reqwest::Method::PATCH,
+            "/repos/acme/pkgs/git/refs/heads/topic",
+            Some(json!({"sha": sha, "force": true})),
+        )
+        .await;
+    let (s3, repo) = a.send(reqwest::Method::GET, "/repos/acme/pkgs", None).await;
     d.add_pull(
         "acme/pkgs",
         "acme:topic",
         "New version: Acme.Demo version 1.0.0",
     );
-    let (s4, found) = send(
-        reqwest::Method::GET,
-        "/search/issues?q=repo%3Aacme%2Fpkgs+is%3Apr",
-        None,
-    )
-    .await;
+    let (s4, found) = a
+        .send(
+            reqwest::Method::GET,
+            "/search/issues?q=repo%3Aacme%2Fpkgs+is%3Apr",
+            None,
+        )
+        .await;
     assert_eq!((s1, s2, s3, s4), (201, 200, 200, 200));
-    let cases = [
+    Answers {
+        head,
+        created,
+        moved,
+        repo,
+        found,
+    }
+}
+
+/// Each answer next to GitHub's recorded answer to the same request.
+fn cases(a: &Answers) -> [(&'static str, &Value, Value); 5] {
+    [
         (
             "GET ref",
-            &head,
+            &a.head,
             recorded(
                 "git-refs",
                 "post",
@@ -130,7 +160,7 @@ async fn the_doubles_hub_answers_have_githubs_shape() {
         ),
         (
             "POST git/refs",
-            &created,
+            &a.created,
             recorded(
                 "git-refs",
                 "post",
@@ -139,7 +169,7 @@ async fn the_doubles_hub_answers_have_githubs_shape() {
         ),
         (
             "PATCH ref",
-            &moved,
+            &a.moved,
             recorded(
                 "git-refs",
                 "patch",
@@ -148,7 +178,7 @@ async fn the_doubles_hub_answers_have_githubs_shape() {
         ),
         (
             "GET repo",
-            &repo,
+            &a.repo,
             recorded(
                 "get-repository",
                 "get",
@@ -157,10 +187,20 @@ async fn the_doubles_hub_answers_have_githubs_shape() {
         ),
         (
             "search",
-            &found,
+            &a.found,
             recorded("search-issues", "get", "/search/issues"),
         ),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn the_doubles_hub_answers_have_githubs_shape() {
+    let d = GithubDouble::start("acme", "demo", TOKEN).await;
+    d.add_repo("acme/pkgs", "master");
+    d.commit_files("acme/pkgs", "master", &[("docs/README.md", Some(b"hello"))]);
+    let answers = ask_the_double(&d).await;
+    let found = &answers.found;
+    let cases = cases(&answers);
     assert!(found["items"][0].is_object(), "a PR to compare: {found}");
     // The comparison itself can fail: an invented field and a retyped one are caught.
     let mut out = Vec::new();

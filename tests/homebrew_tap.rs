@@ -144,6 +144,26 @@ fn assert_formula_matches_release(w: &World, report: &Value) {
 #[test]
 fn server_homebrew_publishes_once_and_republishes_byte_identical() {
     let w = World::start();
+    dry_run_commits_nothing(&w);
+    let first = published_once(&w);
+    rerun_commits_nothing(&w);
+
+    // Gone behind tagship's back: re-published while github is already live, so the formula
+    // is rendered from github's check hand-over this time — and is the same bytes.
+    w.server.delete_one();
+    let (run, report) = w.run(&["release", common::TAG, "--verify-content"]);
+    run.assert_code(0);
+    assert_eq!(
+        outcome(&report, "github"),
+        "already-published",
+        "{report:#}"
+    );
+    assert_eq!(outcome(&report, "homebrew"), "published", "{report:#}");
+    assert_eq!(w.commits(), 3, "the deletion and one restoring commit");
+    assert_eq!(w.formula(), first, "byte-identical formula");
+}
+
+fn dry_run_commits_nothing(w: &World) {
     let (run, report) = w.run(&["release", common::TAG, "--dry-run"]);
     run.assert_code(0);
     assert_eq!(outcome(&report, "homebrew"), "would-publish", "{report:#}");
@@ -153,7 +173,10 @@ fn server_homebrew_publishes_once_and_republishes_byte_identical() {
         "{withheld}"
     );
     assert_eq!(w.commits(), 0, "a dry run commits nothing");
+}
 
+/// The formula committed once, exactly as packaged and matching the release; returns it.
+fn published_once(w: &World) -> String {
     let (run, report) = w.run(&["release", common::TAG]);
     run.assert_code(0);
     assert_eq!(outcome(&report, "homebrew"), "published", "{report:#}");
@@ -168,8 +191,11 @@ fn server_homebrew_publishes_once_and_republishes_byte_identical() {
         git(&w.bare(), &["log", "-1", "--format=%s", "main"]).trim(),
         "demo 1.0.0"
     );
-    assert_formula_matches_release(&w, &report);
+    assert_formula_matches_release(w, &report);
+    first
+}
 
+fn rerun_commits_nothing(w: &World) {
     let (run, report) = w.run(&["publish"]);
     run.assert_code(0);
     assert_eq!(
@@ -189,20 +215,6 @@ fn server_homebrew_publishes_once_and_republishes_byte_identical() {
         "{report:#}"
     );
     assert_eq!(w.commits(), 1);
-
-    // Gone behind tagship's back: re-published while github is already live, so the formula
-    // is rendered from github's check hand-over this time — and is the same bytes.
-    w.server.delete_one();
-    let (run, report) = w.run(&["release", common::TAG, "--verify-content"]);
-    run.assert_code(0);
-    assert_eq!(
-        outcome(&report, "github"),
-        "already-published",
-        "{report:#}"
-    );
-    assert_eq!(outcome(&report, "homebrew"), "published", "{report:#}");
-    assert_eq!(w.commits(), 3, "the deletion and one restoring commit");
-    assert_eq!(w.formula(), first, "byte-identical formula");
 }
 
 #[test]

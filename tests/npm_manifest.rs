@@ -102,11 +102,20 @@ fn names_and_publish_document() {
         doc["_attachments"]["@acme/demo-1.0.0.tgz"]["data"],
         manifest::ATTACHMENT_DATA
     );
-    // The body streams the file's base64 into the placeholder: the whole body, as sent, is
-    // the document with the real data.
+    sent_body_is_the_document_with_the_data(&doc, &path, &tgz);
+    doc["_attachments"]["@acme/demo-1.0.0.tgz"]["data"] = "<base64>".into();
+    doc["_attachments"]["@acme/demo-1.0.0.tgz"]["length"] = 0.into();
+    doc["versions"]["1.0.0"]["dist"]["shasum"] = "<sha1>".into();
+    doc["versions"]["1.0.0"]["dist"]["integrity"] = "<sha512>".into();
+    insta::assert_json_snapshot!("publish_document", doc);
+}
+
+/// The body streams the file's base64 into the placeholder: the whole body, as sent, is
+/// the document with the real data.
+fn sent_body_is_the_document_with_the_data(doc: &serde_json::Value, path: &Path, tgz: &[u8]) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let sent = match manifest::publish_body(&doc, &path).unwrap() {
+    let sent = match manifest::publish_body(doc, path).unwrap() {
         tagship::http::Body::Base64File {
             head,
             path: p,
@@ -114,7 +123,7 @@ fn names_and_publish_document() {
             ..
         } => {
             assert_eq!(p, path);
-            [&head[..], b64.encode(&tgz).as_bytes(), &tail[..]].concat()
+            [&head[..], b64.encode(tgz).as_bytes(), &tail[..]].concat()
         }
         other => panic!("not streamed: {other:?}"),
     };
@@ -124,13 +133,8 @@ fn names_and_publish_document() {
     assert_eq!(data, tgz);
     assert_eq!(att["length"], tgz.len());
     let dist = &sent["versions"]["1.0.0"]["dist"];
-    assert_eq!(dist["shasum"], tarball::shasum(&tgz));
-    assert_eq!(dist["integrity"], tarball::integrity(&tgz));
-    doc["_attachments"]["@acme/demo-1.0.0.tgz"]["data"] = "<base64>".into();
-    doc["_attachments"]["@acme/demo-1.0.0.tgz"]["length"] = 0.into();
-    doc["versions"]["1.0.0"]["dist"]["shasum"] = "<sha1>".into();
-    doc["versions"]["1.0.0"]["dist"]["integrity"] = "<sha512>".into();
-    insta::assert_json_snapshot!("publish_document", doc);
+    assert_eq!(dist["shasum"], tarball::shasum(tgz));
+    assert_eq!(dist["integrity"], tarball::integrity(tgz));
 }
 
 struct Packed {
@@ -205,6 +209,12 @@ async fn packages_are_deterministic_and_well_formed() {
         assert!(x == y, "{} differs between two builds", a.name);
         assert_eq!(a.size, x.len() as u64);
     }
+    tarballs_have_npms_layout(&one);
+    npm_agrees_on_every_package(&one);
+}
+
+/// Entries, modes, owners and mtimes of the linux, windows and root tarballs.
+fn tarballs_have_npms_layout(one: &Packed) {
     let read = |name: &str| std::fs::read(one.dist.join("npm").join(name)).unwrap();
     let linux = tarball::list(&read("acme-demo-linux-x64-1.2.3.tgz")).unwrap();
     let got: Vec<(&str, u32)> = linux.iter().map(|e| (e.path.as_str(), e.mode)).collect();
@@ -231,8 +241,10 @@ async fn packages_are_deterministic_and_well_formed() {
             ("package/package.json", 0o644)
         ]
     );
+}
 
-    // The real npm agrees on the contents of every extracted package.
+/// The real npm agrees on the contents of every extracted package.
+fn npm_agrees_on_every_package(one: &Packed) {
     let x = tempfile::tempdir().unwrap();
     for a in &one.artifacts {
         let dir = extract(&one.dist.join(&a.path), &x.path().join(&a.name));
@@ -304,11 +316,8 @@ async fn launcher_runs_the_binary_and_explains_a_skipped_optional_dependency() {
     );
 }
 
-#[tokio::test]
-async fn package_json_mode_packs_what_npm_packs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("proj");
-    let pkg = root.join("js");
+/// A package.json project with files npm packs and files it leaves out.
+fn write_js_package(pkg: &Path) {
     let w = |rel: &str, body: &str| {
         let f = pkg.join(rel);
         std::fs::create_dir_all(f.parent().unwrap()).unwrap();
@@ -329,6 +338,14 @@ async fn package_json_mode_packs_what_npm_packs() {
     w("node_modules/x/index.js", "no\n");
     w(".npmrc", "//r/:_authToken=no\n");
     w("package-lock.json", "{}\n");
+}
+
+#[tokio::test]
+async fn package_json_mode_packs_what_npm_packs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("proj");
+    let pkg = root.join("js");
+    write_js_package(&pkg);
     let r = release(&root.join("dist"), project("jsdemo"), "2.0.0", &[]);
     let r = tagship::platform::Release {
         root: root.clone(),

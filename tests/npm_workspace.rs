@@ -132,11 +132,28 @@ fn server_workspace_publishes_in_order_with_ranges_rewritten_then_reruns_clean()
     std::fs::write(p.path().join("pipeline.yaml"), pipeline(&proxy.url())).unwrap();
     p.env("NPM_TOKEN", &npm.s("token"));
     let cli_before = std::fs::read(p.path().join("packages/cli/package.json")).unwrap();
+    dry_run_withholds_every_put_in_order(&p, &proxy);
 
-    // 1. Dry run: every PUT withheld and listed, in dependency order; nothing sent.
+    // 2. The release: four PUTs in dependency order, the private package never.
+    let run = p.run(&["release", "v1.0.0"]);
+    run.assert_code(0);
+    outcome(&run, &p, "published");
+    assert_eq!(puts(&proxy), ORDER);
+    let reg = npm.s("url");
+    ranges_rewritten_in_what_was_published(&p, &reg, &cli_before);
+
+    // 4. Installed from the registry, it runs through its workspace dependencies.
+    let out = install_and_run(&reg, &tmp.path().join("install"));
+    assert_eq!(out.trim(), "Hello, tagship! (hello-ws 1.0.0)");
+    rerun_sends_nothing(&p, &proxy);
+    member_left_at_the_old_version_is_refused(&p, &proxy);
+}
+
+/// 1. Dry run: every PUT withheld and listed, in dependency order; nothing sent.
+fn dry_run_withholds_every_put_in_order(p: &Project, proxy: &Proxy) {
     let run = p.run(&["release", "v1.0.0", "--dry-run"]);
     run.assert_code(0);
-    let rep = outcome(&run, &p, "would-publish");
+    let rep = outcome(&run, p, "would-publish");
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
     let withheld = platform_row(&rep, "npm")["withheld"].to_string();
     let at = |n: &str| {
@@ -146,17 +163,12 @@ fn server_workspace_publishes_in_order_with_ranges_rewritten_then_reruns_clean()
     };
     assert!(ORDER.windows(2).all(|w| at(w[0]) < at(w[1])), "{withheld}");
     assert!(!withheld.contains("tools"), "{withheld}");
-    assert_eq!(puts(&proxy), Vec::<String>::new());
+    assert_eq!(puts(proxy), Vec::<String>::new());
+}
 
-    // 2. The release: four PUTs in dependency order, the private package never.
-    let run = p.run(&["release", "v1.0.0"]);
-    run.assert_code(0);
-    outcome(&run, &p, "published");
-    assert_eq!(puts(&proxy), ORDER);
-
-    // 3. Ranges rewritten in what was published; the working tree untouched.
-    let reg = npm.s("url");
-    let cli = published(&reg, "@hello-ws/cli");
+/// 3. Ranges rewritten in what was published; the working tree untouched.
+fn ranges_rewritten_in_what_was_published(p: &Project, reg: &str, cli_before: &[u8]) {
+    let cli = published(reg, "@hello-ws/cli");
     assert_eq!(
         cli["dependencies"],
         json!({"@hello-ws/format": "^1.0.0", "@hello-ws/greet": "1.0.0"})
@@ -167,7 +179,7 @@ fn server_workspace_publishes_in_order_with_ranges_rewritten_then_reruns_clean()
     );
     assert_eq!(cli["devDependencies"], json!({"@hello-ws/tools": "0.0.0"}));
     assert_eq!(
-        published(&reg, "@hello-ws/format")["dependencies"],
+        published(reg, "@hello-ws/format")["dependencies"],
         json!({"@hello-ws/greet": "^1.0.0"})
     );
     let (status, _) = http("GET", &format!("{reg}@hello-ws%2ftools"), None);
@@ -176,21 +188,21 @@ fn server_workspace_publishes_in_order_with_ranges_rewritten_then_reruns_clean()
         std::fs::read(p.path().join("packages/cli/package.json")).unwrap(),
         cli_before
     );
+}
 
-    // 4. Installed from the registry, it runs through its workspace dependencies.
-    let out = install_and_run(&reg, &tmp.path().join("install"));
-    assert_eq!(out.trim(), "Hello, tagship! (hello-ws 1.0.0)");
-
-    // 5. Re-run: nothing to do, nothing sent.
+/// 5. Re-run: nothing to do, nothing sent.
+fn rerun_sends_nothing(p: &Project, proxy: &Proxy) {
     proxy.reset();
     let run = p.run(&["release", "v1.0.0"]);
     run.assert_code(0);
-    let rep = outcome(&run, &p, "already-published");
+    let rep = outcome(&run, p, "already-published");
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
-    assert_eq!(puts(&proxy), Vec::<String>::new());
+    assert_eq!(puts(proxy), Vec::<String>::new());
     assert!(!proxy.reads().is_empty(), "the re-run asked the registry");
+}
 
-    // 6. One member left at the old version: exit 2 naming it, nothing sent anywhere.
+/// 6. One member left at the old version: exit 2 naming it, nothing sent anywhere.
+fn member_left_at_the_old_version_is_refused(p: &Project, proxy: &Proxy) {
     for pkg in ["greet", "color", "cli"] {
         let f = p.path().join(format!("packages/{pkg}/package.json"));
         let text = std::fs::read_to_string(&f).unwrap();
@@ -208,7 +220,7 @@ fn server_workspace_publishes_in_order_with_ranges_rewritten_then_reruns_clean()
         "{}",
         run.stderr
     );
-    assert_eq!(puts(&proxy), Vec::<String>::new());
+    assert_eq!(puts(proxy), Vec::<String>::new());
 }
 
 /// Refused in the package phase (exit 2, the package.json named), before the check: the

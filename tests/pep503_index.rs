@@ -142,6 +142,29 @@ fn commits(bare: &Path) -> usize {
         .unwrap()
 }
 
+/// The story's fixed parts: two binaries, the bare repo holding the index branch, the config.
+struct World {
+    tmp: tempfile::TempDir,
+    go: PathBuf,
+    cbin: PathBuf,
+    bare: PathBuf,
+    cfg: Value,
+}
+
+impl World {
+    async fn case(&self, dir: &str, name: &str, version: &str, bin: &Path, dry: bool) -> Case {
+        case(
+            &self.tmp.path().join(dir),
+            name,
+            version,
+            bin,
+            &self.cfg,
+            dry,
+        )
+        .await
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn server_git_branch_story() {
     system_tool("git", "scripts/setup.d/10-base.sh");
@@ -153,9 +176,25 @@ async fn server_git_branch_story() {
         .args(["init", "--quiet", "--bare"])
         .arg(&bare));
     let cfg = json!({"repo": bare.display().to_string(), "requires_python": ">=3.7"});
+    let w = World {
+        tmp,
+        go,
+        cbin,
+        bare,
+        cfg,
+    };
+    dry_run_pushes_nothing(&w).await;
+    let c = published_with_every_part(&w).await;
+    pip_installs_from_a_served_checkout(&w);
+    second_package_leaves_the_first_untouched(&w).await;
+    rerun_makes_no_commit(&w, &c).await;
+    other_bytes_are_a_conflict(&w, &c.pkgs[0].name).await;
+}
 
-    // Dry run: everything up to the push runs locally; the push is withheld.
-    let c = case(&tmp.path().join("dry"), "idxdemo", "0.3.0", &go, &cfg, true).await;
+/// Dry run: everything up to the push runs locally; the push is withheld.
+async fn dry_run_pushes_nothing(w: &World) {
+    let bare = &w.bare;
+    let c = w.case("dry", "idxdemo", "0.3.0", &w.go, true).await;
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Absent);
     let e =
         c.p.publish(&c.cx, &Live::Absent, &c.pkgs)
@@ -167,20 +206,15 @@ async fn server_git_branch_story() {
     assert!(w[0].target.contains("push"), "{w:?}");
     assert_eq!(c.ledger.mutating_sent(), 0);
     assert!(
-        git(&bare, &["branch", "--list"]).trim().is_empty(),
+        git(bare, &["branch", "--list"]).trim().is_empty(),
         "nothing was pushed"
     );
+}
 
-    // Publish for real, verify, check again.
-    let c = case(
-        &tmp.path().join("real"),
-        "idxdemo",
-        "0.3.0",
-        &go,
-        &cfg,
-        false,
-    )
-    .await;
+/// Publish for real, verify, check again.
+async fn published_with_every_part(w: &World) -> Case {
+    let bare = &w.bare;
+    let c = w.case("real", "idxdemo", "0.3.0", &w.go, false).await;
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Absent);
     let pubd = c.p.publish(&c.cx, &Live::Absent, &c.pkgs).await.unwrap();
     let whl = &c.pkgs[0].name;
@@ -194,39 +228,43 @@ async fn server_git_branch_story() {
     ];
     assert_eq!(pubd.uploaded, parts, "every part a client downloads");
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Present);
-    assert_eq!(commits(&bare), 1);
-    let page = show(&bare, "simple/idxdemo/index.html");
+    assert_eq!(commits(bare), 1);
+    let page = show(bare, "simple/idxdemo/index.html");
     assert!(page.contains(&format!(">{whl}</a>")), "{page}");
     assert!(
         page.contains(&format!("#sha256={}", c.pkgs[0].sha256)),
         "{page}"
     );
     assert!(page.contains("data-requires-python=\"&gt;=3.7\""), "{page}");
-    let metadata = show(&bare, &metadata);
+    let metadata = show(bare, &metadata);
     assert!(
         metadata.contains("Name: idxdemo\nVersion: 0.3.0\n"),
         "{metadata}"
     );
-    assert!(show(&bare, "simple/index.html").contains("pypi:repository-version"));
+    assert!(show(bare, "simple/index.html").contains("pypi:repository-version"));
+    c
+}
 
-    // Serve a checkout like GitHub Pages would, and install from it with pip.
-    let site = tmp.path().join("site");
+/// Serve a checkout like GitHub Pages would, and install from it with pip.
+fn pip_installs_from_a_served_checkout(w: &World) {
+    let site = w.tmp.path().join("site");
     run(Command::new("git")
         .args(["clone", "--quiet", "--branch", "gh-pages"])
-        .arg(&bare)
+        .arg(&w.bare)
         .arg(&site));
-    {
-        let served = Served::start(&site);
-        let venv = fresh_venv(tmp.path());
-        pip_install(&venv, &["--index-url", &served.1, "idxdemo==0.3.0"]);
-        let out = run(Command::new(venv.join("bin/idxdemo")).arg("--version"));
-        assert_eq!(out.trim(), "idxdemo 0.3.0");
-    }
+    let served = Served::start(&site);
+    let venv = fresh_venv(w.tmp.path());
+    pip_install(&venv, &["--index-url", &served.1, "idxdemo==0.3.0"]);
+    let out = run(Command::new(venv.join("bin/idxdemo")).arg("--version"));
+    assert_eq!(out.trim(), "idxdemo 0.3.0");
+}
 
-    // A second package leaves the first one's page and manifest entry untouched.
-    let page_before = show(&bare, "simple/idxdemo/index.html");
+/// A second package leaves the first one's page and manifest entry untouched.
+async fn second_package_leaves_the_first_untouched(w: &World) {
+    let bare = &w.bare;
+    let page_before = show(bare, "simple/idxdemo/index.html");
     let manifest = |s: String| serde_json::from_str::<Value>(&s).unwrap();
-    let first = manifest(show(&bare, "packages.json"));
+    let first = manifest(show(bare, "packages.json"));
     assert_eq!(first["count"], 1, "{first:#}");
     let stamp = first["generated"].as_str().unwrap();
     assert!(
@@ -234,20 +272,12 @@ async fn server_git_branch_story() {
         "RFC 3339: {first:#}"
     );
     let first_before = first["packages"]["idxdemo"].clone();
-    let o = case(
-        &tmp.path().join("other"),
-        "otherdemo",
-        "1.0.0",
-        &cbin,
-        &cfg,
-        false,
-    )
-    .await;
+    let o = w.case("other", "otherdemo", "1.0.0", &w.cbin, false).await;
     assert_eq!(o.p.check(&o.cx, &o.pkgs).await.unwrap(), Live::Absent);
     o.p.publish(&o.cx, &Live::Absent, &o.pkgs).await.unwrap();
-    assert_eq!(commits(&bare), 2);
-    assert_eq!(show(&bare, "simple/idxdemo/index.html"), page_before);
-    let m = manifest(show(&bare, "packages.json"));
+    assert_eq!(commits(bare), 2);
+    assert_eq!(show(bare, "simple/idxdemo/index.html"), page_before);
+    let m = manifest(show(bare, "packages.json"));
     assert_eq!(m["packages"]["idxdemo"], first_before);
     assert_eq!(
         m["packages"]["otherdemo"]["1.0.0"][0]["filename"],
@@ -259,42 +289,40 @@ async fn server_git_branch_story() {
         m["generated"], first["generated"],
         "both releases share one epoch"
     );
-    let root = show(&bare, "simple/index.html");
+    let root = show(bare, "simple/index.html");
     assert!(
         root.contains(">idxdemo</a>") && root.contains(">otherdemo</a>"),
         "{root}"
     );
+}
 
-    // Re-run: present, and even a forced publish makes no commit.
+/// Re-run: present, and even a forced publish makes no commit.
+async fn rerun_makes_no_commit(w: &World, c: &Case) {
     assert_eq!(c.p.check(&c.cx, &c.pkgs).await.unwrap(), Live::Present);
     let again = c.p.publish(&c.cx, &Live::Absent, &c.pkgs).await.unwrap();
     assert!(again.uploaded.is_empty(), "{again:?}");
-    assert_eq!(commits(&bare), 2);
+    assert_eq!(commits(&w.bare), 2);
+}
 
-    // Same file name, other bytes: a conflict, never a replacement.
-    let odd = tmp.path().join("odd");
+/// Same file name, other bytes: a conflict, never a replacement.
+async fn other_bytes_are_a_conflict(w: &World, whl: &str) {
+    let odd = w.tmp.path().join("odd");
     std::fs::create_dir_all(&odd).unwrap();
-    let mut data = std::fs::read(&go).unwrap();
+    let mut data = std::fs::read(&w.go).unwrap();
     data.extend_from_slice(b"\0tampered");
     std::fs::write(odd.join("idxdemo"), data).unwrap();
-    let x = case(
-        &tmp.path().join("x"),
-        "idxdemo",
-        "0.3.0",
-        &odd.join("idxdemo"),
-        &cfg,
-        false,
-    )
-    .await;
+    let x = w
+        .case("x", "idxdemo", "0.3.0", &odd.join("idxdemo"), false)
+        .await;
     let e = x.p.check(&x.cx, &x.pkgs).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
-    assert!(e.message().contains(whl.as_str()), "{e:?}");
+    assert!(e.message().contains(whl), "{e:?}");
     let e =
         x.p.publish(&x.cx, &Live::Absent, &x.pkgs)
             .await
             .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict, "{e:?}");
-    assert_eq!(commits(&bare), 2);
+    assert_eq!(commits(&w.bare), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,6 +9,7 @@ mod pypi_support;
 mod support;
 
 use pypi_support::{venv_tool, Server};
+use std::path::Path;
 use support::cli::{exec_section, platform_row as outcome, quick_pipeline, Project, CANARY};
 
 /// How many times the build command ran.
@@ -50,8 +51,13 @@ fn server_a_finished_release_reruns_without_building() {
     p.run(&["release", "v1.0.0"]).assert_code(0);
     assert_eq!(builds(&p), 1);
     assert!(pkgdir.join(wheel).is_file());
+    rerun_neither_builds_nor_packages(&p, wheel);
+    verify_content_builds_and_compares(&p);
+    lost_wheel_is_built_and_sent_alone(&p, &pkgdir, wheel);
+}
 
-    // Everything is live: no build command, no packaging, and the report says so.
+/// Everything is live: no build command, no packaging, and the report says so.
+fn rerun_neither_builds_nor_packages(p: &Project, wheel: &str) {
     let wheel_in_dist = p.dist().join("wheels").join(wheel);
     let before = std::fs::metadata(&wheel_in_dist)
         .unwrap()
@@ -60,7 +66,7 @@ fn server_a_finished_release_reruns_without_building() {
     let r = p.run(&["release", "v1.0.0"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
-    assert_eq!(builds(&p), 1, "the build ran although everything is live");
+    assert_eq!(builds(p), 1, "the build ran although everything is live");
     assert_eq!(rep["build"]["state"], "skipped", "{rep:#}");
     assert_eq!(rep["build"]["reason"], "everything live", "{rep:#}");
     for id in ["pypi", "exec"] {
@@ -82,25 +88,29 @@ fn server_a_finished_release_reruns_without_building() {
         .unwrap();
     assert_eq!(before, after, "packaging rewrote dist/");
     assert!(r.stdout.contains("build: skipped"), "{}", r.stdout);
+}
 
-    // `--verify-content` builds and compares content although everything is live.
+/// `--verify-content` builds and compares content although everything is live.
+fn verify_content_builds_and_compares(p: &Project) {
     let r = p.run(&["release", "v1.0.0", "--verify-content"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
-    assert_eq!(builds(&p), 2);
+    assert_eq!(builds(p), 2);
     assert_eq!(rep["build"]["state"], "ran", "{rep:#}");
     for id in ["pypi", "exec"] {
         let o = outcome(&rep, id);
         assert_eq!(o["outcome"], "already-published", "{o:#}");
         assert_eq!(o["reason"], "already live", "{o:#}");
     }
+}
 
-    // One file gone on one server: build, and re-send exactly that file.
+/// One file gone on one server: build, and re-send exactly that file.
+fn lost_wheel_is_built_and_sent_alone(p: &Project, pkgdir: &Path, wheel: &str) {
     std::fs::remove_file(pkgdir.join(wheel)).unwrap();
     let r = p.run(&["release", "v1.0.0"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
-    assert_eq!(builds(&p), 3);
+    assert_eq!(builds(p), 3);
     assert_eq!(rep["build"]["state"], "ran", "{rep:#}");
     let py = outcome(&rep, "pypi");
     assert_eq!(py["outcome"], "published", "{py:#}");

@@ -8,6 +8,7 @@ mod pypi_support;
 mod support;
 
 use pypi_support::{bare_repo, commits, pypiserver, venv_tool};
+use std::path::Path;
 use support::cli::{platform_row as outcome, Project, CANARY};
 
 #[test]
@@ -17,7 +18,17 @@ fn server_release_rerun_and_dry_run_through_the_cli() {
     // The CLI harness puts a canary value in PYPI_TOKEN and checks it never shows.
     let srv = pypiserver(&tmp.path().join("srv"), CANARY);
     let bare = bare_repo(&tmp.path().join("index.git"));
-    let pipeline = format!(
+    let p = Project::new(&pipeline(&srv.s("upload_url"), &srv.s("simple_url"), &bare));
+    let pkgdir = std::path::PathBuf::from(srv.s("packages"));
+    let wheel = "cli_demo-1.2.3-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+    released_to_both(&p, &pkgdir, &bare, wheel);
+    rerun_sends_nothing(&p, &bare);
+    dry_run_of_the_next_version_changes_nothing(&p, &pkgdir, &bare);
+}
+
+/// pypi at pypiserver, pep503 at the bare repository.
+fn pipeline(upload: &str, simple: &str, bare: &Path) -> String {
+    format!(
         r#"project:
   name: cli-demo
   description: A demo tool
@@ -37,14 +48,11 @@ platforms:
   pep503:
     repo: "{bare}"
 "#,
-        upload = srv.s("upload_url"),
-        simple = srv.s("simple_url"),
         bare = bare.display()
-    );
-    let p = Project::new(&pipeline);
-    let pkgdir = std::path::PathBuf::from(srv.s("packages"));
-    let wheel = "cli_demo-1.2.3-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+    )
+}
 
+fn released_to_both(p: &Project, pkgdir: &Path, bare: &Path, wheel: &str) {
     let r = p.run(&["release", "v1.2.3"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
@@ -54,8 +62,10 @@ platforms:
         assert_eq!(o["packages"][0]["name"], wheel, "{o:#}");
     }
     assert!(pkgdir.join(wheel).is_file());
-    assert_eq!(commits(&bare), "1");
+    assert_eq!(commits(bare), "1");
+}
 
+fn rerun_sends_nothing(p: &Project, bare: &Path) {
     let r = p.run(&["release", "v1.2.3"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
@@ -63,8 +73,10 @@ platforms:
         assert_eq!(outcome(&rep, id)["outcome"], "already-published", "{rep:#}");
     }
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
-    assert_eq!(commits(&bare), "1");
+    assert_eq!(commits(bare), "1");
+}
 
+fn dry_run_of_the_next_version_changes_nothing(p: &Project, pkgdir: &Path, bare: &Path) {
     let r = p.run(&["release", "v1.2.4", "--dry-run"]);
     r.assert_code(0);
     let rep = r.report(&p.dist());
@@ -82,6 +94,6 @@ platforms:
         .unwrap()
         .contains("push"));
     assert_eq!(rep["requests"]["mutating_sent"], 0);
-    assert_eq!(std::fs::read_dir(&pkgdir).unwrap().count(), 1);
-    assert_eq!(commits(&bare), "1");
+    assert_eq!(std::fs::read_dir(pkgdir).unwrap().count(), 1);
+    assert_eq!(commits(bare), "1");
 }

@@ -94,6 +94,25 @@ async fn conflict_case(root: &Path, b: &Bins, cfg: &serde_json::Value, token: &s
     assert_eq!(ledger.mutating_sent(), 1);
 }
 
+/// One scenario's context, ledger, adapter and packaged wheels (what `setup` returns).
+type Run = (Cx, tagship::guard::Ledger, Box<dyn Platform>, Vec<Artifact>);
+
+/// The pypiserver story's fixed parts.
+struct World {
+    tmp: tempfile::TempDir,
+    b: Bins,
+    srv: Server,
+    pkgdir: PathBuf,
+    token: String,
+    cfg: serde_json::Value,
+}
+
+impl World {
+    async fn setup(&self, dir: &str, cfg: &serde_json::Value, dry: bool, token: &str) -> Run {
+        setup(&self.tmp.path().join(dir), &self.b, cfg, dry, token).await
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn server_pypiserver_story() {
     venv_tool("pypi-server");
@@ -109,9 +128,27 @@ async fn server_pypiserver_story() {
         "simple_url": srv.s("simple_url"),
         "username": srv.s("user"),
     });
+    let w = World {
+        tmp,
+        b,
+        srv,
+        pkgdir,
+        token,
+        cfg,
+    };
+    dry_run_uploads_nothing(&w).await;
+    let real = published_installed_and_rerun(&w).await;
+    lost_wheel_is_sent_again_alone(&w, &real).await;
+    conflict_case(w.tmp.path(), &w.b, &w.cfg, &w.token).await;
+    wrong_token_is_an_auth_error(&w, &real.3[1].name).await;
+    let (_proxy, control, faults) = two_503s_are_retried_to_one_copy(&w).await;
+    dropped_connection_is_unknown_then_repaired(&w, &control, &faults).await;
+}
 
-    // Dry run: absent, every upload predicted and listed, nothing sent.
-    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("dry"), &b, &cfg, true, &token).await;
+/// Dry run: absent, every upload predicted and listed, nothing sent.
+async fn dry_run_uploads_nothing(w: &World) {
+    let pkgdir = &w.pkgdir;
+    let (cx, ledger, p, pkgs) = w.setup("dry", &w.cfg, true, &w.token).await;
     assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Absent);
     let pubd = p.publish(&cx, &Live::Absent, &pkgs).await.unwrap();
     assert_eq!(pubd.uploaded, names(&pkgs));
@@ -122,10 +159,13 @@ async fn server_pypiserver_story() {
         assert_eq!(w.method, "POST");
         assert!(w.body.as_deref().unwrap().contains(&a.name), "{w:?}");
     }
-    assert_eq!(std::fs::read_dir(&pkgdir).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(pkgdir).unwrap().count(), 0);
+}
 
-    // Real publish, verify, then pip installs it from the index and it runs.
-    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("real"), &b, &cfg, false, &token).await;
+/// Real publish, verify, then pip installs it from the index and it runs; a re-run is
+/// present with nothing to upload.
+async fn published_installed_and_rerun(w: &World) -> Run {
+    let (cx, ledger, p, pkgs) = w.setup("real", &w.cfg, false, &w.token).await;
     let live = p.check(&cx, &pkgs).await.unwrap().live;
     assert_eq!(live, Live::Absent);
     let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
@@ -133,18 +173,21 @@ async fn server_pypiserver_story() {
     assert_eq!(ledger.mutating_sent(), 2);
     // pypiserver ignores the digest field, so prove the stored bytes are ours.
     for a in &pkgs {
-        let (sha, _) = tagship::platforms::wheel::hash_file(&pkgdir.join(&a.name)).unwrap();
+        let (sha, _) = tagship::platforms::wheel::hash_file(&w.pkgdir.join(&a.name)).unwrap();
         assert_eq!(sha, a.sha256);
     }
-    install_and_run(&tmp.path().join("pip"), &srv.s("simple_url")).await;
+    install_and_run(&w.tmp.path().join("pip"), &w.srv.s("simple_url")).await;
 
     // Re-run: present, nothing to upload.
     assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
     assert_eq!(ledger.mutating_sent(), 2);
+    (cx, ledger, p, pkgs)
+}
 
-    // One wheel lost on the server: partial, and exactly that one is uploaded again.
-    std::fs::remove_file(pkgdir.join(&pkgs[1].name)).unwrap();
-    let live = p.check(&cx, &pkgs).await.unwrap().live;
+/// One wheel lost on the server: partial, and exactly that one is uploaded again.
+async fn lost_wheel_is_sent_again_alone(w: &World, (cx, ledger, p, pkgs): &Run) {
+    std::fs::remove_file(w.pkgdir.join(&pkgs[1].name)).unwrap();
+    let live = p.check(cx, pkgs).await.unwrap().live;
     assert_eq!(
         live,
         Live::Partial {
@@ -152,38 +195,34 @@ async fn server_pypiserver_story() {
             missing: vec![pkgs[1].name.clone()]
         }
     );
-    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    let pubd = p.publish(cx, &live, pkgs).await.unwrap();
     assert_eq!(pubd.uploaded, vec![pkgs[1].name.clone()]);
     assert_eq!(ledger.mutating_sent(), 3);
-    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+    assert_eq!(p.check(cx, pkgs).await.unwrap(), Live::Present);
 
     // A duplicate upload of identical bytes (409 from pypiserver) is fine, not a failure.
-    let pubd = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap();
+    let pubd = p.publish(cx, &Live::Absent, &pkgs[..1]).await.unwrap();
     assert!(pubd.uploaded.is_empty(), "{pubd:?}");
+}
 
-    conflict_case(tmp.path(), &b, &cfg, &token).await;
-
-    // A wrong token: an Auth error whose hint names the variable and the URL.
-    std::fs::remove_file(pkgdir.join(&pkgs[1].name)).unwrap();
-    let (cx, _, p, pkgs) = setup(
-        &tmp.path().join("badtoken"),
-        &b,
-        &cfg,
-        false,
-        "wrong-token-123",
-    )
-    .await;
+/// A wrong token: an Auth error whose hint names the variable and the URL.
+async fn wrong_token_is_an_auth_error(w: &World, second_wheel: &str) {
+    std::fs::remove_file(w.pkgdir.join(second_wheel)).unwrap();
+    let (cx, _, p, pkgs) = w.setup("badtoken", &w.cfg, false, "wrong-token-123").await;
     let e = p.publish(&cx, &Live::Absent, &pkgs[1..]).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Auth, "{e:?}");
     let hint = e.hint().unwrap();
     assert!(hint.contains("PYPI_TOKEN was rejected by"), "{hint}");
-    assert!(hint.contains(&srv.s("upload_url")), "{hint}");
+    assert!(hint.contains(&w.srv.s("upload_url")), "{hint}");
+}
 
-    // 503, 503 on the upload: retried, succeeds, one copy on the server.
+/// 503, 503 on the upload: retried, succeeds, one copy on the server. Returns the fault
+/// proxy (kept running), its control URL and the scenario publishing through it.
+async fn two_503s_are_retried_to_one_copy(w: &World) -> (Server, String, Run) {
     let proxy = Server::start(
         "fault_proxy.sh",
-        &tmp.path().join("proxy"),
-        &[&srv.s("url")],
+        &w.tmp.path().join("proxy"),
+        &[&w.srv.s("url")],
     );
     let control = proxy.s("control");
     http_json("POST", &format!("{control}reset"), Some(&json!({})));
@@ -192,9 +231,9 @@ async fn server_pypiserver_story() {
         &format!("{control}faults"),
         Some(&json!({"match": {"method": "POST"}, "responses": [503, 503]})),
     );
-    let mut pcfg = cfg.clone();
+    let mut pcfg = w.cfg.clone();
     pcfg["repository_url"] = json!(proxy.s("url"));
-    let (cx, ledger, p, pkgs) = setup(&tmp.path().join("faults"), &b, &pcfg, false, &token).await;
+    let (cx, ledger, p, pkgs) = w.setup("faults", &pcfg, false, &w.token).await;
     let live = p.check(&cx, &pkgs).await.unwrap().live;
     assert_eq!(
         live,
@@ -219,24 +258,28 @@ async fn server_pypiserver_story() {
         1,
         "{log}"
     );
-    let copies = std::fs::read_dir(&pkgdir)
+    let copies = std::fs::read_dir(&w.pkgdir)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy() == pkgs[1].name)
         .count();
     assert_eq!(copies, 1);
     assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+    (proxy, control, (cx, ledger, p, pkgs))
+}
 
-    // The connection drops after the upload was sent: the outcome is unknown, never retried
-    // blindly; a re-check shows what is missing and the next publish sends only that.
-    std::fs::remove_file(pkgdir.join(&pkgs[0].name)).unwrap();
+/// The connection drops after the upload was sent: the outcome is unknown, never retried
+/// blindly; a re-check shows what is missing and the next publish sends only that.
+async fn dropped_connection_is_unknown_then_repaired(w: &World, control: &str, run: &Run) {
+    let (cx, _, p, pkgs) = run;
+    std::fs::remove_file(w.pkgdir.join(&pkgs[0].name)).unwrap();
     http_json(
         "POST",
         &format!("{control}faults"),
         Some(&json!({"match": {"method": "POST"}, "responses": ["reset"]})),
     );
-    let e = p.publish(&cx, &Live::Absent, &pkgs[..1]).await.unwrap_err();
+    let e = p.publish(cx, &Live::Absent, &pkgs[..1]).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e:?}");
-    let live = p.check(&cx, &pkgs).await.unwrap().live;
+    let live = p.check(cx, pkgs).await.unwrap().live;
     assert_eq!(
         live,
         Live::Partial {
@@ -244,9 +287,9 @@ async fn server_pypiserver_story() {
             missing: vec![pkgs[0].name.clone()]
         }
     );
-    let pubd = p.publish(&cx, &live, &pkgs).await.unwrap();
+    let pubd = p.publish(cx, &live, pkgs).await.unwrap();
     assert_eq!(pubd.uploaded, vec![pkgs[0].name.clone()]);
-    assert_eq!(p.check(&cx, &pkgs).await.unwrap(), Live::Present);
+    assert_eq!(p.check(cx, pkgs).await.unwrap(), Live::Present);
 }
 
 #[tokio::test(flavor = "multi_thread")]

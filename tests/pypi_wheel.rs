@@ -9,7 +9,7 @@ mod pypi_support;
 
 use pypi_support::*;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use tagship::plan::Target;
 use tagship::platforms::wheel::{self, record, tags, WheelMeta};
@@ -100,6 +100,20 @@ fn windows_wheel_layout_and_record() {
             x.0
         );
     }
+    record_lists_every_file_but_itself(&e);
+    // Reproducible: the same inputs give the same bytes; another epoch does not.
+    let again =
+        wheel::write_wheel(&out, &meta(), t, std::slice::from_ref(&bin), 315_532_800).unwrap();
+    assert_eq!(again.sha256, w.sha256);
+    let later = wheel::write_wheel(&out, &meta(), t, &[bin], 1_700_000_000).unwrap();
+    assert_ne!(later.sha256, w.sha256);
+    // No temp files left behind.
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(left.len(), 1);
+}
+
+/// The windows wheel's RECORD (its 4th entry), checked against the entries and snapshotted.
+fn record_lists_every_file_but_itself(e: &[(String, Option<u32>, zip::DateTime, Vec<u8>)]) {
     let rec = String::from_utf8(e[3].3.clone()).unwrap();
     // Every file but RECORD is listed with its real hash and size.
     for (name, _, _, data) in &e[..3] {
@@ -121,15 +135,6 @@ fn windows_wheel_layout_and_record() {
         })
         .collect();
     insta::assert_snapshot!("record_windows", stable);
-    // Reproducible: the same inputs give the same bytes; another epoch does not.
-    let again =
-        wheel::write_wheel(&out, &meta(), t, std::slice::from_ref(&bin), 315_532_800).unwrap();
-    assert_eq!(again.sha256, w.sha256);
-    let later = wheel::write_wheel(&out, &meta(), t, &[bin], 1_700_000_000).unwrap();
-    assert_ne!(later.sha256, w.sha256);
-    // No temp files left behind.
-    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
-    assert_eq!(left.len(), 1);
 }
 
 #[test]
@@ -175,43 +180,8 @@ async fn server_real_binaries_validate_and_install() {
         "CGO_ENABLED=0 Go binaries have no PT_INTERP"
     );
     assert_eq!(tags::elf_linkage(&c).unwrap(), tags::Linkage::Dynamic);
-
-    let cfg = serde_json::json!({"package": "Demo-Go"});
-    let r1 = release(
-        &tmp.path().join("p1"),
-        "demo-go",
-        "1.2.0-rc.1",
-        &[("linux-amd64", &go)],
-    );
-    let (cx1, _) = cx("pypi", r1, false, &[]);
-    let p = (tagship::platforms::pypi::FACTORY.build)(&cfg, &cx1.release.project).unwrap();
-    let pk1 = p.package(&cx1).await.unwrap();
-    assert_eq!(pk1.len(), 1);
-    assert_eq!(
-        pk1[0].name,
-        "demo_go-1.2.0rc1-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.musllinux_1_2_x86_64.whl"
-    );
-    let whl1 = cx1.release.path(&pk1[0]);
-    // Packaging again (pypi and pep503 both do) gives the identical file.
-    let again = p.package(&cx1).await.unwrap();
-    assert_eq!(again[0].sha256, pk1[0].sha256);
-
-    let r2 = release(
-        &tmp.path().join("p2"),
-        "democ",
-        "3.0.0",
-        &[("linux-amd64", &c)],
-    );
-    let (cx2, _) = cx("pypi", r2, false, &[]);
-    let p2 =
-        (tagship::platforms::pypi::FACTORY.build)(&serde_json::json!({}), &cx2.release.project)
-            .unwrap();
-    let pk2 = p2.package(&cx2).await.unwrap();
-    assert_eq!(
-        pk2[0].name,
-        "democ-3.0.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
-    );
-    let whl2 = cx2.release.path(&pk2[0]);
+    let whl1 = go_wheel_packaged_twice_the_same(tmp.path(), &go).await;
+    let whl2 = c_wheel(tmp.path(), &c).await;
 
     for w in [&whl1, &whl2] {
         check_wheel_contents(w);
@@ -230,6 +200,45 @@ async fn server_real_binaries_validate_and_install() {
     assert_eq!(out.trim(), "demo-go 1.2.0-rc.1");
     let out = run(Command::new(venv.join("bin/democ")).arg("--version"));
     assert_eq!(out.trim(), "democ 3.0.0");
+}
+
+/// The static Go binary's wheel (static: musllinux too), under the configured package name.
+async fn go_wheel_packaged_twice_the_same(tmp: &Path, go: &Path) -> PathBuf {
+    let cfg = serde_json::json!({"package": "Demo-Go"});
+    let r1 = release(
+        &tmp.join("p1"),
+        "demo-go",
+        "1.2.0-rc.1",
+        &[("linux-amd64", go)],
+    );
+    let (cx1, _) = cx("pypi", r1, false, &[]);
+    let p = (tagship::platforms::pypi::FACTORY.build)(&cfg, &cx1.release.project).unwrap();
+    let pk1 = p.package(&cx1).await.unwrap();
+    assert_eq!(pk1.len(), 1);
+    assert_eq!(
+        pk1[0].name,
+        "demo_go-1.2.0rc1-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.musllinux_1_2_x86_64.whl"
+    );
+    let whl1 = cx1.release.path(&pk1[0]);
+    // Packaging again (pypi and pep503 both do) gives the identical file.
+    let again = p.package(&cx1).await.unwrap();
+    assert_eq!(again[0].sha256, pk1[0].sha256);
+    whl1
+}
+
+/// The dynamic C binary's wheel: manylinux only.
+async fn c_wheel(tmp: &Path, c: &Path) -> PathBuf {
+    let r2 = release(&tmp.join("p2"), "democ", "3.0.0", &[("linux-amd64", c)]);
+    let (cx2, _) = cx("pypi", r2, false, &[]);
+    let p2 =
+        (tagship::platforms::pypi::FACTORY.build)(&serde_json::json!({}), &cx2.release.project)
+            .unwrap();
+    let pk2 = p2.package(&cx2).await.unwrap();
+    assert_eq!(
+        pk2[0].name,
+        "democ-3.0.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    );
+    cx2.release.path(&pk2[0])
 }
 
 /// Cross-built Go binaries: each target's wheel passes check-wheel-contents, and for each
@@ -277,8 +286,13 @@ async fn server_cross_target_wheels_are_picked_by_pip() {
     for a in &pkgs {
         check_wheel_contents(&cx.release.path(a));
     }
+    pip_picks_each_targets_wheel(tmp.path(), &cx.release.dist.join("wheels"));
+}
+
+/// For each platform pip is told about, `pip download` from the wheels picks exactly the
+/// wheel whose tag ends with the suffix.
+fn pip_picks_each_targets_wheel(tmp: &Path, links: &Path) {
     let py = venv_tool("python");
-    let links = cx.release.dist.join("wheels");
     for (platform, suffix) in [
         ("musllinux_1_2_aarch64", "musllinux_1_2_aarch64.whl"),
         ("manylinux2014_aarch64", "musllinux_1_2_aarch64.whl"),
@@ -286,7 +300,7 @@ async fn server_cross_target_wheels_are_picked_by_pip() {
         ("macosx_12_0_x86_64", "macosx_10_12_x86_64.whl"),
         ("win_amd64", "win_amd64.whl"),
     ] {
-        let out = tmp.path().join("dl").join(platform);
+        let out = tmp.join("dl").join(platform);
         run(Command::new(&py)
             .args([
                 "-m",
@@ -296,7 +310,7 @@ async fn server_cross_target_wheels_are_picked_by_pip() {
                 "--no-index",
             ])
             .arg("--find-links")
-            .arg(&links)
+            .arg(links)
             .args([
                 "--only-binary=:all:",
                 "--python-version",

@@ -29,11 +29,18 @@ use common::*;
 fn server_release_everywhere_install_rerun_and_repair() {
     let r = Registries::start();
     let p = project(&r, &["linux-amd64", "linux-arm64"]);
+    released_everywhere(&r, &p);
+    installed_with_each_client(&r);
+    rerun_changes_nothing(&r, &p);
+    npm_probes_read_without_the_token(&r, &p);
+    lost_wheel_is_sent_again_alone(&r, &p);
+}
 
-    // 1. One release, four registries.
+/// 1. One release, four registries.
+fn released_everywhere(r: &Registries, p: &Project) {
     let run = p.run(&["release", TAG]);
     run.assert_code(0);
-    let rep = assert_outcomes(&run, &p, &ALL, "published");
+    let rep = assert_outcomes(&run, p, &ALL, "published");
     assert!(rep["requests"]["mutating_sent"].as_u64().unwrap() > 0);
     assert_eq!(r.pypi_files(), [WHEEL_ARM64, WHEEL_AMD64]);
     assert_eq!(r.index_commits(), 1);
@@ -71,11 +78,13 @@ fn server_release_everywhere_install_rerun_and_repair() {
         &crates_token,
         support::cli::CANARY,
     ]);
+}
 
-    // ... and installable with the ecosystems' own clients.
+/// ... and installable with the ecosystems' own clients.
+fn installed_with_each_client(r: &Registries) {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    assert_eq!(npm_install_and_run(&r, &t.join("npm")).trim(), V);
+    assert_eq!(npm_install_and_run(r, &t.join("npm")).trim(), V);
     assert_eq!(
         pip_install_and_run(&r.pypi.s("simple_url"), &t.join("pypi")).trim(),
         V
@@ -100,22 +109,26 @@ fn server_release_everywhere_install_rerun_and_repair() {
             V
         );
     }
-    assert_eq!(cargo_install_and_run(&r, &t.join("cargo")).trim(), V);
+    assert_eq!(cargo_install_and_run(r, &t.join("cargo")).trim(), V);
+}
 
-    // 2. Re-run: already published everywhere, nothing mutating sent or received.
-    let since = mark(&r);
+/// 2. Re-run: already published everywhere, nothing mutating sent or received.
+fn rerun_changes_nothing(r: &Registries, p: &Project) {
+    let since = mark(r);
     let run = p.run(&["release", TAG]);
     run.assert_code(0);
-    let rep = assert_outcomes(&run, &p, &ALL, "already-published");
+    let rep = assert_outcomes(&run, p, &ALL, "already-published");
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
-    assert_no_mutations(&r, since);
+    assert_no_mutations(r, since);
     assert!(!r.npm_proxy.reads().is_empty(), "npm was checked");
     assert!(!r.pypi_proxy.reads().is_empty(), "pypi was checked");
     assert!(r.crates_log().len() > since.0, "crates was checked");
+}
 
-    // npm's version-level probe (no build) reads without the token: only `whoami` makes
-    // verdaccio verify it (bcrypt, one request at a time: the slow part of a no-op re-run).
-    mark(&r);
+/// npm's version-level probe (no build) reads without the token: only `whoami` makes
+/// verdaccio verify it (bcrypt, one request at a time: the slow part of a no-op re-run).
+fn npm_probes_read_without_the_token(r: &Registries, p: &Project) {
+    mark(r);
     let run = p.run(&["release", TAG, "--only", "npm"]);
     run.assert_code(0);
     let rep = run.report(&p.dist());
@@ -125,7 +138,7 @@ fn server_release_everywhere_install_rerun_and_repair() {
     assert_only_whoami_authenticated(&log);
     assert!(log.iter().any(|l| l.path == "/hello/1.0.0"), "{log:?}");
     // So does the full check of `tagship publish` (every package of dist/, then the verdict).
-    mark(&r);
+    mark(r);
     let run = p.run(&["publish", "--only", "npm"]);
     run.assert_code(0);
     assert_eq!(
@@ -135,11 +148,13 @@ fn server_release_everywhere_install_rerun_and_repair() {
     let log = r.npm_proxy.log();
     assert_only_whoami_authenticated(&log);
     assert!(log.len() > 2, "every package was read: {log:?}");
+}
 
-    // One wheel gone from pypiserver: `--only pypi` uploads exactly that one.
+/// One wheel gone from pypiserver: `--only pypi` uploads exactly that one.
+fn lost_wheel_is_sent_again_alone(r: &Registries, p: &Project) {
     let original = std::fs::read(r.pypi_packages().join(WHEEL_ARM64)).unwrap();
     std::fs::remove_file(r.pypi_packages().join(WHEEL_ARM64)).unwrap();
-    let since = mark(&r);
+    let since = mark(r);
     let run = p.run(&["release", TAG, "--only", "pypi"]);
     run.assert_code(0);
     let rep = run.report(&p.dist());
@@ -187,8 +202,20 @@ fn server_dry_run_probes_the_live_servers_and_withholds_every_mutation() {
     assert_eq!(rep["dry_run"], true);
     assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
     assert_no_mutations(&r, since);
+    existence_probed_on_the_live_servers(&r, since);
+    every_mutation_withheld_and_listed(&r, &rep);
 
-    // Existence was probed on the live servers.
+    // Nothing landed anywhere.
+    assert_eq!(r.pypi_files(), Vec::<String>::new());
+    assert_eq!(r.index_commits(), 0);
+    assert_eq!(
+        http("GET", &format!("{}hello", r.npm.s("url")), None).0,
+        404
+    );
+}
+
+/// Existence was probed on the live servers.
+fn existence_probed_on_the_live_servers(r: &Registries, since: (usize, usize)) {
     let npm_reads = r.npm_proxy.reads();
     for pkg in ["/hello-linux-x64/1.0.0", "/hello/1.0.0"] {
         assert!(
@@ -229,10 +256,12 @@ fn server_dry_run_probes_the_live_servers_and_withholds_every_mutation() {
             .any(|(m, path, st)| m == "GET" && path == "/index/he/ll/hello-rust" && *st == 404),
         "{crates_reads:?}"
     );
+}
 
-    // Every withheld request, per platform.
+/// Every withheld request, per platform.
+fn every_mutation_withheld_and_listed(r: &Registries, rep: &Value) {
     let withheld = |id: &str| -> Vec<(String, String)> {
-        outcome(&rep, id)["withheld"]
+        outcome(rep, id)["withheld"]
             .as_array()
             .unwrap_or_else(|| panic!("{id}: no withheld list: {rep:#}"))
             .iter()
@@ -258,7 +287,7 @@ fn server_dry_run_probes_the_live_servers_and_withholds_every_mutation() {
     assert_eq!(pypi[0].0, "POST");
     assert!(pypi[0].1.starts_with(&r.pypi_proxy.url()), "{pypi:?}");
     assert!(
-        outcome(&rep, "pypi")["withheld"][0]["body"]
+        outcome(rep, "pypi")["withheld"][0]["body"]
             .as_str()
             .unwrap()
             .contains(WHEEL_AMD64),
@@ -273,14 +302,6 @@ fn server_dry_run_probes_the_live_servers_and_withholds_every_mutation() {
     assert!(crates[0].1.ends_with("/api/v1/crates/new"), "{crates:?}");
     let total: usize = ALL.iter().map(|id| withheld(id).len()).sum();
     assert_eq!(rep["requests"]["withheld"], total as u64, "{rep:#}");
-
-    // Nothing landed anywhere.
-    assert_eq!(r.pypi_files(), Vec::<String>::new());
-    assert_eq!(r.index_commits(), 0);
-    assert_eq!(
-        http("GET", &format!("{}hello", r.npm.s("url")), None).0,
-        404
-    );
 }
 
 /// verdaccio verifies the token (bcrypt, one request at a time) only for `/-/whoami`: every

@@ -105,7 +105,24 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
     let r = Registries::start();
     let p = project(&r, &["linux-amd64"]);
     p.run(&["release", TAG]).assert_code(0);
+    let before = held(&r);
+    change_the_program(&p);
 
+    let since = mark(&r);
+    let run = p.run(&["release", TAG]);
+    run.assert_code(1);
+    let rep = assert_outcomes(&run, &p, &ALL, "failed");
+    every_platform_names_the_conflict(&rep);
+    assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
+    assert_no_mutations(&r, since);
+    let after = held(&r);
+    assert_eq!(before, after, "every server still holds the original bytes");
+    assert_eq!(r.pypi_files(), [WHEEL_AMD64]);
+}
+
+/// What every server holds for this version: npm's shasum and tarball, the wheel on
+/// pypiserver, the PEP 503 index and its wheel, the crates index line and the .crate.
+fn held(r: &Registries) -> impl PartialEq + std::fmt::Debug {
     let npm_doc = |pkg: &str| -> Value {
         let (st, body) = http("GET", &format!("{}{pkg}/{V}", r.npm.s("url")), None);
         assert_eq!(st, 200, "{body}");
@@ -119,29 +136,26 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
     };
     let crate_file =
         Path::new(&r.crates.s("data")).join(format!("crates/hello-rust/hello-rust-{V}.crate"));
-    // What every server holds for this version: npm's shasum and tarball, the wheel on
-    // pypiserver, the PEP 503 index and its wheel, the crates index line and the .crate.
-    let held = || {
-        (
-            npm_doc("hello-linux-x64")["dist"]["shasum"].clone(),
-            sha256(&npm_tgz("hello-linux-x64")),
-            sha256(&std::fs::read(r.pypi_packages().join(WHEEL_AMD64)).unwrap()),
-            r.index_file("packages.json"),
-            sha256(&r.index_file(&format!("files/{WHEEL_AMD64}"))),
-            http(
-                "GET",
-                &format!(
-                    "{}he/ll/hello-rust",
-                    r.crates.s("index").trim_start_matches("sparse+")
-                ),
-                None,
+    (
+        npm_doc("hello-linux-x64")["dist"]["shasum"].clone(),
+        sha256(&npm_tgz("hello-linux-x64")),
+        sha256(&std::fs::read(r.pypi_packages().join(WHEEL_AMD64)).unwrap()),
+        r.index_file("packages.json"),
+        sha256(&r.index_file(&format!("files/{WHEEL_AMD64}"))),
+        http(
+            "GET",
+            &format!(
+                "{}he/ll/hello-rust",
+                r.crates.s("index").trim_start_matches("sparse+")
             ),
-            sha256(&std::fs::read(&crate_file).unwrap()),
-        )
-    };
-    let before = held();
+            None,
+        ),
+        sha256(&std::fs::read(&crate_file).unwrap()),
+    )
+}
 
-    // Same version, other program: other binary, other wheel/tarball; other crate source.
+/// Same version, other program: other binary, other wheel/tarball; other crate source.
+fn change_the_program(p: &Project) {
     let main_go = p.path().join("main.go");
     let go = std::fs::read_to_string(&main_go).unwrap();
     assert!(go.contains("\"hello %s\\n\""), "{go}");
@@ -153,13 +167,11 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
         rs.replace("hello from hello-rust", "howdy from hello-rust"),
     )
     .unwrap();
+}
 
-    let since = mark(&r);
-    let run = p.run(&["release", TAG]);
-    run.assert_code(1);
-    let rep = assert_outcomes(&run, &p, &ALL, "failed");
+fn every_platform_names_the_conflict(rep: &Value) {
     for id in ALL {
-        let o = outcome(&rep, id);
+        let o = outcome(rep, id);
         assert_eq!(o["error_kind"], "conflict", "{id}: {o:#}");
         let reason = o["reason"].as_str().unwrap_or("").to_lowercase();
         assert!(
@@ -168,15 +180,10 @@ fn server_same_version_with_other_bytes_is_a_conflict_and_nothing_is_overwritten
         );
     }
     assert!(
-        outcome(&rep, "pypi")["reason"]
+        outcome(rep, "pypi")["reason"]
             .as_str()
             .unwrap()
             .contains(WHEEL_AMD64),
         "{rep:#}"
     );
-    assert_eq!(rep["requests"]["mutating_sent"], 0, "{rep:#}");
-    assert_no_mutations(&r, since);
-    let after = held();
-    assert_eq!(before, after, "every server still holds the original bytes");
-    assert_eq!(r.pypi_files(), [WHEEL_AMD64]);
 }

@@ -19,7 +19,23 @@ fn platform(id: &str, outcome: OutcomeKind, reason: &str) -> PlatformReport {
     p
 }
 
-fn report() -> Report {
+/// Every outcome once, in the order the renderers must keep.
+fn platforms() -> Vec<PlatformReport> {
+    vec![
+        github_published(),
+        platform("pypi", OutcomeKind::AlreadyPublished, "already live"),
+        npm_failed(),
+        platform(
+            "crates",
+            OutcomeKind::Pending,
+            "published, but not visible after 60s",
+        ),
+        exec_would_publish(),
+        platform("pep503", OutcomeKind::Skipped, "cancelled by --fail-fast"),
+    ]
+}
+
+fn github_published() -> PlatformReport {
     let mut gh = platform("github", OutcomeKind::Published, "");
     gh.reason = None;
     gh.uploaded = vec!["demo_1.0.0_linux_amd64.tar.gz".into()];
@@ -31,9 +47,17 @@ fn report() -> Report {
         sha256: "ab".repeat(32),
         size: 1234,
     }];
+    gh
+}
+
+fn npm_failed() -> PlatformReport {
     let mut npm = platform("npm", OutcomeKind::Failed, "PUT demo: HTTP 403");
     npm.hint = Some("NPM_TOKEN may not publish demo".into());
     npm.error_kind = Some("auth".into());
+    npm
+}
+
+fn exec_would_publish() -> PlatformReport {
     let mut exec = platform(
         "exec",
         OutcomeKind::WouldPublish,
@@ -45,6 +69,10 @@ fn report() -> Report {
         target: "./publish.sh".into(),
         body: None,
     }];
+    exec
+}
+
+fn report() -> Report {
     Report {
         schema_version: tagship::report::SCHEMA_VERSION,
         tool: "tagship 0.1.0".into(),
@@ -67,18 +95,7 @@ fn report() -> Report {
         }],
         epoch: Some(1_700_000_000),
         build: None,
-        platforms: vec![
-            gh,
-            platform("pypi", OutcomeKind::AlreadyPublished, "already live"),
-            npm,
-            platform(
-                "crates",
-                OutcomeKind::Pending,
-                "published, but not visible after 60s",
-            ),
-            exec,
-            platform("pep503", OutcomeKind::Skipped, "cancelled by --fail-fast"),
-        ],
+        platforms: platforms(),
         requests: Requests {
             sent: 12,
             mutating_sent: 3,

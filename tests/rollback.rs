@@ -18,14 +18,23 @@ fn rollback_report(p: &Project) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
     let w = World::start().await;
-    let p = &w.p;
-    run(p, &["release", "v1.0.0"]).assert_code(0);
-    let commits = || w.commits();
-    let manifest = || git(&w.bare, &["show", "gh-pages:packages.json"]);
-    let (gh_writes, index_commits) = (w.d.mutating_count(), commits());
-    assert!(manifest().contains("\"1.0.0\""), "{}", manifest());
+    run(&w.p, &["release", "v1.0.0"]).assert_code(0);
+    let gh_writes = w.d.mutating_count();
+    assert!(manifest(&w).contains("\"1.0.0\""), "{}", manifest(&w));
+    the_plan_sends_nothing(&w);
+    the_real_rollback(&w, gh_writes);
+    nothing_left_to_do(&w);
+}
 
-    // The plan: every write withheld, every platform says what it would do.
+/// The index's packages.json on the gh-pages branch.
+fn manifest(w: &World) -> String {
+    git(&w.bare, &["show", "gh-pages:packages.json"])
+}
+
+/// The plan: every write withheld, every platform says what it would do.
+fn the_plan_sends_nothing(w: &World) {
+    let p = &w.p;
+    let (gh_writes, index_commits) = (w.d.mutating_count(), w.commits());
     let r = run(p, &["rollback", "v1.0.0", "--dry-run"]);
     r.assert_code(1); // PyPI's step is manual: not done until a person does it
     let plan = rollback_report(p);
@@ -45,11 +54,14 @@ async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
     assert_eq!(row(&plan, "pypi")["outcome"], "manual", "{plan:#}");
     assert_eq!(row(&plan, "exec")["outcome"], "skipped", "{plan:#}");
     assert_eq!(
-        (w.d.mutating_count(), commits()),
+        (w.d.mutating_count(), w.commits()),
         (gh_writes, index_commits)
     );
+}
 
-    // The real rollback.
+/// The real rollback.
+fn the_real_rollback(w: &World, gh_writes: usize) {
+    let p = &w.p;
     let r = run(p, &["rollback", "v1.0.0"]);
     r.assert_code(1);
     let done = rollback_report(p);
@@ -57,7 +69,7 @@ async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
     assert_eq!(w.d.release("v1.0.0").unwrap()["prerelease"], true);
     assert_eq!(w.d.mutating_count(), gh_writes + 1, "one PATCH, no deletes");
     assert_eq!(row(&done, "pep503")["outcome"], "withdrawn", "{done:#}");
-    assert!(!manifest().contains("\"1.0.0\""), "{}", manifest());
+    assert!(!manifest(w).contains("\"1.0.0\""), "{}", manifest(w));
     let page = git(&w.bare, &["show", "gh-pages:simple/demo/index.html"]);
     assert!(!page.contains("demo-1.0.0-"), "{page}");
     let files = git(
@@ -75,9 +87,12 @@ async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
         "{pypi:#}"
     );
     assert!(r.stdout.contains("manual"), "{}", r.stdout);
+}
 
-    // Nothing left to do: no write anywhere.
-    let (gh_writes, index_commits) = (w.d.mutating_count(), commits());
+/// Nothing left to do: no write anywhere.
+fn nothing_left_to_do(w: &World) {
+    let p = &w.p;
+    let (gh_writes, index_commits) = (w.d.mutating_count(), w.commits());
     run(p, &["rollback", "v1.0.0", "--skip", "pypi"]).assert_code(0);
     let again = rollback_report(p);
     let reason = |id: &str| row(&again, id)["reason"].as_str().unwrap().to_string();
@@ -87,7 +102,7 @@ async fn server_rollback_plans_then_takes_back_each_platform_as_it_allows() {
         "{again:#}"
     );
     assert_eq!(
-        (w.d.mutating_count(), commits()),
+        (w.d.mutating_count(), w.commits()),
         (gh_writes, index_commits)
     );
 }

@@ -92,15 +92,17 @@ fn pypi_case(
 }
 
 fn crates_cases() -> Vec<Case> {
-    let features: String = (0..301).map(|i| format!("f{i} = []\n")).collect();
-    let mut big = crate_case(
-        "a .crate over 10 MiB",
-        "[workspace]\n",
-        "[workspace]\n# blob.bin is packed\n",
-        "package (the .crate file)",
-        "at most 10485760",
-    );
-    big.blob = Some(("blob.bin", 10 * 1024 * 1024 + 4096));
+    [
+        crate_metadata_cases(),
+        crate_listing_cases(),
+        crate_limit_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn crate_metadata_cases() -> Vec<Case> {
     vec![
         crate_case(
             "description missing",
@@ -151,6 +153,11 @@ fn crates_cases() -> Vec<Case> {
             "package.repository",
             "http:// or https://",
         ),
+    ]
+}
+
+fn crate_listing_cases() -> Vec<Case> {
+    vec![
         crate_case(
             "more than 5 keywords",
             "[\"cli\"]",
@@ -186,6 +193,20 @@ fn crates_cases() -> Vec<Case> {
             "package.categories",
             "unknown category slug(s): cli",
         ),
+    ]
+}
+
+fn crate_limit_cases() -> Vec<Case> {
+    let features: String = (0..301).map(|i| format!("f{i} = []\n")).collect();
+    let mut big = crate_case(
+        "a .crate over 10 MiB",
+        "[workspace]\n",
+        "[workspace]\n# blob.bin is packed\n",
+        "package (the .crate file)",
+        "at most 10485760",
+    );
+    big.blob = Some(("blob.bin", 10 * 1024 * 1024 + 4096));
+    vec![
         crate_case(
             "more than 300 features",
             "[dependencies]\n",
@@ -205,25 +226,18 @@ fn crates_cases() -> Vec<Case> {
 }
 
 fn pypi_cases() -> Vec<Case> {
+    [pypi_summary_url_cases(), pypi_file_cases()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn pypi_summary_url_cases() -> Vec<Case> {
     let p = |desc: &str, rest: &str| {
         format!("  name: corpus-demo\n  description: {desc}\n  license: MIT\n{rest}")
     };
     let urls =
         "  homepage: https://example.invalid/home\n  repository: https://example.invalid/repo\n";
-    let mut missing = pypi_case(
-        "readme configured but missing",
-        GOOD_PROJECT.into(),
-        "  pypi:\n    readme: docs/README.rst\n",
-        vec!["pipeline.yaml", "platforms.pypi.readme", "cannot read"],
-    );
-    missing.files = vec![];
-    let mut empty = pypi_case(
-        "readme empty",
-        GOOD_PROJECT.into(),
-        "  pypi:\n    readme: EMPTY.md\n",
-        vec!["EMPTY.md", "platforms.pypi.readme", "is empty"],
-    );
-    empty.files = vec![("EMPTY.md", "\n")];
     vec![
         pypi_case(
             "summary not one line (YAML `>`)",
@@ -257,6 +271,25 @@ fn pypi_cases() -> Vec<Case> {
                 "project_urls `Source`",
             ],
         ),
+    ]
+}
+
+fn pypi_file_cases() -> Vec<Case> {
+    let mut missing = pypi_case(
+        "readme configured but missing",
+        GOOD_PROJECT.into(),
+        "  pypi:\n    readme: docs/README.rst\n",
+        vec!["pipeline.yaml", "platforms.pypi.readme", "cannot read"],
+    );
+    missing.files = vec![];
+    let mut empty = pypi_case(
+        "readme empty",
+        GOOD_PROJECT.into(),
+        "  pypi:\n    readme: EMPTY.md\n",
+        vec!["EMPTY.md", "platforms.pypi.readme", "is empty"],
+    );
+    empty.files = vec![("EMPTY.md", "\n")];
+    vec![
         pypi_case(
             "wheel over max_file_size",
             GOOD_PROJECT.into(),

@@ -40,52 +40,7 @@ fn server_snap_package_passes_snapd_and_unsquashfs() {
     );
     p.run(&["release", "v1.2.3", "--dry-run"]).assert_code(0);
     for arch in ["amd64", "arm64"] {
-        let file = p
-            .dist()
-            .join(format!("snap/{arch}/hello_1.2.3_{arch}.snap"));
-        let f = file.to_str().unwrap();
-        let s = tool("unsquashfs", &["-s", f]);
-        for want in [
-            "SQUASHFS 4:0",
-            "Compression xz",
-            "Fragments are not stored",
-            "Xattrs are not stored",
-        ] {
-            assert!(s.contains(want), "{want} in:\n{s}");
-        }
-        let l = tool("unsquashfs", &["-lls", f]);
-        for want in ["squashfs-root/bin/hello", "squashfs-root/meta/snap.yaml"] {
-            assert!(l.contains(want), "{want} in:\n{l}");
-        }
-        assert!(
-            l.lines()
-                .filter(|x| x.contains("squashfs-root/"))
-                .all(|x| x.contains("root/root")),
-            "{l}"
-        );
-        let out = tempfile::tempdir().unwrap();
-        let root = out.path().join("root");
-        tool("unsquashfs", &["-q", "-d", root.to_str().unwrap(), f]);
-        // snapd's validation of the tree: name, version, confinement, apps, permissions.
-        tool(
-            snap_tool().to_str().unwrap(),
-            &["pack", "--check-skeleton", root.to_str().unwrap()],
-        );
-        let yaml = std::fs::read_to_string(root.join("meta/snap.yaml")).unwrap();
-        assert!(
-            yaml.contains(&format!("architectures:\n- {arch}")),
-            "{yaml}"
-        );
-        let built = p.path().join(format!("build/linux-{arch}/hello"));
-        assert_eq!(
-            sha256(&root.join("bin/hello")),
-            sha256(&built),
-            "the release's {arch} binary"
-        );
-        if arch == "amd64" {
-            let v = tool(root.join("bin/hello").to_str().unwrap(), &["--version"]);
-            assert_eq!(v.trim(), "1.2.3");
-        }
+        the_tools_accept_the_snap(&p, arch);
     }
     // Same release, same bytes: rebuild after touching every input.
     let file = p.dist().join("snap/amd64/hello_1.2.3_amd64.snap");
@@ -96,6 +51,57 @@ fn server_snap_package_passes_snapd_and_unsquashfs() {
     p.run(&["release", "v1.2.3", "--dry-run", "--verify-content"])
         .assert_code(0);
     assert_eq!(sha256(&file), first, "the .snap is reproducible");
+}
+
+/// unsquashfs reads the arch's .snap (format, layout, owners), snapd validates the unpacked
+/// tree, and the binary in it is the release's.
+fn the_tools_accept_the_snap(p: &Project, arch: &str) {
+    let file = p
+        .dist()
+        .join(format!("snap/{arch}/hello_1.2.3_{arch}.snap"));
+    let f = file.to_str().unwrap();
+    let s = tool("unsquashfs", &["-s", f]);
+    for want in [
+        "SQUASHFS 4:0",
+        "Compression xz",
+        "Fragments are not stored",
+        "Xattrs are not stored",
+    ] {
+        assert!(s.contains(want), "{want} in:\n{s}");
+    }
+    let l = tool("unsquashfs", &["-lls", f]);
+    for want in ["squashfs-root/bin/hello", "squashfs-root/meta/snap.yaml"] {
+        assert!(l.contains(want), "{want} in:\n{l}");
+    }
+    assert!(
+        l.lines()
+            .filter(|x| x.contains("squashfs-root/"))
+            .all(|x| x.contains("root/root")),
+        "{l}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let root = out.path().join("root");
+    tool("unsquashfs", &["-q", "-d", root.to_str().unwrap(), f]);
+    // snapd's validation of the tree: name, version, confinement, apps, permissions.
+    tool(
+        snap_tool().to_str().unwrap(),
+        &["pack", "--check-skeleton", root.to_str().unwrap()],
+    );
+    let yaml = std::fs::read_to_string(root.join("meta/snap.yaml")).unwrap();
+    assert!(
+        yaml.contains(&format!("architectures:\n- {arch}")),
+        "{yaml}"
+    );
+    let built = p.path().join(format!("build/linux-{arch}/hello"));
+    assert_eq!(
+        sha256(&root.join("bin/hello")),
+        sha256(&built),
+        "the release's {arch} binary"
+    );
+    if arch == "amd64" {
+        let v = tool(root.join("bin/hello").to_str().unwrap(), &["--version"]);
+        assert_eq!(v.trim(), "1.2.3");
+    }
 }
 
 /// Runs `p` and checks exit 2 with `needle` in the output and no request at the store.

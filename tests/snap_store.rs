@@ -45,8 +45,19 @@ fn server_snap_dry_run_publish_rerun_and_rollback() {
     let (r, row) = run(&p, &["release", "v0.9.0"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "published", "{row:#}\n{}", r.stderr);
+    dry_run_sends_no_mutation(&store, &p);
+    published_edge_before_stable(&store, &p);
 
-    let (r, row) = run(&p, &["release", "v1.0.0", "--dry-run"]);
+    let before = store.mutations().len();
+    let (r, row) = run(&p, &["publish"]);
+    r.assert_code(0);
+    assert_eq!(row["outcome"], "already-published", "{row:#}");
+    assert_eq!(store.mutations().len(), before, "a re-run sends nothing");
+    rolled_back_to_the_previous_revision(&store, &p);
+}
+
+fn dry_run_sends_no_mutation(store: &Store, p: &Project) {
+    let (r, row) = run(p, &["release", "v1.0.0", "--dry-run"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "would-publish", "{row:#}");
     let before = store.mutations().len();
@@ -60,8 +71,11 @@ fn server_snap_dry_run_publish_rerun_and_rollback() {
         before,
         "a dry run sends no mutation"
     );
+}
 
-    let (r, row) = run(&p, &["release", "v1.0.0"]);
+/// Every channel release its own step: the uploads, then edge, then stable.
+fn published_edge_before_stable(store: &Store, p: &Project) {
+    let (r, row) = run(p, &["release", "v1.0.0"]);
     r.assert_code(0);
     assert_eq!(row["outcome"], "published", "{row:#}\n{}", r.stderr);
     let up = strs(&row["uploaded"]);
@@ -91,14 +105,10 @@ fn server_snap_dry_run_publish_rerun_and_rollback() {
         store.current("latest/stable", "amd64").unwrap().bytes,
         built
     );
+}
 
-    let before = store.mutations().len();
-    let (r, row) = run(&p, &["publish"]);
-    r.assert_code(0);
-    assert_eq!(row["outcome"], "already-published", "{row:#}");
-    assert_eq!(store.mutations().len(), before, "a re-run sends nothing");
-
-    let (r, row) = run(&p, &["rollback", "v1.0.0"]);
+fn rolled_back_to_the_previous_revision(store: &Store, p: &Project) {
+    let (r, row) = run(p, &["rollback", "v1.0.0"]);
     r.assert_code(0);
     let report: Value = serde_json::from_str(
         &std::fs::read_to_string(p.dist().join("rollback/report.json")).unwrap(),

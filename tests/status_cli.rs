@@ -25,12 +25,26 @@ fn status(p: &Project, args: &[&str], code: i32) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn server_status_in_sync_then_drift_then_a_platform_down() {
     let mut w = World::start().await;
-    let (d, bare) = (&w.d, w.bare.clone());
-    let p = &w.p;
-    run(p, &["release", "v1.0.0"]).assert_code(0);
-    let (writes, commits) = (d.mutating_count(), git(&bare, &["rev-list", "--all"]));
+    let bare = w.bare.clone();
+    run(&w.p, &["release", "v1.0.0"]).assert_code(0);
+    let (writes, commits) = (w.d.mutating_count(), git(&bare, &["rev-list", "--all"]));
+    in_sync(&w.p);
 
-    // In sync.
+    // 1.1.0 reaches GitHub only: the others are behind, and say by how much.
+    run(&w.p, &["release", "v1.1.0", "--only", "github"]).assert_code(0);
+    let writes = writes + (w.d.mutating_count() - writes);
+    others_behind_by_one_minor(&w.p);
+    prometheus_gauges_say_the_same(&w.p);
+    newest_local_tag_is_the_default_version(&w.p);
+    pypi_down_while_status_watches(&mut w);
+
+    // Status only reads.
+    assert_eq!(w.d.mutating_count(), writes);
+    assert_eq!(git(&bare, &["rev-list", "--all"]), commits);
+}
+
+/// In sync.
+fn in_sync(p: &Project) {
     let s = status(p, &[], 0);
     assert_eq!(s["version"], "1.0.0", "{s:#}");
     for id in ["github", "pypi", "pep503"] {
@@ -42,10 +56,9 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
         "complete",
         "exec's check answers the probe"
     );
+}
 
-    // 1.1.0 reaches GitHub only: the others are behind, and say by how much.
-    run(p, &["release", "v1.1.0", "--only", "github"]).assert_code(0);
-    let writes = writes + (d.mutating_count() - writes);
+fn others_behind_by_one_minor(p: &Project) {
     let s = status(p, &[], 1);
     assert_eq!(s["version"], "1.1.0");
     assert_eq!(row(&s, "github")["presence"], "complete");
@@ -63,7 +76,10 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     assert!(page.contains("data-platform=\"pypi\""), "{page}");
     let badge = std::fs::read_to_string(p.dist().join("status/badge-pypi.svg")).unwrap();
     assert!(badge.contains("1.0.0 behind"), "{badge}");
-    // The same status as Prometheus gauges, read back by prometheus_client's own parser.
+}
+
+/// The same status as Prometheus gauges, read back by prometheus_client's own parser.
+fn prometheus_gauges_say_the_same(p: &Project) {
     let prom = p.path().join("status.prom");
     let r = run(p, &["status", "--metrics", prom.to_str().unwrap()]);
     r.assert_code(1);
@@ -84,8 +100,10 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     // Asking about the old version: everyone has it.
     let s = status(p, &["v1.0.0"], 0);
     assert_eq!(s["version"], "1.0.0");
+}
 
-    // With no VERSION, a local tag newer than anything live is the version asked about.
+/// With no VERSION, a local tag newer than anything live is the version asked about.
+fn newest_local_tag_is_the_default_version(p: &Project) {
     let dir = p.path();
     git(dir, &["init", "--quiet"]);
     git(dir, &["add", "-A"]);
@@ -97,9 +115,12 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     assert_eq!(s["version"], "1.2.0", "{s:#}");
     assert_eq!(row(&s, "github")["presence"], "absent", "{s:#}");
     assert_eq!(row(&s, "github")["newest"], "1.1.0", "{s:#}");
+}
 
-    // pypi goes down while `status --watch` runs: the first round prints the table, the
-    // second only the row that changed.
+/// pypi goes down while `status --watch` runs: the first round prints the table, the
+/// second only the row that changed.
+fn pypi_down_while_status_watches(w: &mut World) {
+    let p = &w.p;
     let status_json = p.dist().join("status/status.json");
     std::fs::remove_file(&status_json).unwrap();
     let watched = std::thread::scope(|sc| {
@@ -136,8 +157,4 @@ async fn server_status_in_sync_then_drift_then_a_platform_down() {
     );
     assert_eq!(row(&s, "github")["presence"], "complete", "{s:#}");
     assert_eq!(row(&s, "pep503")["presence"], "complete", "{s:#}");
-
-    // Status only reads.
-    assert_eq!(d.mutating_count(), writes);
-    assert_eq!(git(&bare, &["rev-list", "--all"]), commits);
 }

@@ -52,7 +52,13 @@ fn pulls(s: &Running) -> Vec<Value> {
 fn server_release_opens_one_pr_and_reruns_send_nothing() {
     let (_d, s, p) = setup(false);
     s.double.fork_warmup(2); // a fresh fork answers 404 for a moment: waited for
-    let (code, report, row, err) = run(&p, &["release", "v1.0.0"]);
+    release_opens_one_pr(&s, &p);
+    rerun_while_open_then_merged_sends_nothing(&s, &p);
+    removed_upstream_is_rerendered_byte_identical(&s, &p);
+}
+
+fn release_opens_one_pr(s: &Running, p: &Project) {
+    let (code, report, row, err) = run(p, &["release", "v1.0.0"]);
     assert_eq!(
         (code, row["outcome"].as_str()),
         (0, Some("pending")),
@@ -65,7 +71,7 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
             .contains("pull request #1 is open"),
         "{row:#}"
     );
-    let prs = pulls(&s);
+    let prs = pulls(s);
     assert_eq!(prs.len(), 1, "{prs:#?}");
     assert_eq!(prs[0]["title"], TITLE);
     assert_eq!(prs[0]["head"]["label"], format!("acme:{BRANCH}"));
@@ -74,10 +80,13 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
         s.double.has_repo("acme/winget-pkgs"),
         "the fork was created"
     );
-    assert_one_commit_of_valid_manifests(&s, &report);
+    assert_one_commit_of_valid_manifests(s, &report);
+}
+
+fn rerun_while_open_then_merged_sends_nothing(s: &Running, p: &Project) {
     // Re-run while the PR is open: pending, nothing sent.
     let before = s.double.mutating_count();
-    let (code, report, row, err) = run(&p, &["publish"]);
+    let (code, report, row, err) = run(p, &["publish"]);
     assert_eq!(
         (code, row["outcome"].as_str()),
         (0, Some("pending")),
@@ -90,10 +99,10 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
         "{:?}",
         s.double.requests()
     );
-    assert_eq!(pulls(&s).len(), 1);
+    assert_eq!(pulls(s).len(), 1);
     // Merged by a moderator: present, nothing sent.
     s.double.close_pull(1, true);
-    let (code, report, row, err) = run(&p, &["publish"]);
+    let (code, report, row, err) = run(p, &["publish"]);
     assert_eq!(
         (code, row["outcome"].as_str()),
         (0, Some("already-published")),
@@ -102,9 +111,11 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
     assert_eq!(report["requests"]["mutating_sent"], 0, "{report:#}");
     assert_eq!(s.double.mutating_count(), before);
     assert_eq!(s.files().len(), 3);
+}
 
-    // Acceptance 3: the folder removed upstream behind tagship's back, dist/ gone, a re-run
-    // with github already live renders byte-identical manifests into a new PR.
+/// Acceptance 3: the folder removed upstream behind tagship's back, dist/ gone, a re-run
+/// with github already live renders byte-identical manifests into a new PR.
+fn removed_upstream_is_rerendered_byte_identical(s: &Running, p: &Project) {
     let upstream = "microsoft/winget-pkgs";
     let merged = s.double.files_in(upstream, "master", &s.folder());
     let gone: Vec<String> = merged
@@ -114,13 +125,13 @@ fn server_release_opens_one_pr_and_reruns_send_nothing() {
     let gone: Vec<(&str, Option<&[u8]>)> = gone.iter().map(|p| (p.as_str(), None)).collect();
     s.double.commit_files(upstream, "master", &gone);
     std::fs::remove_dir_all(p.dist()).unwrap();
-    let (code, _, row, err) = run(&p, &["release", "v1.0.0"]);
+    let (code, _, row, err) = run(p, &["release", "v1.0.0"]);
     assert_eq!(
         (code, row["outcome"].as_str()),
         (0, Some("pending")),
         "{row:#}\n{err}"
     );
-    assert_eq!(pulls(&s).len(), 2);
+    assert_eq!(pulls(s).len(), 2);
     let again = s.double.files_in("acme/winget-pkgs", BRANCH, &s.folder());
     assert_eq!(
         again, merged,

@@ -127,17 +127,7 @@ fn parts(ctype: &str, body: &[u8]) -> Vec<FormPart> {
 }
 
 fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
-    use base64::Engine;
-    let want = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
-    );
-    let sent = h.get("authorization").and_then(|v| v.to_str().ok());
-    let minted = crate::warehouse_oidc::accepts(st, sent);
-    if sent != Some(want.as_str()) && !minted {
-        return pyramid(403, "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.");
-    }
-    if let Some(r) = st.lock().unwrap().refuse.clone() {
+    if let Some(r) = auth_refused(st, h) {
         return r;
     }
     let ps = parts(h["content-type"].to_str().unwrap(), body);
@@ -146,56 +136,15 @@ fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
             .find(|p| p.0 == n)
             .map(|p| String::from_utf8_lossy(&p.3).to_string())
     };
-    let kind = (
-        field("filetype").unwrap_or_default(),
-        field("pyversion").unwrap_or_default(),
-    );
-    if !matches!(
-        (kind.0.as_str(), kind.1.as_str()),
-        ("bdist_wheel", "py3" | "py2.py3") | ("sdist", "source")
-    ) {
-        return (400, format!("bad filetype/pyversion: {kind:?}"));
-    }
-    if !matches!(
-        field("metadata_version").as_deref(),
-        Some("2.1" | "2.2" | "2.3" | "2.4")
-    ) {
-        return (
-            400,
-            format!("bad metadata_version: {:?}", field("metadata_version")),
-        );
-    }
-    for (k, v) in [
-        (":action", "file_upload"),
-        ("protocol_version", "1"),
-        ("name", "whdemo"),
-        ("version", "0.9.0b1"),
-        ("requires_python", ""),
-    ] {
-        if field(k).as_deref() != Some(v) {
-            return (400, format!("bad field {k}: {:?}", field(k)));
-        }
-    }
+    let kind = match kind_of_upload(&field) {
+        Ok(kind) => kind,
+        Err(refused) => return refused,
+    };
     let Some(content) = ps.iter().find(|p| p.0 == "content") else {
         return (400, "no content".into());
     };
-    let urls: Vec<String> = ps
-        .iter()
-        .filter(|p| p.0 == "project_urls")
-        .map(|p| String::from_utf8_lossy(&p.3).to_string())
-        .collect();
-    let max = match st.lock().unwrap().max_file {
-        0 => 100 * 1024 * 1024,
-        m => m,
-    };
-    if let Some(refused) = form_rules(&field, &urls, content.3.len(), max) {
+    if let Some(refused) = content_refused(st, &field, &ps, content) {
         return refused;
-    }
-    if content.2.as_deref() != Some("application/octet-stream") {
-        return (
-            400,
-            format!("Invalid distribution file content type {:?}", content.2),
-        );
     }
     let filename = content.1.clone().unwrap();
     let sha = hex::encode(Sha256::digest(&content.3));
@@ -221,6 +170,86 @@ fn upload(st: &Shared, h: &HeaderMap, body: &[u8]) -> (u16, String) {
     s.files.push((filename, sha));
     s.readme = field("description").zip(field("description_content_type"));
     (200, String::new())
+}
+
+/// The API token (or a token minted by trusted publishing) and the index's own refusal.
+fn auth_refused(st: &Shared, h: &HeaderMap) -> Option<(u16, String)> {
+    use base64::Engine;
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("__token__:{TOKEN}"))
+    );
+    let sent = h.get("authorization").and_then(|v| v.to_str().ok());
+    let minted = crate::warehouse_oidc::accepts(st, sent);
+    if sent != Some(want.as_str()) && !minted {
+        return Some(pyramid(403, "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information."));
+    }
+    st.lock().unwrap().refuse.clone()
+}
+
+/// (filetype, pyversion) of a well-formed upload form, or the refusal of its fixed fields.
+fn kind_of_upload(
+    field: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), (u16, String)> {
+    let kind = (
+        field("filetype").unwrap_or_default(),
+        field("pyversion").unwrap_or_default(),
+    );
+    if !matches!(
+        (kind.0.as_str(), kind.1.as_str()),
+        ("bdist_wheel", "py3" | "py2.py3") | ("sdist", "source")
+    ) {
+        return Err((400, format!("bad filetype/pyversion: {kind:?}")));
+    }
+    if !matches!(
+        field("metadata_version").as_deref(),
+        Some("2.1" | "2.2" | "2.3" | "2.4")
+    ) {
+        return Err((
+            400,
+            format!("bad metadata_version: {:?}", field("metadata_version")),
+        ));
+    }
+    for (k, v) in [
+        (":action", "file_upload"),
+        ("protocol_version", "1"),
+        ("name", "whdemo"),
+        ("version", "0.9.0b1"),
+        ("requires_python", ""),
+    ] {
+        if field(k).as_deref() != Some(v) {
+            return Err((400, format!("bad field {k}: {:?}", field(k))));
+        }
+    }
+    Ok(kind)
+}
+
+/// warehouse's form rules on the metadata and the file, then the file's content type.
+fn content_refused(
+    st: &Shared,
+    field: &dyn Fn(&str) -> Option<String>,
+    ps: &[FormPart],
+    content: &FormPart,
+) -> Option<(u16, String)> {
+    let urls: Vec<String> = ps
+        .iter()
+        .filter(|p| p.0 == "project_urls")
+        .map(|p| String::from_utf8_lossy(&p.3).to_string())
+        .collect();
+    let max = match st.lock().unwrap().max_file {
+        0 => 100 * 1024 * 1024,
+        m => m,
+    };
+    if let Some(refused) = form_rules(field, &urls, content.3.len(), max) {
+        return Some(refused);
+    }
+    if content.2.as_deref() != Some("application/octet-stream") {
+        return Some((
+            400,
+            format!("Invalid distribution file content type {:?}", content.2),
+        ));
+    }
+    None
 }
 
 fn listing(st: &Shared) -> (u16, String) {

@@ -40,35 +40,8 @@ pub async fn handle(
     if let Some(name) = path.strip_prefix("/v2/snaps/info/") {
         return info(&s, name, &headers);
     }
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if auth == s.unbound {
-        return error(
-            401,
-            "macaroon-authorization-required",
-            "Invalid macaroon: the discharge is not bound to the root",
-        );
-    }
-    if auth != s.header {
-        return error(
-            401,
-            "macaroon-authorization-required",
-            "Authorization Required",
-        );
-    }
-    if s.expired {
-        let mut r = error(
-            401,
-            "macaroon-needs-refresh",
-            "Expired macaroon (needs refresh).",
-        );
-        r.headers_mut().insert(
-            "www-authenticate",
-            "Macaroon needs_refresh=1".parse().unwrap(),
-        );
-        return r;
+    if let Some(refused) = auth_refused(&s, &headers) {
+        return refused;
     }
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let releases = format!("/api/v2/snaps/{}/releases", s.name);
@@ -91,6 +64,41 @@ pub async fn handle(
         }
         _ => error(404, "not-found", "Not found"),
     }
+}
+
+/// The publisher API's answer to a missing, unbound, wrong or expired macaroon.
+fn auth_refused(s: &State, headers: &HeaderMap) -> Option<Response> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth == s.unbound {
+        return Some(error(
+            401,
+            "macaroon-authorization-required",
+            "Invalid macaroon: the discharge is not bound to the root",
+        ));
+    }
+    if auth != s.header {
+        return Some(error(
+            401,
+            "macaroon-authorization-required",
+            "Authorization Required",
+        ));
+    }
+    if s.expired {
+        let mut r = error(
+            401,
+            "macaroon-needs-refresh",
+            "Expired macaroon (needs refresh).",
+        );
+        r.headers_mut().insert(
+            "www-authenticate",
+            "Macaroon needs_refresh=1".parse().unwrap(),
+        );
+        return Some(r);
+    }
+    None
 }
 
 /// The `binary` part of a multipart body, with its file name.
