@@ -11,15 +11,15 @@ mod hostile_common;
 use hostile_common::{case, gh, github_and_exec, nothing, run_table, same, Case};
 
 fn cases() -> Vec<(Case, Vec<&'static str>)> {
+    [cases_1(), cases_2(), cases_3(), cases_4()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn cases_1() -> Vec<(Case, Vec<&'static str>)> {
     let rel = || vec!["release", "v1.0.0"];
     let c = case;
-    let npm: fn(String) -> Vec<u8> = |s| {
-        s.replace(
-            "  exec:\n",
-            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
-        )
-        .into_bytes()
-    };
     vec![
         (
             c(
@@ -64,6 +64,13 @@ fn cases() -> Vec<(Case, Vec<&'static str>)> {
             ),
             rel(),
         ),
+    ]
+}
+
+fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
+    let rel = || vec!["release", "v1.0.0"];
+    let c = case;
+    vec![
         (
             c(
                 "crates api ssh",
@@ -106,6 +113,20 @@ fn cases() -> Vec<(Case, Vec<&'static str>)> {
             ),
             rel(),
         ),
+    ]
+}
+
+fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
+    let rel = || vec!["release", "v1.0.0"];
+    let c = case;
+    let npm: fn(String) -> Vec<u8> = |s| {
+        s.replace(
+            "  exec:\n",
+            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
+        )
+        .into_bytes()
+    };
+    vec![
         (
             c(
                 "timeout in words",
@@ -146,6 +167,20 @@ fn cases() -> Vec<(Case, Vec<&'static str>)> {
             ),
             rel(),
         ),
+    ]
+}
+
+fn cases_4() -> Vec<(Case, Vec<&'static str>)> {
+    let rel = || vec!["release", "v1.0.0"];
+    let c = case;
+    let npm: fn(String) -> Vec<u8> = |s| {
+        s.replace(
+            "  exec:\n",
+            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
+        )
+        .into_bytes()
+    };
+    vec![
         (
             c(
                 "NPM_OTP with header injection",
