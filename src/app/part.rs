@@ -48,6 +48,12 @@ fn validate(l: &crate::config::Loaded, a: &BuildArgs) -> Result<Ready, Vec<crate
     }
 }
 
+/// `--parallelism`, else the machine's cores.
+fn parallelism(a: &BuildArgs) -> usize {
+    a.parallelism
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
 /// Exit 0 with the part written; 2 on bad input or a failed build (nothing to publish).
 pub(super) async fn build(a: BuildArgs, out: &Out) -> i32 {
     let l = match load(&a.config, a.profile.as_deref(), out) {
@@ -69,9 +75,7 @@ pub(super) async fn build(a: BuildArgs, out: &Out) -> i32 {
         project: l.pipeline.project.clone(),
         version: v.version,
         tag: v.tag,
-        parallelism: a
-            .parallelism
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        parallelism: parallelism(&a),
         epoch,
     };
     let origin = PartOrigin {
