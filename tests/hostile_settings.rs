@@ -10,6 +10,19 @@ mod support;
 mod hostile_common;
 use hostile_common::{case, gh, github_and_exec, nothing, run_table, same, Case};
 
+/// The pipeline with an npm section (pointing nowhere) next to exec.
+fn npm(s: String) -> Vec<u8> {
+    s.replace(
+        "  exec:\n",
+        "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
+    )
+    .into_bytes()
+}
+
+fn rel() -> Vec<&'static str> {
+    vec!["release", "v1.0.0"]
+}
+
 fn cases() -> Vec<(Case, Vec<&'static str>)> {
     [cases_1(), cases_2(), cases_3(), cases_4()]
         .into_iter()
@@ -18,11 +31,9 @@ fn cases() -> Vec<(Case, Vec<&'static str>)> {
 }
 
 fn cases_1() -> Vec<(Case, Vec<&'static str>)> {
-    let rel = || vec!["release", "v1.0.0"];
-    let c = case;
     vec![
         (
-            c(
+            case(
                 "github upload_url ftp",
                 |s| gh(s, "    upload_url: \"ftp://uploads.example/\""),
                 nothing,
@@ -35,7 +46,7 @@ fn cases_1() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "pypi index_url file",
                 |s| {
                     s.replace(
@@ -50,7 +61,7 @@ fn cases_1() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "pypi simple_url gopher",
                 |s| {
                     s.replace(
@@ -68,11 +79,9 @@ fn cases_1() -> Vec<(Case, Vec<&'static str>)> {
 }
 
 fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
-    let rel = || vec!["release", "v1.0.0"];
-    let c = case;
     vec![
         (
-            c(
+            case(
                 "crates api ssh",
                 |s| {
                     s.replace("  exec:\n", "  crates:\n    registry: local\n    index: sparse+http://127.0.0.1:9/index/\n    api: ssh://h/api\n  exec:\n").into_bytes()
@@ -83,7 +92,7 @@ fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "pep503 base_url javascript",
                 |s| {
                     s.replace("  exec:\n", "  pep503:\n    repo: /nonexistent.git\n    base_url: \"javascript:alert(1)\"\n  exec:\n").into_bytes()
@@ -94,7 +103,7 @@ fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "upload_url override ftp",
                 same,
                 |p| {
@@ -105,7 +114,7 @@ fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "timeout a number",
                 |s| gh(s, "    timeout: 30"),
                 nothing,
@@ -117,18 +126,9 @@ fn cases_2() -> Vec<(Case, Vec<&'static str>)> {
 }
 
 fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
-    let rel = || vec!["release", "v1.0.0"];
-    let c = case;
-    let npm: fn(String) -> Vec<u8> = |s| {
-        s.replace(
-            "  exec:\n",
-            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
-        )
-        .into_bytes()
-    };
     vec![
         (
-            c(
+            case(
                 "timeout in words",
                 |s| gh(s, "    timeout: 5 minutes"),
                 nothing,
@@ -137,7 +137,7 @@ fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "timeout zero",
                 |s| gh(s, "    timeout: 0s"),
                 nothing,
@@ -146,7 +146,7 @@ fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "timeout override",
                 same,
                 |p| {
@@ -157,7 +157,7 @@ fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "NPM_OTP with a newline",
                 npm,
                 |p| {
@@ -171,18 +171,9 @@ fn cases_3() -> Vec<(Case, Vec<&'static str>)> {
 }
 
 fn cases_4() -> Vec<(Case, Vec<&'static str>)> {
-    let rel = || vec!["release", "v1.0.0"];
-    let c = case;
-    let npm: fn(String) -> Vec<u8> = |s| {
-        s.replace(
-            "  exec:\n",
-            "  npm:\n    registry: \"http://127.0.0.1:9/\"\n  exec:\n",
-        )
-        .into_bytes()
-    };
     vec![
         (
-            c(
+            case(
                 "NPM_OTP with header injection",
                 npm,
                 |p| {
@@ -193,7 +184,7 @@ fn cases_4() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "renamed otp_env, non-ASCII",
                 |s| {
                     s.replace("  exec:\n", "  npm:\n    registry: \"http://127.0.0.1:9/\"\n    otp_env: MY_OTP\n  exec:\n").into_bytes()
@@ -206,7 +197,7 @@ fn cases_4() -> Vec<(Case, Vec<&'static str>)> {
             rel(),
         ),
         (
-            c(
+            case(
                 "--timeout zero",
                 same,
                 nothing,
@@ -215,7 +206,7 @@ fn cases_4() -> Vec<(Case, Vec<&'static str>)> {
             vec!["release", "v1.0.0", "--timeout", "0s"],
         ),
         (
-            c(
+            case(
                 "--timeout without a unit",
                 same,
                 nothing,
