@@ -272,13 +272,20 @@ pub(super) fn select_in(
 
 /// The pipeline as this package alone would have it: its name, builds and platforms.
 pub(super) fn view(p: &Pipeline, cfg: &PackageConfig) -> Pipeline {
-    let mut v = p.clone();
-    v.project.name = cfg.name.clone();
-    v.builds = cfg.builds.clone();
-    v.platforms = platforms_of(cfg);
-    v.packages = Vec::new();
-    v.profiles = BTreeMap::new();
-    v
+    // Field by field: cloning `p` whole would copy every package for each package
+    // (quadratic in a workspace of thousands).
+    let mut project = p.project.clone();
+    project.name = cfg.name.clone();
+    Pipeline {
+        project,
+        version: p.version.clone(),
+        builds: cfg.builds.clone(),
+        archives: p.archives.clone(),
+        dist: p.dist.clone(),
+        platforms: platforms_of(cfg),
+        profiles: BTreeMap::new(),
+        packages: Vec::new(),
+    }
 }
 
 /// Each unit's `timeout` setting, by its unit id.
