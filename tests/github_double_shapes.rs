@@ -10,14 +10,13 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use support::github_double::GithubDouble;
 
 const TOKEN: &str = "ghs_shapes";
 
 fn recorded(scenario: &str, method: &str, path_start: &str) -> Value {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(".cache/test-deps/octokit/node_modules/@octokit/fixtures/scenarios/api.github.com")
+    let file = support::registries::deps()
+        .join("octokit/node_modules/@octokit/fixtures/scenarios/api.github.com")
         .join(scenario)
         .join("normalized-fixture.json");
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
