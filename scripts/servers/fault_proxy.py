@@ -97,6 +97,10 @@ class State:
             self.log.append(rec)
 
 
+class ClientGone(Exception):
+    """The client closed its connection before the request body was complete."""
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "tagship-fault-proxy/1"
@@ -109,18 +113,30 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
 
     def read_body(self):
+        """The whole request body; ClientGone when the client went away before sending it
+        all (a killed client). A real server drops such a request: forwarding the part
+        that arrived, with its length corrected, would store a truncated upload."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks = []
             while True:
-                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                line = self.rfile.readline()
+                if not line.strip():
+                    raise ClientGone()
+                size = int(line.strip().split(b";")[0], 16)
                 if size == 0:
                     while self.rfile.readline().strip():
                         pass
                     return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise ClientGone()
+                chunks.append(chunk)
                 self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        body = self.rfile.read(n) if n else b""
+        if len(body) < n:
+            raise ClientGone()
+        return body
 
     def reply(self, status, body=b"", headers=None, ctype="application/json"):
         if isinstance(body, (dict, list)):
@@ -183,7 +199,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.headers.get("Authorization") is not None
 
     def handle_any(self):
-        body = self.read_body()
+        try:
+            body = self.read_body()
+        except ClientGone:
+            self.state.record(method=self.command, authed=self.authed(), path=self.path, status=None,
+                              forwarded=False, fault="client-gone")
+            self.close_connection = True
+            return
         path = self.path
         if urllib.parse.urlsplit(path).path.startswith("/__proxy/"):
             return self.control(urllib.parse.urlsplit(path).path, body)

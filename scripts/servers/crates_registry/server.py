@@ -12,6 +12,10 @@ from http.server import BaseHTTPRequestHandler
 from common import MAX_BODY, NAME_RE, SEMVER_RE, ApiError, index_rel_path
 
 
+class ClientGone(Exception):
+    """The client closed its connection before the request body was complete."""
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "tagship-crates-registry/1"
@@ -58,11 +62,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, {"errors": [{"detail": detail}]})
 
     def read_body(self):
+        """The whole body; ClientGone when the client went away before sending it all (a
+        killed `cargo publish`): the request is dropped, never half-published."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks = []
             total = 0
             while True:
                 line = self.rfile.readline().strip()
+                if not line:
+                    raise ClientGone()
                 size = int(line.split(b";")[0], 16)
                 if size == 0:
                     while self.rfile.readline().strip():
@@ -71,13 +79,19 @@ class Handler(BaseHTTPRequestHandler):
                 total += size
                 if total > MAX_BODY:
                     raise ApiError(413, "body too large")
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise ClientGone()
+                chunks.append(chunk)
                 self.rfile.readline()
             return b"".join(chunks)
         n = int(self.headers.get("Content-Length") or 0)
         if n > MAX_BODY:
             raise ApiError(413, "body too large")
-        return self.rfile.read(n) if n else b""
+        body = self.rfile.read(n) if n else b""
+        if len(body) < n:
+            raise ClientGone()
+        return body
 
     def dispatch(self):
         reg = self.registry
@@ -154,6 +168,9 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "Not Found")
         except ApiError as e:
             return self.send_error_json(e.status, e.detail)
+        except ClientGone:
+            self.close_connection = True
+            return None
         except Exception as e:  # keep serving; report as a 500 in crates.io style
             return self.send_error_json(500, "internal error: %s: %s" % (type(e).__name__, e))
 
